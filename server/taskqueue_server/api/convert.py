@@ -1,0 +1,63 @@
+"""Domain records to protos and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
+from taskqueue.v1 import task_pb2
+
+from taskqueue_server.model import Task, TaskEvent
+
+
+def timestamp(us: int) -> timestamp_pb2.Timestamp:
+    seconds, micros = divmod(us, 1_000_000)
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
+
+
+def duration_us(value: duration_pb2.Duration) -> int:
+    """A Duration in microseconds (rounded down)."""
+    return value.seconds * 1_000_000 + value.nanos // 1000
+
+
+def struct_to_dict(value: struct_pb2.Struct) -> dict[str, Any]:
+    """A Struct as the JSON object it holds."""
+    return dict(json_format.MessageToDict(value))
+
+
+def _event(event: TaskEvent) -> task_pb2.TaskEvent:
+    return task_pb2.TaskEvent(
+        from_state=0 if event.from_state is None else int(event.from_state),  # type: ignore[arg-type]
+        to_state=int(event.to_state),  # type: ignore[arg-type]
+        time=timestamp(event.time),
+        actor=event.actor,
+        reason=event.reason,
+        attempt=event.attempt,
+    )
+
+
+def task(t: Task) -> task_pb2.Task:
+    """The proto of a domain task; unset times stay unset."""
+    msg = task_pb2.Task(
+        id=t.id,
+        work_directory=t.work_directory,
+        prompt=t.prompt,
+        priority=int(t.priority),  # type: ignore[arg-type]
+        tags=t.tags,
+        state=int(t.state),  # type: ignore[arg-type]
+        worker_id=t.worker_id,
+        attempt=t.attempt,
+        retry_count=t.retry_count,
+        error=t.error,
+        cancel_reason=t.cancel_reason,
+        create_time=timestamp(t.create_time),
+        update_time=timestamp(t.update_time),
+        history=[_event(e) for e in t.history],
+    )
+    if t.result is not None:
+        msg.result.update(t.result)
+    for name in ("start_time", "complete_time", "fail_time", "cancel_time", "lease_expire_time"):
+        value = getattr(t, name)
+        if value is not None:
+            getattr(msg, name).CopyFrom(timestamp(value))
+    return msg

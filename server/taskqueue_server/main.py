@@ -1,0 +1,164 @@
+"""Wiring and the `taskqueue-server` command: settings -> store -> queue -> gRPC server."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Final
+
+import grpc
+from grpc_health.v1 import _async as health_async
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from taskqueue.v1 import taskqueue_service_pb2, taskqueue_service_pb2_grpc
+
+from taskqueue_server import __version__, errors
+from taskqueue_server.api.servicer import TaskQueueServicer
+from taskqueue_server.config import Settings
+from taskqueue_server.queue.service import TaskQueue
+from taskqueue_server.store.db import Database
+
+log = logging.getLogger("taskqueue_server")
+
+SERVICE_NAME: Final = taskqueue_service_pb2.DESCRIPTOR.services_by_name[
+    "TaskQueueService"
+].full_name
+MAX_MESSAGE_BYTES: Final = 4 * 1024 * 1024
+
+SERVING: Final = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING: Final = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class Server:
+    """One taskqueue server: the gRPC server, its health service, the queue and the database.
+
+    Args:
+        settings: what to listen on, where the database is, and the queue's limits.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = 0
+        self.db = Database(settings.db, synchronous=settings.synchronous)
+        self.queue = TaskQueue(self.db, settings)
+        self.health = health_async.HealthServicer()
+        self._grpc = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                ("grpc.so_reuseport", 0),
+            ]
+        )
+        self._stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        """Serves health at once (NOT_SERVING), opens the database, then turns SERVING."""
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, NOT_SERVING)
+        taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(
+            TaskQueueServicer(self.queue), self._grpc
+        )
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._grpc
+        )
+        self.port = self._grpc.add_insecure_port(self.settings.listen)
+        await self._grpc.start()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.db.open, loop)
+        await self.queue.start()
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, SERVING)
+
+    @property
+    def address(self) -> str:
+        host = self.settings.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Health NOT_SERVING, end the streams, let in-flight calls finish, close the database."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        await self.health.enter_graceful_shutdown()
+        await self.queue.stop()
+        await self._grpc.stop(self.settings.grace_seconds if grace is None else grace)
+        await asyncio.get_running_loop().run_in_executor(None, self.db.close)
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+
+async def serve(settings: Settings) -> None:
+    """Runs a server until SIGTERM or SIGINT, then shuts it down gracefully."""
+    server = Server(settings)
+    try:
+        await server.start()
+    except (errors.TaskQueueError, OSError, RuntimeError) as exc:
+        log.error("cannot start: %s", exc)
+        await server.stop(0)
+        raise SystemExit(2) from exc
+    log.info(
+        "taskqueue %s serving %s on %s (database %s); authentication is off: anyone who can"
+        " reach this address can use it",
+        __version__,
+        SERVICE_NAME,
+        server.address,
+        server.db.path,
+    )
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, done.set)
+    await done.wait()
+    log.info("shutting down: finishing in-flight calls (grace %gs)", settings.grace_seconds)
+    await server.stop()
+    log.info("stopped; database closed")
+
+
+def parse_args(argv: Sequence[str] | None) -> Settings:
+    base = Settings().with_env()
+    parser = argparse.ArgumentParser(
+        prog="taskqueue-server", description="Serve the taskqueue gRPC service."
+    )
+    parser.add_argument(
+        "--listen", default=base.listen, help=f"HOST:PORT to serve on (default {base.listen})"
+    )
+    parser.add_argument("--db", default=base.db, help=f"SQLite database file (default {base.db})")
+    parser.add_argument(
+        "--synchronous",
+        default=base.synchronous,
+        choices=["FULL", "NORMAL", "EXTRA"],
+        help="SQLite synchronous mode; FULL (default) makes every acknowledged write durable",
+    )
+    parser.add_argument(
+        "--grace", type=float, default=base.grace_seconds, help="shutdown grace in seconds"
+    )
+    parser.add_argument("--version", action="version", version=f"taskqueue {__version__}")
+    args = parser.parse_args(argv)
+    return replace(
+        base,
+        listen=args.listen,
+        db=args.db,
+        synchronous=args.synchronous,
+        grace_seconds=args.grace,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

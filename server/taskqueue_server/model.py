@@ -1,0 +1,76 @@
+"""Domain records shared by the store and the queue: data only, no behaviour, no I/O.
+
+Times are integer microseconds since the Unix epoch (UTC) throughout the server; the api
+layer converts them to `google.protobuf.Timestamp`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class TaskState(enum.IntEnum):
+    """Where a task is in its life; the numbers match `taskqueue.v1.TaskState`."""
+
+    WAITING = 1
+    WORKING = 2
+    COMPLETED = 3
+    FAILED = 4
+    CANCELLED = 5
+
+
+class Priority(enum.IntEnum):
+    """Claim urgency; the numbers match `taskqueue.v1.Priority` and sort high first."""
+
+    HIGH = 1
+    MEDIUM = 2
+    LOW = 3
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TaskEvent:
+    """One transition in a task's history. `from_state` is None for the creation event."""
+
+    from_state: TaskState | None
+    to_state: TaskState
+    time: int
+    actor: str
+    reason: str
+    attempt: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Task:
+    """A task as stored. `history` is empty when the caller did not ask for it."""
+
+    id: str
+    work_directory: str
+    prompt: str
+    priority: Priority
+    tags: tuple[str, ...]
+    state: TaskState
+    worker_id: str
+    attempt: int
+    retry_count: int
+    result: dict[str, Any] | None
+    error: str
+    cancel_reason: str
+    create_time: int
+    start_time: int | None
+    complete_time: int | None
+    fail_time: int | None
+    cancel_time: int | None
+    update_time: int
+    lease_expire_time: int | None
+    history: tuple[TaskEvent, ...] = field(default=())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Lease:
+    """What a claim hands out: the task and the fencing token to show back."""
+
+    task: Task
+    token: str
+    expire_time: int

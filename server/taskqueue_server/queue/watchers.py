@@ -1,0 +1,106 @@
+"""Parked WatchNext streams and how they are woken. Lives on the event loop; no locks.
+
+A watcher that found nothing to claim parks here. A create, an expired lease or a freed
+capacity wakes one parked watcher that accepts the task's directory, which then claims in the
+writer. A watcher whose claim was already in flight when a task appeared is marked `missed`
+instead, so it claims again rather than parking: no wake-up is ever lost, and one new task
+never stampedes every watcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False, kw_only=True)
+class Watcher:
+    """One open WatchNext stream."""
+
+    worker_id: str
+    work_directory: str | None
+    max_in_flight: int
+    lease_duration: int
+    in_flight: dict[str, str] = field(default_factory=dict)
+    """Task id -> lease token of every delivered task not yet completed or failed."""
+    signal: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when there may be work to claim, capacity was freed, or the stream must end."""
+    claiming: bool = False
+    missed: bool = False
+    closed: bool = False
+
+    @property
+    def has_capacity(self) -> bool:
+        return len(self.in_flight) < self.max_in_flight
+
+
+class WatcherHub:
+    """Every open watcher, the parked ones by directory filter, and who holds which task."""
+
+    def __init__(self) -> None:
+        self._watchers: set[Watcher] = set()
+        # Filter (None = any directory) -> parked watchers with their park order, oldest first.
+        self._parked: dict[str | None, dict[Watcher, int]] = {}
+        self._holders: dict[str, Watcher] = {}
+        self._order = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._watchers)
+
+    def add(self, watcher: Watcher) -> None:
+        self._watchers.add(watcher)
+
+    def remove(self, watcher: Watcher) -> None:
+        """Forgets a closed stream; its tasks keep their leases until they run out."""
+        self._watchers.discard(watcher)
+        self.unpark(watcher)
+        for task_id in watcher.in_flight:
+            if self._holders.get(task_id) is watcher:
+                del self._holders[task_id]
+
+    def park(self, watcher: Watcher) -> None:
+        self._parked.setdefault(watcher.work_directory, {})[watcher] = next(self._order)
+
+    def unpark(self, watcher: Watcher) -> None:
+        parked = self._parked.get(watcher.work_directory)
+        if parked is not None:
+            parked.pop(watcher, None)
+            if not parked:
+                del self._parked[watcher.work_directory]
+
+    def deliver(self, watcher: Watcher, task_id: str, token: str) -> None:
+        """Records that `watcher` now holds `task_id` under `token`."""
+        watcher.in_flight[task_id] = token
+        self._holders[task_id] = watcher
+
+    def release(self, task_id: str) -> None:
+        """The task left its watcher (completed, failed, lease lost): capacity is back."""
+        watcher = self._holders.pop(task_id, None)
+        if watcher is not None:
+            watcher.in_flight.pop(task_id, None)
+            watcher.signal.set()
+
+    def notify(self, work_directory: str) -> None:
+        """A task of `work_directory` became claimable: wake one watcher that accepts it."""
+        best: Watcher | None = None
+        best_order = 0
+        for key in (work_directory, None):
+            parked = self._parked.get(key)
+            if parked:
+                watcher, order = next(iter(parked.items()))
+                if best is None or order < best_order:
+                    best, best_order = watcher, order
+        if best is not None:
+            self.unpark(best)
+            best.signal.set()
+            return
+        for watcher in self._watchers:
+            if watcher.claiming and watcher.work_directory in (None, work_directory):
+                watcher.missed = True
+
+    def close_all(self) -> None:
+        """Ends every stream (shutdown)."""
+        for watcher in self._watchers:
+            watcher.closed = True
+            watcher.signal.set()

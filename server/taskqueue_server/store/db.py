@@ -1,0 +1,256 @@
+"""Connections, migrations, the group-commit writer and the reader pool.
+
+All writes go through one thread that owns the write connection. It takes every operation
+pending, runs them in one `BEGIN IMMEDIATE ... COMMIT` with a `SAVEPOINT` each (a failing
+operation is rolled back alone and its caller gets the error), then answers every caller in
+one hand-off to the event loop. One fsync serves the whole batch.
+
+Reads run on a small thread pool, each thread with its own connection; WAL gives each read
+a consistent snapshot. The asyncio event loop never waits on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final, TypeVar
+
+import apsw
+import apsw.bestpractice
+
+from taskqueue_server import errors
+from taskqueue_server.store import schema
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Connection = apsw.Connection
+"""The connection type operations receive; the queue layer names it without importing apsw."""
+
+Operation = Callable[[apsw.Connection], T]
+
+# Upper bound on operations per transaction: keeps one commit's latency bounded under a flood.
+MAX_BATCH: Final = 512
+READER_THREADS: Final = 2
+
+_STOP: Final = object()
+
+_Pending = tuple[Callable[[apsw.Connection], Any], "asyncio.Future[Any]"]
+
+
+def storage_error(exc: apsw.Error) -> errors.TaskQueueError:
+    """Maps an SQLite failure to the error callers see."""
+    if isinstance(exc, apsw.FullError):
+        return errors.StorageFull("the disk under the database is full; writes are refused")
+    return errors.StorageUnavailable(
+        f"the database is unavailable: {type(exc).__name__}: {exc}",
+        metadata={"sqlite_error": type(exc).__name__},
+    )
+
+
+def _configure(conn: apsw.Connection, synchronous: str) -> None:
+    apsw.bestpractice.connection_busy_timeout(conn, 5000)
+    apsw.bestpractice.connection_wal(conn)
+    apsw.bestpractice.connection_enable_foreign_keys(conn)
+    apsw.bestpractice.connection_dqs(conn)
+    apsw.bestpractice.connection_recursive_triggers(conn)
+    conn.pragma("synchronous", synchronous)
+
+
+def open_connection(path: str, synchronous: str = "FULL") -> apsw.Connection:
+    """Opens one configured connection (WAL, foreign keys, busy timeout)."""
+    conn = apsw.Connection(path)
+    _configure(conn, synchronous)
+    return conn
+
+
+def migrate(conn: apsw.Connection) -> int:
+    """Brings the schema up to date in one transaction; returns the version it found."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = int(conn.pragma("user_version"))
+        if found > schema.SCHEMA_VERSION:
+            raise errors.StorageUnavailable(
+                f"database schema version {found} is newer than this server"
+                f" ({schema.SCHEMA_VERSION}); upgrade the server",
+                reason="SCHEMA_TOO_NEW",
+            )
+        for version in range(found + 1, schema.SCHEMA_VERSION + 1):
+            log.info("applying schema migration %d", version)
+            conn.execute(schema.MIGRATIONS[version - 1])
+            conn.pragma("user_version", version)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found
+
+
+class Database:
+    """The one SQLite file: a writer thread with group commit plus a pool of readers.
+
+    Args:
+        path: the database file; created with its schema when missing.
+        synchronous: SQLite's `synchronous` pragma; FULL makes every acknowledged write durable.
+    """
+
+    def __init__(self, path: str, *, synchronous: str = "FULL") -> None:
+        self.path = os.path.abspath(path)
+        self.synchronous = synchronous
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._write_conn: apsw.Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._local = threading.local()
+        self._reader_conns: list[apsw.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="taskqueue-read")
+        self.last_batch_size = 0
+        self.closed = False
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def open(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Opens and migrates the database and starts the writer; answers go to `loop`."""
+        self._loop = loop
+        conn = open_connection(self.path, self.synchronous)
+        try:
+            migrate(conn)
+        except Exception:
+            conn.close()
+            raise
+        self._write_conn = conn
+        self._writer = threading.Thread(target=self._run, name="taskqueue-writer", daemon=True)
+        self._writer.start()
+
+    def close(self) -> None:
+        """Finishes every queued write, then closes all connections. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._writer is not None:
+            self._queue.put(_STOP)
+            self._writer.join()
+        self._readers.shutdown(wait=True)
+        with self._readers_lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+        if self._write_conn is not None:
+            self._write_conn.close()
+            self._write_conn = None
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def write(self, op: Callable[[apsw.Connection], T]) -> T:
+        """Runs `op` inside the writer's next transaction and returns its result once durable.
+
+        The operation runs in its own savepoint: if it raises, its changes are rolled back and
+        the exception is raised here, while the other operations of the batch still commit.
+        """
+        if self.closed:
+            raise errors.ShuttingDown("the server is shutting down")
+        assert self._loop is not None, "Database.open() was not called"
+        fut: asyncio.Future[T] = self._loop.create_future()
+        self._queue.put((op, fut))
+        return await fut
+
+    def _run(self) -> None:
+        get, get_nowait = self._queue.get, self._queue.get_nowait
+        while True:
+            first = get()
+            if first is _STOP:
+                return
+            batch: list[_Pending] = [first]
+            stop = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            outcomes = self._run_batch(batch)
+            self.last_batch_size = len(batch)
+            assert self._loop is not None
+            # A closed loop means nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(_settle, batch, outcomes)
+            if stop:
+                return
+
+    def _run_batch(self, batch: list[_Pending]) -> list[tuple[bool, Any]]:
+        conn = self._write_conn
+        assert conn is not None
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except apsw.Error as exc:
+            failure = storage_error(exc)
+            return [(False, failure)] * len(batch)
+        for op, _fut in batch:
+            try:
+                conn.execute("SAVEPOINT op")
+                value = op(conn)
+            except BaseException as exc:
+                try:
+                    conn.execute("ROLLBACK TO op; RELEASE op")
+                except apsw.Error:
+                    log.exception("rolling back a failed operation failed")
+                mapped = storage_error(exc) if isinstance(exc, apsw.Error) else exc
+                outcomes.append((False, mapped))
+            else:
+                conn.execute("RELEASE op")
+                outcomes.append((True, value))
+        try:
+            conn.execute("COMMIT")
+        except apsw.Error as exc:
+            log.error("commit failed: %s", exc)
+            with contextlib.suppress(apsw.Error):
+                conn.execute("ROLLBACK")
+            failure = storage_error(exc)
+            return [(False, failure)] * len(batch)
+        return outcomes
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def read(self, op: Callable[[apsw.Connection], T]) -> T:
+        """Runs `op` on a reader connection in a worker thread; a consistent WAL snapshot."""
+        if self.closed:
+            raise errors.ShuttingDown("the server is shutting down")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._read, op)
+
+    def _read(self, op: Callable[[apsw.Connection], T]) -> T:
+        conn: apsw.Connection | None = getattr(self._local, "conn", None)
+        try:
+            if conn is None:
+                conn = open_connection(self.path, self.synchronous)
+                conn.pragma("query_only", True)
+                self._local.conn = conn
+                with self._readers_lock:
+                    self._reader_conns.append(conn)
+            with conn:
+                value = op(conn)
+        except apsw.Error as exc:
+            raise storage_error(exc) from exc
+        return value
+
+
+def _settle(batch: list[_Pending], outcomes: list[tuple[bool, Any]]) -> None:
+    for (_op, fut), (ok, value) in zip(batch, outcomes, strict=True):
+        if fut.done():  # the caller gave up (cancelled RPC); the write stands regardless
+            continue
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)

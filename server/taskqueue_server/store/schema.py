@@ -1,0 +1,59 @@
+"""Numbered schema migrations, tracked by `PRAGMA user_version`.
+
+Migration N (1-based) is `MIGRATIONS[N - 1]`. Each runs inside the start-up transaction, so
+a database is either fully at a version or untouched. Never edit a released migration: add one.
+"""
+
+from __future__ import annotations
+
+# Times are integer microseconds since the epoch (UTC). `seq` is the age order: the writer
+# inserts one task at a time, so it grows with create_time and breaks its ties.
+_V1 = """
+CREATE TABLE tasks (
+  seq               INTEGER PRIMARY KEY,
+  id                TEXT    NOT NULL UNIQUE,
+  work_directory    TEXT    NOT NULL,
+  prompt            TEXT    NOT NULL,
+  priority          INTEGER NOT NULL,
+  tags              TEXT    NOT NULL,
+  state             INTEGER NOT NULL,
+  worker_id         TEXT    NOT NULL DEFAULT '',
+  attempt           INTEGER NOT NULL DEFAULT 0,
+  retry_count       INTEGER NOT NULL DEFAULT 0,
+  result            TEXT,
+  error             TEXT    NOT NULL DEFAULT '',
+  cancel_reason     TEXT    NOT NULL DEFAULT '',
+  create_time       INTEGER NOT NULL,
+  start_time        INTEGER,
+  complete_time     INTEGER,
+  fail_time         INTEGER,
+  cancel_time       INTEGER,
+  update_time       INTEGER NOT NULL,
+  lease_token       TEXT,
+  lease_expire_time INTEGER,
+  lease_duration    INTEGER
+) STRICT;
+
+-- Claims read only waiting tasks, in claim order, optionally within one directory.
+CREATE INDEX tasks_claim ON tasks (priority, seq) WHERE state = 1;
+CREATE INDEX tasks_claim_by_directory ON tasks (work_directory, priority, seq) WHERE state = 1;
+-- The lease reaper reads only working tasks, soonest expiry first.
+CREATE INDEX tasks_lease_expiry ON tasks (lease_expire_time) WHERE state = 2;
+
+CREATE TABLE task_events (
+  event_id    INTEGER PRIMARY KEY,
+  task_seq    INTEGER NOT NULL REFERENCES tasks (seq),
+  time        INTEGER NOT NULL,
+  from_state  INTEGER,
+  to_state    INTEGER NOT NULL,
+  actor       TEXT    NOT NULL,
+  reason      TEXT    NOT NULL,
+  attempt     INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX task_events_by_task ON task_events (task_seq, event_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+SCHEMA_VERSION = len(MIGRATIONS)
