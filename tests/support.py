@@ -1,0 +1,187 @@
+"""Helpers shared by the tests: servers (in-process or as a process), stubs, rich errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import apsw
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from taskqueue.v1 import taskqueue_service_pb2 as pb
+from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
+from taskqueue_server.config import Settings
+from taskqueue_server.main import Server
+
+PROMPT = "Analyse the performance problems in this codebase"
+SERVING_LINE = re.compile(r"serving taskqueue\.v1\.TaskQueueService on (\S+):(\d+)")
+
+
+@dataclass
+class Running:
+    """A server under test and a stub connected to it."""
+
+    server: Server
+    channel: grpc.aio.Channel
+    stub: pb_grpc.TaskQueueServiceStub
+    db_path: Path
+    address: str
+
+
+@contextlib.asynccontextmanager
+async def running_server(db_path: Path, **overrides: object) -> AsyncIterator[Running]:
+    """An in-process server on 127.0.0.1:0 with its own database, and a stub to it."""
+    settings = replace(
+        Settings(listen="127.0.0.1:0", db=str(db_path), grace_seconds=1), **overrides
+    )  # type: ignore[arg-type]
+    server = Server(settings)
+    await server.start()
+    channel = grpc.aio.insecure_channel(server.address)
+    try:
+        yield Running(
+            server, channel, pb_grpc.TaskQueueServiceStub(channel), db_path, server.address
+        )
+    finally:
+        await channel.close()
+        await server.stop(0.5)
+
+
+def create_request(**fields: object) -> pb.CreateTaskRequest:
+    values: dict[str, object] = {"work_directory": "/home/user/project", "prompt": PROMPT}
+    values.update(fields)
+    return pb.CreateTaskRequest(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class RichError:
+    """What a failed call said: code, ErrorInfo reason and metadata, BadRequest fields."""
+
+    code: grpc.StatusCode
+    message: str
+    reason: str
+    metadata: dict[str, str]
+    fields: list[str]
+
+
+def rich_error(exc: grpc.aio.AioRpcError) -> RichError:
+    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+    reason, metadata, fields = "", {}, []
+    assert status is not None, "the error carries no google.rpc.Status"
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason, metadata = info.reason, dict(info.metadata)
+            assert info.domain == "taskqueue.v1"
+        elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            fields = [v.field for v in bad.field_violations]
+    return RichError(exc.code(), exc.details() or "", reason, metadata, fields)
+
+
+def db_digest(path: Path) -> str:
+    """A digest of every task and event row: equal digests mean nothing changed."""
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        h = hashlib.sha256()
+        for table in ("tasks", "task_events"):
+            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
+                h.update(repr(row).encode())
+        return h.hexdigest()
+    finally:
+        conn.close()
+
+
+class ServerProcess:
+    """A `taskqueue-server` in its own process, stopped by its PID."""
+
+    def __init__(self, db_path: Path, *extra: str, listen: str = "127.0.0.1:0") -> None:
+        self.db_path = db_path
+        self.args = [sys.executable, "-m", "taskqueue_server.main", "--listen", listen,
+                     "--db", str(db_path), "--grace", "2", *extra]  # fmt: skip
+        self.proc: subprocess.Popen[str] | None = None
+        self.address = ""
+        self.log: list[str] = []
+
+    def start(self, timeout: float = 30) -> str:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            self.args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env
+        )
+        assert self.proc.stderr is not None
+        for line in self._lines(timeout):
+            match = SERVING_LINE.search(line)
+            if match:
+                self.address = f"{match.group(1)}:{match.group(2)}"
+                return self.address
+        raise AssertionError(f"server did not start: {''.join(self.log)}")
+
+    def _lines(self, timeout: float) -> Iterator[str]:
+        assert self.proc is not None and self.proc.stderr is not None
+        import selectors
+        import time
+
+        deadline = time.monotonic() + timeout
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stderr, selectors.EVENT_READ)
+        while time.monotonic() < deadline:
+            if sel.select(timeout=0.2):
+                line = self.proc.stderr.readline()
+                if not line:
+                    return
+                self.log.append(line)
+                yield line
+        sel.close()
+
+    def kill(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+    def terminate(self, timeout: float = 20) -> int:
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGTERM)
+        _, rest = self.proc.communicate(timeout=timeout)
+        self.log.append(rest)
+        return self.proc.returncode
+
+    def rest_of_log(self) -> str:
+        return "".join(self.log)
+
+
+@contextlib.contextmanager
+def server_process(db_path: Path, *extra: str) -> Iterator[ServerProcess]:
+    proc = ServerProcess(db_path, *extra)
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.kill()
+
+
+async def wait_for(predicate: object, deadline_s: float = 10.0, what: str = "condition") -> None:
+    """Polls an async predicate until true; fails after `timeout`. For server-side state that
+    offers no event to wait on (for example a lease running out)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_s
+    while True:
+        if await predicate():  # type: ignore[operator]
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)

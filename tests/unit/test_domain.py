@@ -1,0 +1,85 @@
+"""Domain rules without a server: validation, lease fencing, the prompt check."""
+
+from __future__ import annotations
+
+import pytest
+from taskqueue_server import errors
+from taskqueue_server.model import Priority, TaskState
+from taskqueue_server.queue import leases, prompt_match, validation
+from taskqueue_server.store.tasks import LeaseRow
+
+
+def checked(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    v = validation.Violations()
+    value = fn(*args, v, **kwargs)
+    return value, [item.field for item in v.items]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("/a/b", "/a/b"), ("/a/./b/", "/a/b"), ("//a//b", "/a/b"), ("/a/../../b", "/b"), ("/", "/")],
+)
+def test_work_directory_is_normalised(raw: str, clean: str) -> None:
+    assert checked(validation.work_directory, raw) == (clean, [])
+
+
+@pytest.mark.parametrize("raw", ["", "a/b", "./a", "/a\x00", "/a\n", "/a\x7f", "/" + "é" * 2048])
+def test_work_directory_refusals(raw: str) -> None:
+    assert checked(validation.work_directory, raw)[1] == ["work_directory"]
+
+
+def test_tags_deduplicated_in_order_and_counted_after() -> None:
+    tags = ["b", "a", "b"] + [f"t{i}" for i in range(18)]
+    value, bad = checked(validation.tags, tags)
+    assert value[:2] == ("b", "a") and len(value) == 20 and bad == []
+
+
+def test_priority_unspecified_is_medium_and_unknown_refused() -> None:
+    assert checked(validation.priority, 0) == (Priority.MEDIUM, [])
+    assert checked(validation.priority, 4)[1] == ["priority"]
+
+
+def lease(state: TaskState, token: str | None = "tok", expire: int | None = 100) -> LeaseRow:
+    return LeaseRow(seq=1, state=state, lease_token=token, lease_expire_time=expire,
+                    lease_duration=10, attempt=1, worker_id="w")  # fmt: skip
+
+
+def test_current_lease_may_finish_and_no_token_may_too() -> None:
+    leases.check_current(lease(TaskState.WORKING), "tok", now=50)
+    leases.check_current(lease(TaskState.WORKING), "", now=50)
+
+
+@pytest.mark.parametrize(
+    ("row", "token", "reason"),
+    [
+        (lease(TaskState.WORKING), "other", "LEASE_LOST"),
+        (lease(TaskState.WORKING, expire=50), "tok", "LEASE_LOST"),
+        (lease(TaskState.WAITING, token=None, expire=None), "tok", "LEASE_LOST"),
+        (lease(TaskState.COMPLETED), "other", "LEASE_LOST"),
+        (lease(TaskState.COMPLETED), "tok", "TASK_NOT_WORKING"),
+        (lease(TaskState.COMPLETED), "", "TASK_NOT_WORKING"),
+        (lease(TaskState.WAITING, token=None, expire=None), "", "TASK_NOT_WORKING"),
+    ],
+)
+def test_refused_finishes(row: LeaseRow, token: str, reason: str) -> None:
+    with pytest.raises(errors.TransitionRefused) as info:
+        leases.check_current(row, token, now=50)
+    assert info.value.reason == reason
+
+
+def test_heartbeat_needs_the_current_unexpired_lease() -> None:
+    leases.check_renewable(lease(TaskState.WORKING), "tok", now=50)
+    lost = [
+        (lease(TaskState.WORKING), "x"),
+        (lease(TaskState.WORKING, expire=50), "tok"),
+        (lease(TaskState.COMPLETED), "tok"),
+    ]
+    for row, token in lost:
+        with pytest.raises(errors.LeaseLost):
+            leases.check_renewable(row, token, now=50)
+
+
+def test_prompt_score_ignores_whitespace_and_ranks_similarity() -> None:
+    assert prompt_match.score("fix  the\nbug", " fix the bug ") == 100
+    assert prompt_match.score("fix the bug in parser", "fix the bugs in parser") > 90
+    assert prompt_match.score("fix the bug", "write the docs") < 60

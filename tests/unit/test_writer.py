@@ -1,0 +1,94 @@
+"""The group-commit writer against a real SQLite file: batching and per-operation savepoints."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import apsw
+import pytest
+from taskqueue_server import errors
+from taskqueue_server.model import Priority
+from taskqueue_server.store import tasks
+from taskqueue_server.store.db import Database
+
+pytestmark = pytest.mark.anyio
+
+
+def insert(task_id: str):  # type: ignore[no-untyped-def]
+    def op(conn: apsw.Connection) -> str:
+        tasks.insert(
+            conn, task_id=task_id, work_directory="/w", prompt="p", priority=Priority.MEDIUM,
+            tags=(), now=1, actor="test",
+        )  # fmt: skip
+        return task_id
+
+    return op
+
+
+async def test_one_failing_operation_does_not_spoil_its_batch(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "t.db"))
+    db.open(asyncio.get_running_loop())
+    try:
+        gate, holding = threading.Event(), threading.Event()
+
+        def hold(conn: apsw.Connection) -> None:
+            holding.set()
+            gate.wait(10)  # keep the writer busy until the batch below is queued
+
+        def insert_then_break(conn: apsw.Connection) -> None:
+            insert("bad")(conn)
+            raise errors.TaskQueueError("this operation fails after writing")
+
+        def violate_constraint(conn: apsw.Connection) -> None:
+            insert("a")(conn)  # duplicate id: UNIQUE constraint
+
+        first = asyncio.ensure_future(db.write(hold))
+        assert await asyncio.to_thread(holding.wait, 10), "the writer never ran `hold`"
+        batch = [
+            asyncio.ensure_future(db.write(op))
+            for op in (insert("a"), insert_then_break, insert("b"), violate_constraint, insert("c"))
+        ]
+        await asyncio.sleep(0)
+        gate.set()
+        await first
+        outcomes = await asyncio.gather(*batch, return_exceptions=True)
+        assert db.last_batch_size == 5, "the five operations did not share one transaction"
+        assert outcomes[0] == "a" and outcomes[2] == "b" and outcomes[4] == "c"
+        assert isinstance(outcomes[1], errors.TaskQueueError)
+        assert isinstance(outcomes[3], errors.StorageUnavailable)
+        ids = await db.read(
+            lambda c: [r[0] for r in c.execute("SELECT id FROM tasks ORDER BY seq")]
+        )
+        events = await db.read(lambda c: c.execute("SELECT count(*) FROM task_events").fetchone())
+        assert ids == ["a", "b", "c"]
+        assert events == (3,)
+    finally:
+        db.close()
+
+
+async def test_schema_is_migrated_once_and_kept(tmp_path: Path) -> None:
+    path = str(tmp_path / "t.db")
+    for _ in range(2):
+        db = Database(path)
+        db.open(asyncio.get_running_loop())
+        await db.write(insert(f"id-{db.path[-1]}-{id(db)}"))
+        version = await db.read(lambda c: c.pragma("user_version"))
+        mode = await db.read(lambda c: c.pragma("journal_mode"))
+        db.close()
+        assert version == 1 and mode == "wal"
+    conn = apsw.Connection(path)
+    assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (2,)
+    conn.close()
+
+
+async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = str(tmp_path / "t.db")
+    conn = apsw.Connection(path)
+    conn.pragma("user_version", 99)
+    conn.close()
+    db = Database(path)
+    with pytest.raises(errors.StorageUnavailable) as info:
+        db.open(asyncio.get_running_loop())
+    assert info.value.reason == "SCHEMA_TOO_NEW"
