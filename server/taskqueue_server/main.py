@@ -29,6 +29,12 @@ SERVICE_NAME: Final = taskqueue_service_pb2.DESCRIPTOR.services_by_name[
     "TaskQueueService"
 ].full_name
 MAX_MESSAGE_BYTES: Final = 4 * 1024 * 1024
+GRPC_OPTIONS: Final = (
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.so_reuseport", 0),
+)
+"""Options of every gRPC server this package builds (the benchmark's echo server too)."""
 
 SERVING: Final = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING: Final = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -47,13 +53,7 @@ class Server:
         self.db = Database(settings.db, synchronous=settings.synchronous)
         self.queue = TaskQueue(self.db, settings)
         self.health = health_async.HealthServicer()
-        self._grpc = grpc.aio.server(
-            options=[
-                ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                ("grpc.so_reuseport", 0),
-            ]
-        )
+        self._grpc = grpc.aio.server(options=GRPC_OPTIONS)
         self._stopped = asyncio.Event()
 
     async def start(self) -> None:

@@ -1,0 +1,157 @@
+"""Python load drivers for what ghz cannot do: chained calls and stream delivery latency.
+
+Each runs in its own process against a server address and prints one JSON object.
+
+  python tests/bench/drivers.py cycle ADDRESS --concurrency 64 --seconds 5
+  python tests/bench/drivers.py delivery ADDRESS --rate 50 --seconds 5
+  python tests/bench/drivers.py rtt ADDRESS --rate 50 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+
+import grpc
+from taskqueue.v1 import task_pb2
+from taskqueue.v1 import taskqueue_service_pb2 as pb
+from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
+
+PROMPT = "Analyse the performance problems in this codebase"
+CREATE = pb.CreateTaskRequest(
+    work_directory="/home/user/project",
+    prompt=PROMPT,
+    priority=task_pb2.PRIORITY_HIGH,
+    tags=["performance"],
+)
+WARMUP_S = 1.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def cycle(address: str, concurrency: int, seconds: float) -> dict[str, float]:
+    """create -> claim -> complete (with the prompt check), `concurrency` loops at once."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+        start = time.monotonic()
+        measure_from, end = start + WARMUP_S, start + WARMUP_S + seconds
+        done = 0
+        errors = 0
+
+        async def loop(n: int) -> None:
+            nonlocal done, errors
+            worker = f"bench-{n}"
+            while (now := time.monotonic()) < end:
+                try:
+                    await stub.CreateTask(CREATE)
+                    got = await stub.ClaimTask(pb.ClaimTaskRequest(worker_id=worker))
+                    await stub.CompleteTask(
+                        pb.CompleteTaskRequest(
+                            task_id=got.task.id or "00000000-0000-4000-8000-000000000000",
+                            lease_token=got.lease_token,
+                            original_prompt=PROMPT,
+                        )
+                    )
+                except grpc.aio.AioRpcError:
+                    errors += 1
+                    continue
+                if now >= measure_from:
+                    done += 1
+
+        await asyncio.gather(*(loop(n) for n in range(concurrency)))
+        return {"tasks_per_s": done / seconds, "errors": errors}
+
+
+async def delivery(address: str, rate: float, seconds: float) -> dict[str, float]:
+    """Creates at `rate`/s; one WatchNext worker completes each. Latency: create returned
+    (or the push arrived first: 0) -> pushed."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+        created: dict[str, float] = {}
+        received: dict[str, float] = {}
+        stream = stub.WatchNext(pb.WatchNextRequest(worker_id="bench-watcher", max_in_flight=8))
+
+        async def consume() -> None:
+            async for pushed in stream:
+                received[pushed.task.id] = time.perf_counter()
+                await stub.CompleteTask(
+                    pb.CompleteTaskRequest(task_id=pushed.task.id, lease_token=pushed.lease_token)
+                )
+
+        consumer = asyncio.create_task(consume())
+        interval = 1.0 / rate
+        total = int(rate * (seconds + WARMUP_S))
+        t0 = time.perf_counter()
+        for i in range(total):
+            delay = t0 + i * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            response = await stub.CreateTask(CREATE)
+            if i >= rate * WARMUP_S:
+                created[response.task.id] = time.perf_counter()
+        deadline = time.perf_counter() + 10
+        while len([k for k in created if k in received]) < len(created):
+            if time.perf_counter() > deadline:
+                break
+            await asyncio.sleep(0.01)
+        stream.cancel()
+        consumer.cancel()
+        lat = [max(0.0, received[k] - v) * 1000 for k, v in created.items() if k in received]
+        return {
+            "p50_ms": percentile(lat, 50),
+            "p99_ms": percentile(lat, 99),
+            "delivered": len(lat),
+            "lost": len(created) - len(lat),
+        }
+
+
+async def rtt(address: str, rate: float, seconds: float) -> dict[str, float]:
+    """Unary CreateTask round trips at `rate`/s: the reference for delivery latency."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+        lat: list[float] = []
+        interval = 1.0 / rate
+        total = int(rate * (seconds + WARMUP_S))
+        t0 = time.perf_counter()
+        for i in range(total):
+            delay = t0 + i * interval - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            sent = time.perf_counter()
+            await stub.CreateTask(CREATE)
+            if i >= rate * WARMUP_S:
+                lat.append((time.perf_counter() - sent) * 1000)
+        return {
+            "p50_ms": percentile(lat, 50),
+            "p99_ms": percentile(lat, 99),
+            "mean_ms": statistics.fmean(lat),
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["cycle", "delivery", "rtt"])
+    parser.add_argument("address")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=5)
+    args = parser.parse_args()
+    if args.mode == "cycle":
+        out = asyncio.run(cycle(args.address, args.concurrency, args.seconds))
+    elif args.mode == "delivery":
+        out = asyncio.run(delivery(args.address, args.rate, args.seconds))
+    else:
+        out = asyncio.run(rtt(args.address, args.rate, args.seconds))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""`make bench`: taskqueue against the echo ceiling, side by side in one run, on loopback.
+
+Every case runs on a fresh server process (and a fresh database), `--runs` times; the table
+shows the median with min-max and the ratio to the echo server measured in the same run.
+Unary load comes from ghz (Go, installed with `go install` at a pinned version into
+.cache/bin); chained calls and stream latency from the Python drivers in drivers.py.
+Every process started here is stopped by its PID.
+
+  python tests/bench/run.py [--quick] [--runs N] [--seconds S] [--out bench-results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+GHZ_VERSION = "v0.120.0"
+GHZ = ROOT / ".cache" / "bin" / "ghz"
+SERVICE = "taskqueue.v1.TaskQueueService"
+CREATE_JSON = json.dumps(
+    {
+        "work_directory": "/home/user/project",
+        "prompt": "Analyse the performance problems in this codebase",
+        "priority": "PRIORITY_HIGH",
+        "tags": ["performance"],
+    }
+)
+
+
+def ensure_ghz() -> Path:
+    if not GHZ.exists():
+        print(f"installing ghz {GHZ_VERSION} with go install ...", flush=True)
+        env = dict(os.environ, GOBIN=str(GHZ.parent))
+        subprocess.run(
+            ["go", "install", f"github.com/bojand/ghz/cmd/ghz@{GHZ_VERSION}"], env=env, check=True
+        )
+    return GHZ
+
+
+@contextmanager
+def process(args: list[str], ready: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Starts a server process, yields the HOST:PORT it printed, stops it by PID."""
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})),
+    )
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 30
+        address = ""
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            if ready in line:
+                address = line.split(ready, 1)[1].split()[0]
+                break
+        if not address:
+            raise RuntimeError(f"{args} did not start")
+        yield address
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+@contextmanager
+def echo_server() -> Iterator[str]:
+    with process(
+        [sys.executable, str(ROOT / "tests/bench/echo_server.py"), "--listen", "127.0.0.1:0"],
+        "listening on ",
+    ) as address:
+        yield address
+
+
+@contextmanager
+def taskqueue_server() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="tq-bench-") as tmp:
+        args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
+                "--db", f"{tmp}/bench.db", "--synchronous", "FULL"]  # fmt: skip
+        with process(args, f"serving {SERVICE} on ") as address:
+            yield address
+
+
+def ghz(address: str, concurrency: int, seconds: float) -> dict[str, float]:
+    command = [
+        str(GHZ), "--insecure", "--cpus", "1", "-c", str(concurrency), "-z", f"{seconds:g}s",
+        "--proto", str(ROOT / "proto/taskqueue/v1/taskqueue_service.proto"),
+        "--import-paths", str(ROOT / "proto"), "--call", f"{SERVICE}/CreateTask",
+        "-d", CREATE_JSON, "-O", "json", address,
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout)
+    lat = {d["percentage"]: d["latency"] / 1e6 for d in report.get("latencyDistribution") or []}
+    errors = sum(
+        n for code, n in (report.get("statusCodeDistribution") or {}).items() if code != "OK"
+    )
+    return {"ops_per_s": report["rps"], "p50_ms": lat.get(50, 0), "p99_ms": lat.get(99, 0),
+            "errors": errors}  # fmt: skip
+
+
+def driver(mode: str, address: str, *args: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tests/bench/drivers.py"), mode, address, *args],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def repeat(runs: int, server: Callable[[], Any], measure: Callable[[str], dict[str, float]]):  # type: ignore[no-untyped-def]
+    samples = []
+    for _ in range(runs):
+        with server() as address:
+            samples.append(measure(address))
+    return samples
+
+
+def summary(samples: list[dict[str, float]], key: str) -> dict[str, float]:
+    values = [s[key] for s in samples]
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="1 s per run, 3 runs")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--out", default=str(ROOT / "bench-results.json"))
+    args = parser.parse_args()
+    seconds = 1.0 if args.quick else args.seconds
+    runs = max(3, args.runs)
+    ensure_ghz()
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "generator": f"ghz {GHZ_VERSION} (unary CreateTask, --cpus 1, one connection); "
+        "Python grpc.aio drivers for the create-claim-complete cycle and stream delivery",
+        "runs": runs,
+        "seconds_per_run": seconds,
+        "cases": {},
+    }
+    cases = results["cases"]
+    servers = {"echo": echo_server, "taskqueue": taskqueue_server}
+    for c in (1, 64):
+        for name, server in servers.items():
+            samples = repeat(runs, server, lambda a, c=c: ghz(a, c, seconds))
+            cases[f"create c={c} {name}"] = {
+                "ops_per_s": summary(samples, "ops_per_s"),
+                "p50_ms": summary(samples, "p50_ms"),
+                "p99_ms": summary(samples, "p99_ms"),
+                "errors": sum(s["errors"] for s in samples),
+            }
+            print(f"create c={c} {name}: {cases[f'create c={c} {name}']}", flush=True)
+    for c in (1, 64):
+        for name, server in servers.items():
+            args_c = ["--concurrency", str(c), "--seconds", str(seconds)]
+            samples = repeat(runs, server, lambda a, args_c=args_c: driver("cycle", a, *args_c))
+            cases[f"cycle c={c} {name}"] = {
+                "tasks_per_s": summary(samples, "tasks_per_s"),
+                "errors": sum(s["errors"] for s in samples),
+            }
+            print(f"cycle c={c} {name}: {cases[f'cycle c={c} {name}']}", flush=True)
+    rate = "50"
+    samples = repeat(
+        runs, echo_server, lambda a: driver("rtt", a, "--rate", rate, "--seconds", str(seconds))
+    )
+    cases["unary rtt echo"] = {k: summary(samples, k) for k in ("p50_ms", "p99_ms")}
+    samples = repeat(
+        runs,
+        taskqueue_server,
+        lambda a: driver("delivery", a, "--rate", rate, "--seconds", str(seconds)),
+    )
+    cases["delivery taskqueue"] = {k: summary(samples, k) for k in ("p50_ms", "p99_ms")}
+    cases["delivery taskqueue"]["lost"] = sum(s["lost"] for s in samples)
+    results["table"] = table(cases, rate)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(results["table"])
+    print(f"\nwrote {args.out}")
+
+
+def table(cases: dict[str, Any], rate: str) -> str:
+    def fmt(s: dict[str, float]) -> str:
+        return f"{s['median']:9.1f} ({s['min']:.1f}-{s['max']:.1f})"
+
+    def row(label: str, tq: dict[str, float], echo: dict[str, float], ratio: str = "") -> str:
+        return f"{label:40}{fmt(tq):28}{fmt(echo):28}{ratio}"
+
+    rows = [f"{'case':40}{'taskqueue (min-max)':28}{'echo ceiling (min-max)':28}ratio"]
+    for c in (1, 64):
+        tq, echo = cases[f"create c={c} taskqueue"], cases[f"create c={c} echo"]
+        ratio = tq["ops_per_s"]["median"] / echo["ops_per_s"]["median"]
+        rows.append(row(f"CreateTask ops/s, c={c}", tq["ops_per_s"], echo["ops_per_s"],
+                        f"{ratio:5.2f}x"))  # fmt: skip
+        rows.append(row(f"  CreateTask p99 ms, c={c}", tq["p99_ms"], echo["p99_ms"]))
+    for c in (1, 64):
+        tq, echo = cases[f"cycle c={c} taskqueue"], cases[f"cycle c={c} echo"]
+        ratio = tq["tasks_per_s"]["median"] / echo["tasks_per_s"]["median"]
+        rows.append(row(f"create+claim+complete tasks/s, c={c}", tq["tasks_per_s"],
+                        echo["tasks_per_s"], f"{ratio:5.2f}x"))  # fmt: skip
+    d, r = cases["delivery taskqueue"], cases["unary rtt echo"]
+    rows.append(row(f"WatchNext delivery p50 ms @{rate}/s", d["p50_ms"], r["p50_ms"],
+                    "(echo: unary round trip)"))  # fmt: skip
+    rows.append(row(f"WatchNext delivery p99 ms @{rate}/s", d["p99_ms"], r["p99_ms"]))
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    if shutil.which("go") is None and not GHZ.exists():
+        sys.exit("make bench needs Go to install ghz (go install from the module proxy)")
+    main()
