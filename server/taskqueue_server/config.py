@@ -35,6 +35,8 @@ class Settings:
     """Shortest lease a claim may ask for."""
     max_lease_us: int = 24 * 3600 * SECOND_US
     """Longest lease a claim may ask for."""
+    max_retries: int = 3
+    """How many times RetryTask may put one failed task back to waiting."""
     grace_seconds: float = 10.0
     """How long in-flight calls may take to finish on shutdown."""
 

@@ -55,6 +55,12 @@ class NotFound(TaskQueueError):
     reason = "TASK_NOT_FOUND"
 
 
+class AlreadyExists(TaskQueueError):
+    """A request id was used before with a different request."""
+
+    reason = "REQUEST_ID_REUSED"
+
+
 class TransitionRefused(TaskQueueError):
     """The task is not in a state that allows the request."""
 

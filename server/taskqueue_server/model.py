@@ -74,3 +74,36 @@ class Lease:
     task: Task
     token: str
     expire_time: int
+
+
+class ListOrder(enum.Enum):
+    """The orders ListTasks offers; values are what callers write in `order_by`."""
+
+    CREATE_TIME = "create_time"
+    CREATE_TIME_DESC = "create_time desc"
+    PRIORITY = "priority"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TaskFilter:
+    """Which tasks a list or batch cancel selects; empty fields select everything."""
+
+    states: tuple[TaskState, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    work_directory: str | None = None
+    tags: tuple[str, ...] = ()
+    worker_id: str | None = None
+    created_after: int | None = None
+    created_before: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TaskQuery:
+    """One page of a list: the filter, the order, where the last page ended, how much."""
+
+    filter: TaskFilter
+    order: ListOrder = ListOrder.CREATE_TIME
+    after: tuple[int, ...] | None = None
+    """The sort key of the last task of the previous page: (seq,) or (priority, seq)."""
+    limit: int = 50
+    full: bool = False

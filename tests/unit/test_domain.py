@@ -6,7 +6,7 @@ import pytest
 from taskqueue_server import errors
 from taskqueue_server.model import Priority, TaskState
 from taskqueue_server.queue import leases, prompt_match, validation
-from taskqueue_server.store.tasks import LeaseRow
+from taskqueue_server.store.tasks import TaskRow
 
 
 def checked(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -39,8 +39,8 @@ def test_priority_unspecified_is_medium_and_unknown_refused() -> None:
     assert checked(validation.priority, 4)[1] == ["priority"]
 
 
-def lease(state: TaskState, token: str | None = "tok", expire: int | None = 100) -> LeaseRow:
-    return LeaseRow(seq=1, state=state, lease_token=token, lease_expire_time=expire,
+def lease(state: TaskState, token: str | None = "tok", expire: int | None = 100) -> TaskRow:
+    return TaskRow(seq=1, state=state, lease_token=token, lease_expire_time=expire,
                     lease_duration=10, attempt=1, worker_id="w")  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def test_current_lease_may_finish_and_no_token_may_too() -> None:
         (lease(TaskState.WAITING, token=None, expire=None), "", "TASK_NOT_WORKING"),
     ],
 )
-def test_refused_finishes(row: LeaseRow, token: str, reason: str) -> None:
+def test_refused_finishes(row: TaskRow, token: str, reason: str) -> None:
     with pytest.raises(errors.TransitionRefused) as info:
         leases.check_current(row, token, now=50)
     assert info.value.reason == reason

@@ -10,7 +10,7 @@ import apsw
 import pytest
 from taskqueue_server import errors
 from taskqueue_server.model import Priority
-from taskqueue_server.store import tasks
+from taskqueue_server.store import schema, tasks
 from taskqueue_server.store.db import Database
 
 pytestmark = pytest.mark.anyio
@@ -77,7 +77,7 @@ async def test_schema_is_migrated_once_and_kept(tmp_path: Path) -> None:
         version = await db.read(lambda c: c.pragma("user_version"))
         mode = await db.read(lambda c: c.pragma("journal_mode"))
         db.close()
-        assert version == 1 and mode == "wal"
+        assert version == schema.SCHEMA_VERSION and mode == "wal"
     conn = apsw.Connection(path)
     assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (2,)
     conn.close()
@@ -92,3 +92,24 @@ async def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(errors.StorageUnavailable) as info:
         db.open(asyncio.get_running_loop())
     assert info.value.reason == "SCHEMA_TOO_NEW"
+
+
+async def test_a_version_1_database_is_migrated_with_its_tags(tmp_path: Path) -> None:
+    path = str(tmp_path / "v1.db")
+    conn = apsw.Connection(path)
+    conn.execute(schema.MIGRATIONS[0])
+    conn.pragma("user_version", 1)
+    conn.execute(
+        "INSERT INTO tasks (id, work_directory, prompt, priority, tags, state, create_time,"
+        " update_time) VALUES ('t1', '/w', 'p', 2, '[\"gpu\",\"big\"]', 1, 1, 1)"
+    )
+    conn.close()
+    db = Database(path)
+    db.open(asyncio.get_running_loop())
+    try:
+        tags = await db.read(
+            lambda c: sorted(r[0] for r in c.execute("SELECT tag FROM task_tags"))
+        )
+        assert tags == ["big", "gpu"]
+    finally:
+        db.close()

@@ -20,6 +20,10 @@ def duration_us(value: duration_pb2.Duration) -> int:
     return value.seconds * 1_000_000 + value.nanos // 1000
 
 
+def timestamp_us(value: timestamp_pb2.Timestamp) -> int:
+    return value.seconds * 1_000_000 + value.nanos // 1000
+
+
 def struct_to_dict(value: struct_pb2.Struct) -> dict[str, Any]:
     """A Struct as the JSON object it holds."""
     return dict(json_format.MessageToDict(value))

@@ -19,6 +19,7 @@ DOMAIN: Final = "taskqueue.v1"
 _CODES: Final[list[tuple[type[errors.TaskQueueError], grpc.StatusCode]]] = [
     (errors.InvalidArgument, grpc.StatusCode.INVALID_ARGUMENT),
     (errors.NotFound, grpc.StatusCode.NOT_FOUND),
+    (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
     (errors.TransitionRefused, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.StorageFull, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.StorageUnavailable, grpc.StatusCode.UNAVAILABLE),

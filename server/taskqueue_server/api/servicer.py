@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
+from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 
@@ -16,7 +17,8 @@ from taskqueue_server import errors
 from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
 from taskqueue_server.model import Lease
-from taskqueue_server.queue.service import TaskQueue
+from taskqueue_server.queue.listing import FilterInput
+from taskqueue_server.queue.service import NewTask, TaskQueue
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
@@ -58,13 +60,75 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     async def CreateTask(
         self, request: pb.CreateTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateTaskResponse:
-        task = await self._queue.create(
-            work_directory=request.work_directory,
-            prompt=request.prompt,
-            priority=request.priority,
-            tags=request.tags,
-        )
+        task = await self._queue.create(_new_task(request))
         return pb.CreateTaskResponse(task=convert.task(task))
+
+    @_guard
+    async def BatchCreateTasks(
+        self, request: pb.BatchCreateTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.BatchCreateTasksResponse:
+        created = await self._queue.batch_create([_new_task(r) for r in request.requests])
+        return pb.BatchCreateTasksResponse(tasks=[convert.task(t) for t in created])
+
+    @_guard
+    async def ListTasks(
+        self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListTasksResponse:
+        page = await self._queue.lister.list(
+            _filter(request),
+            order_by=request.order_by,
+            page_size=request.page_size,
+            page_token=request.page_token,
+            full=request.view == task_pb2.TASK_VIEW_FULL,
+        )
+        return pb.ListTasksResponse(
+            tasks=[convert.task(t) for t in page.tasks],
+            next_page_token=page.next_page_token,
+            total_size=page.total_size,
+        )
+
+    @_guard
+    async def CancelTask(
+        self, request: pb.CancelTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CancelTaskResponse:
+        task = await self._queue.control.cancel(task_id=request.task_id, reason=request.reason)
+        return pb.CancelTaskResponse(task=convert.task(task))
+
+    @_guard
+    async def BatchCancelTasks(
+        self, request: pb.BatchCancelTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.BatchCancelTasksResponse:
+        result = await self._queue.control.batch_cancel(
+            task_ids=list(request.task_ids),
+            filter=_filter(request.filter) if request.HasField("filter") else None,
+            reason=request.reason,
+        )
+        return pb.BatchCancelTasksResponse(
+            results=[
+                pb.BatchCancelResult(
+                    task_id=o.task_id, cancelled=o.cancelled, reason=o.reason, message=o.message
+                )
+                for o in result.outcomes
+            ],
+            cancelled_count=result.cancelled_count,
+            has_more=result.has_more,
+        )
+
+    @_guard
+    async def RetryTask(
+        self, request: pb.RetryTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.RetryTaskResponse:
+        task = await self._queue.control.retry(task_id=request.task_id, reason=request.reason)
+        return pb.RetryTaskResponse(task=convert.task(task))
+
+    @_guard
+    async def SetTaskPriority(
+        self, request: pb.SetTaskPriorityRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.SetTaskPriorityResponse:
+        task = await self._queue.control.set_priority(
+            task_id=request.task_id, priority=request.priority
+        )
+        return pb.SetTaskPriorityResponse(task=convert.task(task))
 
     @_guard
     async def GetTask(
@@ -142,6 +206,36 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             error=request.error,
         )
         return pb.FailTaskResponse(task=convert.task(task))
+
+
+def _new_task(request: pb.CreateTaskRequest) -> NewTask:
+    return NewTask(
+        work_directory=request.work_directory,
+        prompt=request.prompt,
+        priority=request.priority,
+        tags=request.tags,
+        request_id=request.request_id,
+    )
+
+
+def _filter(request: pb.ListTasksRequest | pb.TaskFilter) -> FilterInput:
+    return FilterInput(
+        states=request.states,
+        priorities=request.priorities,
+        work_directory=request.work_directory,
+        tags=request.tags,
+        worker_id=request.worker_id,
+        created_after=(
+            convert.timestamp_us(request.created_after)
+            if request.HasField("created_after")
+            else None
+        ),
+        created_before=(
+            convert.timestamp_us(request.created_before)
+            if request.HasField("created_before")
+            else None
+        ),
+    )
 
 
 def _pushed(lease: Lease) -> pb.WatchNextResponse:

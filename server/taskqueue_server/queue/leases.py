@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from taskqueue_server import errors
 from taskqueue_server.model import TaskState
-from taskqueue_server.store.tasks import LeaseRow
+from taskqueue_server.store.tasks import TaskRow
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-def check_current(lease: LeaseRow, token: str, now: int) -> None:
+def check_current(lease: TaskRow, token: str, now: int) -> None:
     """Refuses a complete or fail on a task that the caller may not finish.
 
     With a token, the caller must hold the task's current, unexpired lease. Without one, any
@@ -44,7 +44,7 @@ def check_current(lease: LeaseRow, token: str, now: int) -> None:
     )
 
 
-def check_renewable(lease: LeaseRow, token: str, now: int) -> None:
+def check_renewable(lease: TaskRow, token: str, now: int) -> None:
     """Refuses a heartbeat unless `token` is the task's current, unexpired lease."""
     if (
         lease.state is not TaskState.WORKING
@@ -54,7 +54,7 @@ def check_renewable(lease: LeaseRow, token: str, now: int) -> None:
         raise _lease_lost(lease)
 
 
-def _lease_lost(lease: LeaseRow) -> errors.LeaseLost:
+def _lease_lost(lease: TaskRow) -> errors.LeaseLost:
     return errors.LeaseLost(
         "this lease is no longer the task's current lease: it expired or another worker holds"
         " the task now; fetch a new task",

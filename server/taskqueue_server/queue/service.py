@@ -3,18 +3,46 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import AsyncGenerator, Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import Lease, Task
+from taskqueue_server.model import Lease, Priority, Task
 from taskqueue_server.queue import leases, prompt_match, validation
+from taskqueue_server.queue.control import Control
+from taskqueue_server.queue.listing import Lister
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
 from taskqueue_server.store import tasks
 from taskqueue_server.store.db import Connection, Database
+
+MAX_BATCH_CREATE: Final = 1000
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewTask:
+    """A task as a submitter describes it, before validation."""
+
+    work_directory: str
+    prompt: str
+    priority: int = 0
+    tags: Sequence[str] = ()
+    request_id: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _ValidTask:
+    directory: str
+    prompt: str
+    priority: Priority
+    tags: tuple[str, ...]
+    request_id: str | None
+    request_hash: str
 
 
 def now_us() -> int:
@@ -40,6 +68,10 @@ class TaskQueue:
         self._hub = WatcherHub()
         self._reaper = leases.LeaseReaper(self._expire_leases, clock)
         self._stopping = False
+        self.control = Control(db, self._hub, settings, clock)
+        """Cancel, retry and re-prioritise."""
+        self.lister = Lister(db)
+        """ListTasks."""
 
     @property
     def open_watchers(self) -> int:
@@ -47,6 +79,7 @@ class TaskQueue:
 
     async def start(self) -> None:
         """Starts the lease reaper from the soonest lease in the database."""
+        await self.lister.start()
         self._reaper.start(await self._db.read(tasks.next_lease_expiry))
 
     async def stop(self) -> None:
@@ -57,34 +90,78 @@ class TaskQueue:
 
     # -- submitters -----------------------------------------------------------------------
 
-    async def create(
-        self,
-        *,
-        work_directory: str,
-        prompt: str,
-        priority: int,
-        tags: Sequence[str],
-        actor: str = "client",
-    ) -> Task:
-        """Queues a new waiting task."""
+    def _new_task(self, request: NewTask, v: validation.Violations, prefix: str = "") -> _ValidTask:
+        inner = validation.Violations()
+        directory = validation.work_directory(request.work_directory, inner)
+        text = validation.prompt(request.prompt, inner, max_bytes=self._settings.max_prompt_bytes)
+        level = validation.priority(request.priority, inner)
+        labels = validation.tags(request.tags, inner)
+        request_id = (
+            validation.task_id(request.request_id, inner, "request_id")
+            if request.request_id
+            else None
+        )
+        for item in inner.items:
+            v.add(prefix + item.field, item.description)
+        digest = hashlib.sha256(
+            json.dumps([directory, text, int(level), list(labels)]).encode()
+        ).hexdigest()
+        return _ValidTask(directory=directory, prompt=text, priority=level, tags=labels,
+                          request_id=request_id, request_hash=digest)  # fmt: skip
+
+    def _insert(self, conn: Connection, new: _ValidTask, actor: str) -> tuple[Task, bool]:
+        """Inserts one task, or replays the one its request id created; (task, is_new)."""
+        if new.request_id is not None:
+            earlier = tasks.by_request_id(conn, new.request_id)
+            if earlier is not None:
+                task_id, digest = earlier
+                if digest != new.request_hash:
+                    raise errors.AlreadyExists(
+                        f"request_id {new.request_id} was used for a different task"
+                        f" ({task_id}); use a new request_id for a new task",
+                        metadata={"request_id": new.request_id, "task_id": task_id},
+                    )
+                task = tasks.get(conn, task_id)
+                assert task is not None
+                return task, False
+        task = tasks.insert(
+            conn, task_id=str(uuid.uuid4()), work_directory=new.directory, prompt=new.prompt,
+            priority=new.priority, tags=new.tags, now=self._clock(), actor=actor,
+            request_id=new.request_id, request_hash=new.request_hash,
+        )  # fmt: skip
+        return task, True
+
+    async def create(self, request: NewTask, *, actor: str = "client") -> Task:
+        """Queues a new waiting task (or replays the one its request id created)."""
         v = validation.Violations()
-        directory = validation.work_directory(work_directory, v)
-        text = validation.prompt(prompt, v, max_bytes=self._settings.max_prompt_bytes)
-        level = validation.priority(priority, v)
-        labels = validation.tags(tags, v)
+        new = self._new_task(request, v)
         v.raise_if_any()
-        task_id = str(uuid.uuid4())
-        now = self._clock()
-
-        def op(conn: Connection) -> Task:
-            return tasks.insert(
-                conn, task_id=task_id, work_directory=directory, prompt=text,
-                priority=level, tags=labels, now=now, actor=actor,
-            )  # fmt: skip
-
-        task = await self._db.write(op)
-        self._hub.notify(task.work_directory)
+        task, is_new = await self._db.write(lambda conn: self._insert(conn, new, actor))
+        if is_new:
+            self._hub.notify(task.work_directory)
         return task
+
+    async def batch_create(
+        self, requests: Sequence[NewTask], *, actor: str = "client"
+    ) -> list[Task]:
+        """Queues up to 1,000 tasks in one transaction: all, or none when any is invalid."""
+        v = validation.Violations()
+        if not requests:
+            v.add("requests", "required: 1 to 1000 tasks")
+        if len(requests) > MAX_BATCH_CREATE:
+            v.add("requests", f"too many: {len(requests)}, at most {MAX_BATCH_CREATE}")
+            v.raise_if_any()
+        valid = [self._new_task(r, v, f"requests[{i}].") for i, r in enumerate(requests)]
+        v.raise_if_any()
+
+        def op(conn: Connection) -> list[tuple[Task, bool]]:
+            return [self._insert(conn, new, actor) for new in valid]
+
+        created = await self._db.write(op)
+        for task, is_new in created:
+            if is_new:
+                self._hub.notify(task.work_directory)
+        return [task for task, _ in created]
 
     async def get(self, task_id: str) -> Task:
         """The whole task with its history."""
@@ -179,7 +256,7 @@ class TaskQueue:
                 if granted is not None:
                     self._hub.deliver(w, granted.task.id, granted.token)
                     yield granted
-                elif not w.missed:
+                elif not w.missed and not w.closed:  # closed during the claim: end now
                     w.signal.clear()
                     self._hub.park(w)
                     await w.signal.wait()
@@ -317,8 +394,8 @@ class TaskQueue:
         return next_expiry
 
 
-def _lease_or_not_found(conn: Connection, task_id: str) -> tasks.LeaseRow:
-    lease = tasks.lease_row(conn, task_id)
+def _lease_or_not_found(conn: Connection, task_id: str) -> tasks.TaskRow:
+    lease = tasks.task_row(conn, task_id)
     if lease is None:
         raise _not_found(task_id)
     return lease

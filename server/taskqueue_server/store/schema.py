@@ -54,6 +54,36 @@ CREATE TABLE task_events (
 CREATE INDEX task_events_by_task ON task_events (task_seq, event_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Query and control: idempotent creates, list filters with keyset paging, tags as rows.
+_V2 = """
+ALTER TABLE tasks ADD COLUMN request_id TEXT;
+ALTER TABLE tasks ADD COLUMN request_hash TEXT;
+CREATE UNIQUE INDEX tasks_by_request_id ON tasks (request_id) WHERE request_id IS NOT NULL;
+
+-- ListTasks: each filter has an index that also yields the age order (seq).
+CREATE INDEX tasks_by_state ON tasks (state, seq);
+CREATE INDEX tasks_by_directory ON tasks (work_directory, seq);
+CREATE INDEX tasks_by_worker ON tasks (worker_id, seq);
+CREATE INDEX tasks_by_priority ON tasks (priority, seq);
+-- create_time never decreases with seq, so a time range is a seq range found here.
+CREATE INDEX tasks_by_create_time ON tasks (create_time);
+
+CREATE TABLE task_tags (
+  tag       TEXT    NOT NULL,
+  task_seq  INTEGER NOT NULL REFERENCES tasks (seq),
+  PRIMARY KEY (tag, task_seq)
+) WITHOUT ROWID, STRICT;
+INSERT INTO task_tags (tag, task_seq)
+  SELECT DISTINCT j.value, t.seq FROM tasks AS t, json_each(t.tags) AS j;
+
+-- Server-wide values that must survive restarts (the page-token signing key).
+CREATE TABLE meta (
+  key    TEXT PRIMARY KEY,
+  value  BLOB NOT NULL
+) STRICT;
+INSERT INTO meta (key, value) VALUES ('page_token_key', randomblob(32));
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 SCHEMA_VERSION = len(MIGRATIONS)

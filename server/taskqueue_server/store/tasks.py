@@ -15,23 +15,31 @@ import apsw
 
 from taskqueue_server.model import Priority, Task, TaskEvent, TaskState
 
-_COLUMNS: Final = (
+COLUMNS: Final = (
     "seq, id, work_directory, prompt, priority, tags, state, worker_id, attempt, retry_count,"
     " result, error, cancel_reason, create_time, start_time, complete_time, fail_time,"
     " cancel_time, update_time, lease_expire_time"
 )
 
 INSERT_TASK: Final = """
-INSERT INTO tasks (id, work_directory, prompt, priority, tags, state, create_time, update_time)
-VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+INSERT INTO tasks (id, work_directory, prompt, priority, tags, state, create_time, update_time,
+                   request_id, request_hash)
+VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
 """
+
+INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (?, ?)"
+
+# Creation times never decrease with seq: list filters on time rely on it.
+LAST_CREATE_TIME: Final = "SELECT create_time FROM tasks ORDER BY seq DESC LIMIT 1"
+
+SELECT_BY_REQUEST_ID: Final = "SELECT id, request_hash FROM tasks WHERE request_id = ?"
 
 INSERT_EVENT: Final = """
 INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
-SELECT_TASK: Final = f"SELECT {_COLUMNS} FROM tasks WHERE id = ?"
+SELECT_TASK: Final = f"SELECT {COLUMNS} FROM tasks WHERE id = ?"
 
 SELECT_EVENTS: Final = """
 SELECT from_state, to_state, time, actor, reason, attempt
@@ -46,27 +54,43 @@ UPDATE tasks SET state = 2, worker_id = :worker, attempt = attempt + 1, start_ti
 """
 CLAIM_ANY: Final = f"""{_CLAIM_SET}
 WHERE seq = (SELECT seq FROM tasks WHERE state = 1 ORDER BY priority, seq LIMIT 1)
-RETURNING {_COLUMNS}
+RETURNING {COLUMNS}
 """
 CLAIM_IN_DIRECTORY: Final = f"""{_CLAIM_SET}
 WHERE seq = (SELECT seq FROM tasks WHERE state = 1 AND work_directory = :directory
              ORDER BY priority, seq LIMIT 1)
-RETURNING {_COLUMNS}
+RETURNING {COLUMNS}
 """
 
-SELECT_LEASE: Final = """
-SELECT seq, state, lease_token, lease_expire_time, lease_duration, attempt, worker_id
+SELECT_ROW: Final = """
+SELECT seq, state, lease_token, lease_expire_time, lease_duration, attempt, worker_id,
+       retry_count, priority, work_directory
 FROM tasks WHERE id = ?
+"""
+
+CANCEL: Final = f"""
+UPDATE tasks SET state = 5, cancel_reason = ?, cancel_time = ?, update_time = ?
+WHERE seq = ? RETURNING {COLUMNS}
+"""
+
+RETRY: Final = f"""
+UPDATE tasks SET state = 1, retry_count = retry_count + 1, error = '', lease_token = NULL,
+  lease_expire_time = NULL, update_time = ?
+WHERE seq = ? RETURNING {COLUMNS}
+"""
+
+SET_PRIORITY: Final = f"""
+UPDATE tasks SET priority = ?, update_time = ? WHERE seq = ? RETURNING {COLUMNS}
 """
 
 COMPLETE: Final = f"""
 UPDATE tasks SET state = 3, result = ?, complete_time = ?, update_time = ?, lease_expire_time = NULL
-WHERE seq = ? RETURNING {_COLUMNS}
+WHERE seq = ? RETURNING {COLUMNS}
 """
 
 FAIL: Final = f"""
 UPDATE tasks SET state = 4, error = ?, fail_time = ?, update_time = ?, lease_expire_time = NULL
-WHERE seq = ? RETURNING {_COLUMNS}
+WHERE seq = ? RETURNING {COLUMNS}
 """
 
 EXTEND_LEASE: Final = """
@@ -83,15 +107,15 @@ RETURNING lease_expire_time
 EXPIRE_LEASES: Final = f"""
 UPDATE tasks SET state = 1, lease_token = NULL, lease_expire_time = NULL, update_time = :now
 WHERE state = 2 AND lease_expire_time <= :now
-RETURNING {_COLUMNS}
+RETURNING {COLUMNS}
 """
 
 NEXT_LEASE_EXPIRY: Final = "SELECT min(lease_expire_time) FROM tasks WHERE state = 2"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class LeaseRow:
-    """What the queue needs to judge a request on a task: its state and current lease."""
+class TaskRow:
+    """What the queue needs to judge a request on a task: its state, lease and counters."""
 
     seq: int
     state: TaskState
@@ -100,9 +124,12 @@ class LeaseRow:
     lease_duration: int | None
     attempt: int
     worker_id: str
+    retry_count: int = 0
+    priority: Priority = Priority.MEDIUM
+    work_directory: str = ""
 
 
-def _task(row: Sequence[Any], history: tuple[TaskEvent, ...] = ()) -> Task:
+def row_to_task(row: Sequence[Any], history: tuple[TaskEvent, ...] = ()) -> Task:
     result = row[10]
     return Task(
         id=row[1],
@@ -145,7 +172,7 @@ def _one(conn: apsw.Connection, sql: str, params: tuple[Any, ...]) -> Sequence[A
     return row
 
 
-def _history(conn: apsw.Connection, seq: int) -> tuple[TaskEvent, ...]:
+def history_of(conn: apsw.Connection, seq: int) -> tuple[TaskEvent, ...]:
     return tuple(_event(row) for row in conn.execute(SELECT_EVENTS, (seq,)))
 
 
@@ -174,13 +201,24 @@ def insert(
     tags: tuple[str, ...],
     now: int,
     actor: str,
+    request_id: str | None = None,
+    request_hash: str | None = None,
 ) -> Task:
-    """Inserts a waiting task with its creation event and returns it with that history."""
+    """Inserts a waiting task with its tags and creation event; returns it with that history.
+
+    The creation time is `now`, or the previous task's when the clock stepped back.
+    """
+    last = conn.execute(LAST_CREATE_TIME).fetchone()
+    if last is not None and last[0] > now:
+        now = last[0]
     conn.execute(
         INSERT_TASK,
-        (task_id, work_directory, prompt, int(priority), json.dumps(tags), now, now),
-    )
+        (task_id, work_directory, prompt, int(priority), json.dumps(tags), now, now,
+         request_id, request_hash),
+    )  # fmt: skip
     seq = conn.last_insert_rowid()
+    for tag in tags:
+        conn.execute(INSERT_TAG, (tag, seq))
     event = TaskEvent(
         from_state=None,
         to_state=TaskState.WAITING,
@@ -222,7 +260,7 @@ def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Ta
     row = conn.execute(SELECT_TASK, (task_id,)).fetchone()
     if row is None:
         return None
-    return _task(row, _history(conn, row[0]) if with_history else ())
+    return row_to_task(row, history_of(conn, row[0]) if with_history else ())
 
 
 def get_prompt(conn: apsw.Connection, task_id: str) -> str | None:
@@ -258,15 +296,15 @@ def claim_next(
         conn, seq, time=now, from_state=TaskState.WAITING, to_state=TaskState.WORKING,
         actor=worker_id, reason="claimed", attempt=row[8],
     )  # fmt: skip
-    return _task(row, _history(conn, seq))
+    return row_to_task(row, history_of(conn, seq))
 
 
-def lease_row(conn: apsw.Connection, task_id: str) -> LeaseRow | None:
+def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:
     """The state and lease of a task, for judging a request on it."""
-    row = conn.execute(SELECT_LEASE, (task_id,)).fetchone()
+    row = conn.execute(SELECT_ROW, (task_id,)).fetchone()
     if row is None:
         return None
-    return LeaseRow(
+    return TaskRow(
         seq=row[0],
         state=TaskState(row[1]),
         lease_token=row[2],
@@ -274,12 +312,15 @@ def lease_row(conn: apsw.Connection, task_id: str) -> LeaseRow | None:
         lease_duration=row[4],
         attempt=row[5],
         worker_id=row[6],
+        retry_count=row[7],
+        priority=Priority(row[8]),
+        work_directory=row[9],
     )
 
 
 def complete(
     conn: apsw.Connection,
-    lease: LeaseRow,
+    lease: TaskRow,
     *,
     result_json: str | None,
     now: int,
@@ -291,20 +332,20 @@ def complete(
         conn, lease.seq, time=now, from_state=TaskState.WORKING, to_state=TaskState.COMPLETED,
         actor=actor, reason="completed", attempt=lease.attempt,
     )  # fmt: skip
-    return _task(row, _history(conn, lease.seq))
+    return row_to_task(row, history_of(conn, lease.seq))
 
 
-def fail(conn: apsw.Connection, lease: LeaseRow, *, error: str, now: int, actor: str) -> Task:
+def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: str) -> Task:
     """Moves a working task to failed with its error (kept in the history too)."""
     row = _one(conn, FAIL, (error, now, now, lease.seq))
     add_event(
         conn, lease.seq, time=now, from_state=TaskState.WORKING, to_state=TaskState.FAILED,
         actor=actor, reason=f"failed: {error}" if error else "failed", attempt=lease.attempt,
     )  # fmt: skip
-    return _task(row, _history(conn, lease.seq))
+    return row_to_task(row, history_of(conn, lease.seq))
 
 
-def extend_lease(conn: apsw.Connection, lease: LeaseRow, *, expire_time: int, now: int) -> None:
+def extend_lease(conn: apsw.Connection, lease: TaskRow, *, expire_time: int, now: int) -> None:
     """Moves the end of a task's current lease."""
     conn.execute(EXTEND_LEASE, (expire_time, now, lease.seq))
 
@@ -333,7 +374,7 @@ def expire_leases(conn: apsw.Connection, *, now: int) -> list[Task]:
             conn, row[0], time=now, from_state=TaskState.WORKING, to_state=TaskState.WAITING,
             actor="server", reason=f"lease of {row[7]} expired", attempt=row[8],
         )  # fmt: skip
-        expired.append(_task(row))
+        expired.append(row_to_task(row))
     return expired
 
 
@@ -341,3 +382,42 @@ def next_lease_expiry(conn: apsw.Connection) -> int | None:
     """When the soonest current lease runs out; None when no task is working."""
     row = conn.execute(NEXT_LEASE_EXPIRY).fetchone()
     return None if row is None or row[0] is None else int(row[0])
+
+
+def by_request_id(conn: apsw.Connection, request_id: str) -> tuple[str, str] | None:
+    """The (task id, request hash) created under `request_id`, if any."""
+    row = conn.execute(SELECT_BY_REQUEST_ID, (request_id,)).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def cancel(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
+    """Moves a waiting task to cancelled with the reason."""
+    updated = _one(conn, CANCEL, (reason, now, now, row.seq))
+    add_event(
+        conn, row.seq, time=now, from_state=TaskState.WAITING, to_state=TaskState.CANCELLED,
+        actor=actor, reason=f"cancelled: {reason}", attempt=row.attempt,
+    )  # fmt: skip
+    return row_to_task(updated, history_of(conn, row.seq))
+
+
+def retry(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
+    """Moves a failed task back to waiting; it keeps its priority and its place (seq)."""
+    updated = _one(conn, RETRY, (now, row.seq))
+    note = f"retry {row.retry_count + 1}" + (f": {reason}" if reason else "")
+    add_event(
+        conn, row.seq, time=now, from_state=TaskState.FAILED, to_state=TaskState.WAITING,
+        actor=actor, reason=note, attempt=row.attempt,
+    )  # fmt: skip
+    return row_to_task(updated, history_of(conn, row.seq))
+
+
+def set_priority(
+    conn: apsw.Connection, row: TaskRow, *, priority: Priority, now: int, actor: str
+) -> Task:
+    """Changes a waiting task's priority, recording old and new in the history."""
+    updated = _one(conn, SET_PRIORITY, (int(priority), now, row.seq))
+    add_event(
+        conn, row.seq, time=now, from_state=row.state, to_state=row.state, actor=actor,
+        reason=f"priority {row.priority.name} -> {priority.name}", attempt=row.attempt,
+    )  # fmt: skip
+    return row_to_task(updated, history_of(conn, row.seq))

@@ -88,6 +88,30 @@ TASK_STATE_CANCELLED: TaskState.ValueType  # 5
 """Withdrawn before any worker took it. Final."""
 Global___TaskState: _TypeAlias = TaskState  # noqa: Y015
 
+class _TaskView:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TaskViewEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TaskView.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TASK_VIEW_UNSPECIFIED: _TaskView.ValueType  # 0
+    """Not set: the same as TASK_VIEW_BASIC."""
+    TASK_VIEW_BASIC: _TaskView.ValueType  # 1
+    """Every field except `history` and `result`; `prompt` cut to its first 256 characters."""
+    TASK_VIEW_FULL: _TaskView.ValueType  # 2
+    """Every field, as GetTask returns it."""
+
+class TaskView(_TaskView, metaclass=_TaskViewEnumTypeWrapper):
+    """How much of each task a list returns."""
+
+TASK_VIEW_UNSPECIFIED: TaskView.ValueType  # 0
+"""Not set: the same as TASK_VIEW_BASIC."""
+TASK_VIEW_BASIC: TaskView.ValueType  # 1
+"""Every field except `history` and `result`; `prompt` cut to its first 256 characters."""
+TASK_VIEW_FULL: TaskView.ValueType  # 2
+"""Every field, as GetTask returns it."""
+Global___TaskView: _TypeAlias = TaskView  # noqa: Y015
+
 @_typing.final
 class Task(_message.Message):
     """One unit of work: a prompt to carry out in a work directory."""

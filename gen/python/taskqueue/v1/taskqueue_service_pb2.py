@@ -28,41 +28,69 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from taskqueue.v1 import task_pb2 as taskqueue_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$taskqueue/v1/taskqueue_service.proto\x12\x0ctaskqueue.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17taskqueue/v1/task.proto\"s\n\x11\x43reateTaskRequest\x12\x16\n\x0ework_directory\x18\x01 \x01(\t\x12\x0e\n\x06prompt\x18\x02 \x01(\t\x12(\n\x08priority\x18\x03 \x01(\x0e\x32\x16.taskqueue.v1.Priority\x12\x0c\n\x04tags\x18\x04 \x03(\t\"6\n\x12\x43reateTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"!\n\x0eGetTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"3\n\x0fGetTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"p\n\x10\x43laimTaskRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x16\n\x0ework_directory\x18\x02 \x01(\t\x12\x31\n\x0elease_duration\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x81\x01\n\x11\x43laimTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x35\n\x11lease_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x87\x01\n\x10WatchNextRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x16\n\x0ework_directory\x18\x02 \x01(\t\x12\x15\n\rmax_in_flight\x18\x03 \x01(\x05\x12\x31\n\x0elease_duration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x81\x01\n\x11WatchNextResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x35\n\x11lease_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"8\n\x10HeartbeatRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\t\"J\n\x11HeartbeatResponse\x12\x35\n\x11lease_expire_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"}\n\x13\x43ompleteTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x17\n\x0foriginal_prompt\x18\x03 \x01(\t\x12\'\n\x06result\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"8\n\x14\x43ompleteTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"_\n\x0f\x46\x61ilTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x17\n\x0foriginal_prompt\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"4\n\x10\x46\x61ilTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task2\xb9\x04\n\x10TaskQueueService\x12O\n\nCreateTask\x12\x1f.taskqueue.v1.CreateTaskRequest\x1a .taskqueue.v1.CreateTaskResponse\x12\x46\n\x07GetTask\x12\x1c.taskqueue.v1.GetTaskRequest\x1a\x1d.taskqueue.v1.GetTaskResponse\x12L\n\tClaimTask\x12\x1e.taskqueue.v1.ClaimTaskRequest\x1a\x1f.taskqueue.v1.ClaimTaskResponse\x12N\n\tWatchNext\x12\x1e.taskqueue.v1.WatchNextRequest\x1a\x1f.taskqueue.v1.WatchNextResponse0\x01\x12L\n\tHeartbeat\x12\x1e.taskqueue.v1.HeartbeatRequest\x1a\x1f.taskqueue.v1.HeartbeatResponse\x12U\n\x0c\x43ompleteTask\x12!.taskqueue.v1.CompleteTaskRequest\x1a\".taskqueue.v1.CompleteTaskResponse\x12I\n\x08\x46\x61ilTask\x12\x1d.taskqueue.v1.FailTaskRequest\x1a\x1e.taskqueue.v1.FailTaskResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$taskqueue/v1/taskqueue_service.proto\x12\x0ctaskqueue.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17taskqueue/v1/task.proto\"\x87\x01\n\x11\x43reateTaskRequest\x12\x16\n\x0ework_directory\x18\x01 \x01(\t\x12\x0e\n\x06prompt\x18\x02 \x01(\t\x12(\n\x08priority\x18\x03 \x01(\x0e\x32\x16.taskqueue.v1.Priority\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t\"L\n\x17\x42\x61tchCreateTasksRequest\x12\x31\n\x08requests\x18\x01 \x03(\x0b\x32\x1f.taskqueue.v1.CreateTaskRequest\"=\n\x18\x42\x61tchCreateTasksResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.taskqueue.v1.Task\"\xe6\x02\n\x10ListTasksRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.taskqueue.v1.TaskState\x12*\n\npriorities\x18\x02 \x03(\x0e\x32\x16.taskqueue.v1.Priority\x12\x16\n\x0ework_directory\x18\x03 \x01(\t\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x11\n\tworker_id\x18\x05 \x01(\t\x12\x31\n\rcreated_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08order_by\x18\x08 \x01(\t\x12\x11\n\tpage_size\x18\t \x01(\x05\x12\x12\n\npage_token\x18\n \x01(\t\x12$\n\x04view\x18\x0b \x01(\x0e\x32\x16.taskqueue.v1.TaskView\"c\n\x11ListTasksResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.taskqueue.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x03\"\x81\x02\n\nTaskFilter\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.taskqueue.v1.TaskState\x12*\n\npriorities\x18\x02 \x03(\x0e\x32\x16.taskqueue.v1.Priority\x12\x16\n\x0ework_directory\x18\x03 \x01(\t\x12\x0c\n\x04tags\x18\x04 \x03(\t\x12\x11\n\tworker_id\x18\x05 \x01(\t\x12\x31\n\rcreated_after\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"4\n\x11\x43\x61ncelTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"6\n\x12\x43\x61ncelTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"e\n\x17\x42\x61tchCancelTasksRequest\x12\x10\n\x08task_ids\x18\x01 \x03(\t\x12(\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x18.taskqueue.v1.TaskFilter\x12\x0e\n\x06reason\x18\x03 \x01(\t\"X\n\x11\x42\x61tchCancelResult\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x11\n\tcancelled\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"w\n\x18\x42\x61tchCancelTasksResponse\x12\x30\n\x07results\x18\x01 \x03(\x0b\x32\x1f.taskqueue.v1.BatchCancelResult\x12\x17\n\x0f\x63\x61ncelled_count\x18\x02 \x01(\x05\x12\x10\n\x08has_more\x18\x03 \x01(\x08\"3\n\x10RetryTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"5\n\x11RetryTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"S\n\x16SetTaskPriorityRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12(\n\x08priority\x18\x02 \x01(\x0e\x32\x16.taskqueue.v1.Priority\";\n\x17SetTaskPriorityResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"6\n\x12\x43reateTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"!\n\x0eGetTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"3\n\x0fGetTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"p\n\x10\x43laimTaskRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x16\n\x0ework_directory\x18\x02 \x01(\t\x12\x31\n\x0elease_duration\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x81\x01\n\x11\x43laimTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x35\n\x11lease_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x87\x01\n\x10WatchNextRequest\x12\x11\n\tworker_id\x18\x01 \x01(\t\x12\x16\n\x0ework_directory\x18\x02 \x01(\t\x12\x15\n\rmax_in_flight\x18\x03 \x01(\x05\x12\x31\n\x0elease_duration\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\x81\x01\n\x11WatchNextResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x35\n\x11lease_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"8\n\x10HeartbeatRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\t\"J\n\x11HeartbeatResponse\x12\x35\n\x11lease_expire_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"}\n\x13\x43ompleteTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x17\n\x0foriginal_prompt\x18\x03 \x01(\t\x12\'\n\x06result\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\"8\n\x14\x43ompleteTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task\"_\n\x0f\x46\x61ilTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x13\n\x0blease_token\x18\x02 \x01(\t\x12\x17\n\x0foriginal_prompt\x18\x03 \x01(\t\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"4\n\x10\x46\x61ilTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.taskqueue.v1.Task2\xcc\x08\n\x10TaskQueueService\x12O\n\nCreateTask\x12\x1f.taskqueue.v1.CreateTaskRequest\x1a .taskqueue.v1.CreateTaskResponse\x12\x61\n\x10\x42\x61tchCreateTasks\x12%.taskqueue.v1.BatchCreateTasksRequest\x1a&.taskqueue.v1.BatchCreateTasksResponse\x12\x46\n\x07GetTask\x12\x1c.taskqueue.v1.GetTaskRequest\x1a\x1d.taskqueue.v1.GetTaskResponse\x12L\n\tListTasks\x12\x1e.taskqueue.v1.ListTasksRequest\x1a\x1f.taskqueue.v1.ListTasksResponse\x12O\n\nCancelTask\x12\x1f.taskqueue.v1.CancelTaskRequest\x1a .taskqueue.v1.CancelTaskResponse\x12\x61\n\x10\x42\x61tchCancelTasks\x12%.taskqueue.v1.BatchCancelTasksRequest\x1a&.taskqueue.v1.BatchCancelTasksResponse\x12L\n\tRetryTask\x12\x1e.taskqueue.v1.RetryTaskRequest\x1a\x1f.taskqueue.v1.RetryTaskResponse\x12^\n\x0fSetTaskPriority\x12$.taskqueue.v1.SetTaskPriorityRequest\x1a%.taskqueue.v1.SetTaskPriorityResponse\x12L\n\tClaimTask\x12\x1e.taskqueue.v1.ClaimTaskRequest\x1a\x1f.taskqueue.v1.ClaimTaskResponse\x12N\n\tWatchNext\x12\x1e.taskqueue.v1.WatchNextRequest\x1a\x1f.taskqueue.v1.WatchNextResponse0\x01\x12L\n\tHeartbeat\x12\x1e.taskqueue.v1.HeartbeatRequest\x1a\x1f.taskqueue.v1.HeartbeatResponse\x12U\n\x0c\x43ompleteTask\x12!.taskqueue.v1.CompleteTaskRequest\x1a\".taskqueue.v1.CompleteTaskResponse\x12I\n\x08\x46\x61ilTask\x12\x1d.taskqueue.v1.FailTaskRequest\x1a\x1e.taskqueue.v1.FailTaskResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taskqueue.v1.taskqueue_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CREATETASKREQUEST']._serialized_start=174
-  _globals['_CREATETASKREQUEST']._serialized_end=289
-  _globals['_CREATETASKRESPONSE']._serialized_start=291
-  _globals['_CREATETASKRESPONSE']._serialized_end=345
-  _globals['_GETTASKREQUEST']._serialized_start=347
-  _globals['_GETTASKREQUEST']._serialized_end=380
-  _globals['_GETTASKRESPONSE']._serialized_start=382
-  _globals['_GETTASKRESPONSE']._serialized_end=433
-  _globals['_CLAIMTASKREQUEST']._serialized_start=435
-  _globals['_CLAIMTASKREQUEST']._serialized_end=547
-  _globals['_CLAIMTASKRESPONSE']._serialized_start=550
-  _globals['_CLAIMTASKRESPONSE']._serialized_end=679
-  _globals['_WATCHNEXTREQUEST']._serialized_start=682
-  _globals['_WATCHNEXTREQUEST']._serialized_end=817
-  _globals['_WATCHNEXTRESPONSE']._serialized_start=820
-  _globals['_WATCHNEXTRESPONSE']._serialized_end=949
-  _globals['_HEARTBEATREQUEST']._serialized_start=951
-  _globals['_HEARTBEATREQUEST']._serialized_end=1007
-  _globals['_HEARTBEATRESPONSE']._serialized_start=1009
-  _globals['_HEARTBEATRESPONSE']._serialized_end=1083
-  _globals['_COMPLETETASKREQUEST']._serialized_start=1085
-  _globals['_COMPLETETASKREQUEST']._serialized_end=1210
-  _globals['_COMPLETETASKRESPONSE']._serialized_start=1212
-  _globals['_COMPLETETASKRESPONSE']._serialized_end=1268
-  _globals['_FAILTASKREQUEST']._serialized_start=1270
-  _globals['_FAILTASKREQUEST']._serialized_end=1365
-  _globals['_FAILTASKRESPONSE']._serialized_start=1367
-  _globals['_FAILTASKRESPONSE']._serialized_end=1419
-  _globals['_TASKQUEUESERVICE']._serialized_start=1422
-  _globals['_TASKQUEUESERVICE']._serialized_end=1991
+  _globals['_CREATETASKREQUEST']._serialized_start=175
+  _globals['_CREATETASKREQUEST']._serialized_end=310
+  _globals['_BATCHCREATETASKSREQUEST']._serialized_start=312
+  _globals['_BATCHCREATETASKSREQUEST']._serialized_end=388
+  _globals['_BATCHCREATETASKSRESPONSE']._serialized_start=390
+  _globals['_BATCHCREATETASKSRESPONSE']._serialized_end=451
+  _globals['_LISTTASKSREQUEST']._serialized_start=454
+  _globals['_LISTTASKSREQUEST']._serialized_end=812
+  _globals['_LISTTASKSRESPONSE']._serialized_start=814
+  _globals['_LISTTASKSRESPONSE']._serialized_end=913
+  _globals['_TASKFILTER']._serialized_start=916
+  _globals['_TASKFILTER']._serialized_end=1173
+  _globals['_CANCELTASKREQUEST']._serialized_start=1175
+  _globals['_CANCELTASKREQUEST']._serialized_end=1227
+  _globals['_CANCELTASKRESPONSE']._serialized_start=1229
+  _globals['_CANCELTASKRESPONSE']._serialized_end=1283
+  _globals['_BATCHCANCELTASKSREQUEST']._serialized_start=1285
+  _globals['_BATCHCANCELTASKSREQUEST']._serialized_end=1386
+  _globals['_BATCHCANCELRESULT']._serialized_start=1388
+  _globals['_BATCHCANCELRESULT']._serialized_end=1476
+  _globals['_BATCHCANCELTASKSRESPONSE']._serialized_start=1478
+  _globals['_BATCHCANCELTASKSRESPONSE']._serialized_end=1597
+  _globals['_RETRYTASKREQUEST']._serialized_start=1599
+  _globals['_RETRYTASKREQUEST']._serialized_end=1650
+  _globals['_RETRYTASKRESPONSE']._serialized_start=1652
+  _globals['_RETRYTASKRESPONSE']._serialized_end=1705
+  _globals['_SETTASKPRIORITYREQUEST']._serialized_start=1707
+  _globals['_SETTASKPRIORITYREQUEST']._serialized_end=1790
+  _globals['_SETTASKPRIORITYRESPONSE']._serialized_start=1792
+  _globals['_SETTASKPRIORITYRESPONSE']._serialized_end=1851
+  _globals['_CREATETASKRESPONSE']._serialized_start=1853
+  _globals['_CREATETASKRESPONSE']._serialized_end=1907
+  _globals['_GETTASKREQUEST']._serialized_start=1909
+  _globals['_GETTASKREQUEST']._serialized_end=1942
+  _globals['_GETTASKRESPONSE']._serialized_start=1944
+  _globals['_GETTASKRESPONSE']._serialized_end=1995
+  _globals['_CLAIMTASKREQUEST']._serialized_start=1997
+  _globals['_CLAIMTASKREQUEST']._serialized_end=2109
+  _globals['_CLAIMTASKRESPONSE']._serialized_start=2112
+  _globals['_CLAIMTASKRESPONSE']._serialized_end=2241
+  _globals['_WATCHNEXTREQUEST']._serialized_start=2244
+  _globals['_WATCHNEXTREQUEST']._serialized_end=2379
+  _globals['_WATCHNEXTRESPONSE']._serialized_start=2382
+  _globals['_WATCHNEXTRESPONSE']._serialized_end=2511
+  _globals['_HEARTBEATREQUEST']._serialized_start=2513
+  _globals['_HEARTBEATREQUEST']._serialized_end=2569
+  _globals['_HEARTBEATRESPONSE']._serialized_start=2571
+  _globals['_HEARTBEATRESPONSE']._serialized_end=2645
+  _globals['_COMPLETETASKREQUEST']._serialized_start=2647
+  _globals['_COMPLETETASKREQUEST']._serialized_end=2772
+  _globals['_COMPLETETASKRESPONSE']._serialized_start=2774
+  _globals['_COMPLETETASKRESPONSE']._serialized_end=2830
+  _globals['_FAILTASKREQUEST']._serialized_start=2832
+  _globals['_FAILTASKREQUEST']._serialized_end=2927
+  _globals['_FAILTASKRESPONSE']._serialized_start=2929
+  _globals['_FAILTASKRESPONSE']._serialized_end=2981
+  _globals['_TASKQUEUESERVICE']._serialized_start=2984
+  _globals['_TASKQUEUESERVICE']._serialized_end=4084
 # @@protoc_insertion_point(module_scope)

@@ -44,10 +44,40 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateTaskRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateTaskResponse.FromString,
                 _registered_method=True)
+        self.BatchCreateTasks = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/BatchCreateTasks',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCreateTasksRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCreateTasksResponse.FromString,
+                _registered_method=True)
         self.GetTask = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/GetTask',
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetTaskRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetTaskResponse.FromString,
+                _registered_method=True)
+        self.ListTasks = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/ListTasks',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListTasksRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListTasksResponse.FromString,
+                _registered_method=True)
+        self.CancelTask = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/CancelTask',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CancelTaskRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CancelTaskResponse.FromString,
+                _registered_method=True)
+        self.BatchCancelTasks = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/BatchCancelTasks',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCancelTasksRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCancelTasksResponse.FromString,
+                _registered_method=True)
+        self.RetryTask = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/RetryTask',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RetryTaskRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RetryTaskResponse.FromString,
+                _registered_method=True)
+        self.SetTaskPriority = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/SetTaskPriority',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityResponse.FromString,
                 _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/ClaimTask',
@@ -91,8 +121,50 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchCreateTasks(self, request, context):
+        """Queues up to 1,000 tasks in one transaction: all of them, or none if any is invalid.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetTask(self, request, context):
         """Returns one task with its whole history. NOT_FOUND for an unknown id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTasks(self, request, context):
+        """Finds tasks by filter, a page at a time, in a stable order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelTask(self, request, context):
+        """Withdraws a waiting task. FAILED_PRECONDITION (TASK_NOT_WAITING) in any other state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchCancelTasks(self, request, context):
+        """Withdraws many waiting tasks, named by id or by filter, in one transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetryTask(self, request, context):
+        """Puts a failed task back to waiting, keeping its priority and age.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetTaskPriority(self, request, context):
+        """Changes the priority of a waiting task; the very next claim obeys it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -143,10 +215,40 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateTaskRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateTaskResponse.SerializeToString,
             ),
+            'BatchCreateTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCreateTasks,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCreateTasksRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCreateTasksResponse.SerializeToString,
+            ),
             'GetTask': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTask,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetTaskRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetTaskResponse.SerializeToString,
+            ),
+            'ListTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTasks,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListTasksRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'CancelTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelTask,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CancelTaskRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CancelTaskResponse.SerializeToString,
+            ),
+            'BatchCancelTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCancelTasks,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCancelTasksRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCancelTasksResponse.SerializeToString,
+            ),
+            'RetryTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryTask,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RetryTaskRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RetryTaskResponse.SerializeToString,
+            ),
+            'SetTaskPriority': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetTaskPriority,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
@@ -217,6 +319,33 @@ class TaskQueueService:
             _registered_method=True)
 
     @staticmethod
+    def BatchCreateTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/BatchCreateTasks',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCreateTasksRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCreateTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def GetTask(request,
             target,
             options=(),
@@ -233,6 +362,141 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/GetTask',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.GetTaskRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.GetTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/ListTasks',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListTasksRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/CancelTask',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CancelTaskRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CancelTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCancelTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/BatchCancelTasks',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCancelTasksRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.BatchCancelTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/RetryTask',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.RetryTaskRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.RetryTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetTaskPriority(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/SetTaskPriority',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -40,8 +40,20 @@ class TaskQueueServiceStub:
     def __new__(cls, channel: _aio.Channel) -> TaskQueueServiceAsyncStub: ...
     CreateTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateTaskRequest, _taskqueue_service_pb2.CreateTaskResponse]
     """Queues a new task in TASK_STATE_WAITING."""
+    BatchCreateTasks: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.BatchCreateTasksRequest, _taskqueue_service_pb2.BatchCreateTasksResponse]
+    """Queues up to 1,000 tasks in one transaction: all of them, or none if any is invalid."""
     GetTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetTaskRequest, _taskqueue_service_pb2.GetTaskResponse]
     """Returns one task with its whole history. NOT_FOUND for an unknown id."""
+    ListTasks: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListTasksRequest, _taskqueue_service_pb2.ListTasksResponse]
+    """Finds tasks by filter, a page at a time, in a stable order."""
+    CancelTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CancelTaskRequest, _taskqueue_service_pb2.CancelTaskResponse]
+    """Withdraws a waiting task. FAILED_PRECONDITION (TASK_NOT_WAITING) in any other state."""
+    BatchCancelTasks: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.BatchCancelTasksRequest, _taskqueue_service_pb2.BatchCancelTasksResponse]
+    """Withdraws many waiting tasks, named by id or by filter, in one transaction."""
+    RetryTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.RetryTaskRequest, _taskqueue_service_pb2.RetryTaskResponse]
+    """Puts a failed task back to waiting, keeping its priority and age."""
+    SetTaskPriority: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.SetTaskPriorityRequest, _taskqueue_service_pb2.SetTaskPriorityResponse]
+    """Changes the priority of a waiting task; the very next claim obeys it."""
     ClaimTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -69,8 +81,20 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateTaskRequest, _taskqueue_service_pb2.CreateTaskResponse]  # type: ignore[assignment]
     """Queues a new task in TASK_STATE_WAITING."""
+    BatchCreateTasks: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.BatchCreateTasksRequest, _taskqueue_service_pb2.BatchCreateTasksResponse]  # type: ignore[assignment]
+    """Queues up to 1,000 tasks in one transaction: all of them, or none if any is invalid."""
     GetTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetTaskRequest, _taskqueue_service_pb2.GetTaskResponse]  # type: ignore[assignment]
     """Returns one task with its whole history. NOT_FOUND for an unknown id."""
+    ListTasks: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListTasksRequest, _taskqueue_service_pb2.ListTasksResponse]  # type: ignore[assignment]
+    """Finds tasks by filter, a page at a time, in a stable order."""
+    CancelTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CancelTaskRequest, _taskqueue_service_pb2.CancelTaskResponse]  # type: ignore[assignment]
+    """Withdraws a waiting task. FAILED_PRECONDITION (TASK_NOT_WAITING) in any other state."""
+    BatchCancelTasks: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.BatchCancelTasksRequest, _taskqueue_service_pb2.BatchCancelTasksResponse]  # type: ignore[assignment]
+    """Withdraws many waiting tasks, named by id or by filter, in one transaction."""
+    RetryTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.RetryTaskRequest, _taskqueue_service_pb2.RetryTaskResponse]  # type: ignore[assignment]
+    """Puts a failed task back to waiting, keeping its priority and age."""
+    SetTaskPriority: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.SetTaskPriorityRequest, _taskqueue_service_pb2.SetTaskPriorityResponse]  # type: ignore[assignment]
+    """Changes the priority of a waiting task; the very next claim obeys it."""
     ClaimTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]  # type: ignore[assignment]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -103,12 +127,60 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
         """Queues a new task in TASK_STATE_WAITING."""
 
     @_abc_1.abstractmethod
+    def BatchCreateTasks(
+        self,
+        request: _taskqueue_service_pb2.BatchCreateTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.BatchCreateTasksResponse, _abc.Awaitable[_taskqueue_service_pb2.BatchCreateTasksResponse]]:
+        """Queues up to 1,000 tasks in one transaction: all of them, or none if any is invalid."""
+
+    @_abc_1.abstractmethod
     def GetTask(
         self,
         request: _taskqueue_service_pb2.GetTaskRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_taskqueue_service_pb2.GetTaskResponse, _abc.Awaitable[_taskqueue_service_pb2.GetTaskResponse]]:
         """Returns one task with its whole history. NOT_FOUND for an unknown id."""
+
+    @_abc_1.abstractmethod
+    def ListTasks(
+        self,
+        request: _taskqueue_service_pb2.ListTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.ListTasksResponse, _abc.Awaitable[_taskqueue_service_pb2.ListTasksResponse]]:
+        """Finds tasks by filter, a page at a time, in a stable order."""
+
+    @_abc_1.abstractmethod
+    def CancelTask(
+        self,
+        request: _taskqueue_service_pb2.CancelTaskRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.CancelTaskResponse, _abc.Awaitable[_taskqueue_service_pb2.CancelTaskResponse]]:
+        """Withdraws a waiting task. FAILED_PRECONDITION (TASK_NOT_WAITING) in any other state."""
+
+    @_abc_1.abstractmethod
+    def BatchCancelTasks(
+        self,
+        request: _taskqueue_service_pb2.BatchCancelTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.BatchCancelTasksResponse, _abc.Awaitable[_taskqueue_service_pb2.BatchCancelTasksResponse]]:
+        """Withdraws many waiting tasks, named by id or by filter, in one transaction."""
+
+    @_abc_1.abstractmethod
+    def RetryTask(
+        self,
+        request: _taskqueue_service_pb2.RetryTaskRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.RetryTaskResponse, _abc.Awaitable[_taskqueue_service_pb2.RetryTaskResponse]]:
+        """Puts a failed task back to waiting, keeping its priority and age."""
+
+    @_abc_1.abstractmethod
+    def SetTaskPriority(
+        self,
+        request: _taskqueue_service_pb2.SetTaskPriorityRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.SetTaskPriorityResponse, _abc.Awaitable[_taskqueue_service_pb2.SetTaskPriorityResponse]]:
+        """Changes the priority of a waiting task; the very next claim obeys it."""
 
     @_abc_1.abstractmethod
     def ClaimTask(
