@@ -108,8 +108,18 @@ class ServerProcess:
 
     def __init__(self, db_path: Path, *extra: str, listen: str = "127.0.0.1:0") -> None:
         self.db_path = db_path
-        self.args = [sys.executable, "-m", "taskqueue_server.main", "--listen", listen,
-                     "--db", str(db_path), "--grace", "2", *extra]  # fmt: skip
+        self.args = [
+            sys.executable,
+            "-m",
+            "taskqueue_server.main",
+            "--listen",
+            listen,
+            "--db",
+            str(db_path),
+            "--grace",
+            "2",
+            *extra,
+        ]
         self.proc: subprocess.Popen[str] | None = None
         self.address = ""
         self.log: list[str] = []

@@ -98,34 +98,64 @@ def echo_server() -> Iterator[str]:
 @contextmanager
 def taskqueue_server() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="tq-bench-") as tmp:
-        args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
-                "--db", f"{tmp}/bench.db", "--synchronous", "FULL"]  # fmt: skip
+        args = [
+            sys.executable,
+            "-m",
+            "taskqueue_server.main",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            f"{tmp}/bench.db",
+            "--synchronous",
+            "FULL",
+        ]
         with process(args, f"serving {SERVICE} on ") as address:
             yield address
 
 
 def ghz(address: str, concurrency: int, seconds: float) -> dict[str, float]:
     command = [
-        str(GHZ), "--insecure", "--cpus", "1", "-c", str(concurrency), "-z", f"{seconds:g}s",
-        "--proto", str(ROOT / "proto/taskqueue/v1/taskqueue_service.proto"),
-        "--import-paths", str(ROOT / "proto"), "--call", f"{SERVICE}/CreateTask",
-        "-d", CREATE_JSON, "-O", "json", address,
-    ]  # fmt: skip
+        str(GHZ),
+        "--insecure",
+        "--cpus",
+        "1",
+        "-c",
+        str(concurrency),
+        "-z",
+        f"{seconds:g}s",
+        "--proto",
+        str(ROOT / "proto/taskqueue/v1/taskqueue_service.proto"),
+        "--import-paths",
+        str(ROOT / "proto"),
+        "--call",
+        f"{SERVICE}/CreateTask",
+        "-d",
+        CREATE_JSON,
+        "-O",
+        "json",
+        address,
+    ]
     out = subprocess.run(command, capture_output=True, text=True, check=True)
     report = json.loads(out.stdout)
     lat = {d["percentage"]: d["latency"] / 1e6 for d in report.get("latencyDistribution") or []}
     # ghz cancels the calls still in flight when the duration ends: those are not errors.
     codes = report.get("statusCodeDistribution") or {}
     errors = sum(n for code, n in codes.items() if code not in ("OK", "Canceled"))
-    return {"ops_per_s": report["rps"], "p50_ms": lat.get(50, 0), "p99_ms": lat.get(99, 0),
-            "errors": errors}  # fmt: skip
+    return {
+        "ops_per_s": report["rps"],
+        "p50_ms": lat.get(50, 0),
+        "p99_ms": lat.get(99, 0),
+        "errors": errors,
+    }
 
 
 def driver(mode: str, address: str, *args: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, str(ROOT / "tests/bench/drivers.py"), mode, address, *args],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -218,17 +248,30 @@ def table(cases: dict[str, Any], rate: str) -> str:
     for c in (1, 64):
         tq, echo = cases[f"create c={c} taskqueue"], cases[f"create c={c} echo"]
         ratio = tq["ops_per_s"]["median"] / echo["ops_per_s"]["median"]
-        rows.append(row(f"CreateTask ops/s, c={c}", tq["ops_per_s"], echo["ops_per_s"],
-                        f"{ratio:5.2f}x"))  # fmt: skip
+        rows.append(
+            row(f"CreateTask ops/s, c={c}", tq["ops_per_s"], echo["ops_per_s"], f"{ratio:5.2f}x")
+        )
         rows.append(row(f"  CreateTask p99 ms, c={c}", tq["p99_ms"], echo["p99_ms"]))
     for c in (1, 64):
         tq, echo = cases[f"cycle c={c} taskqueue"], cases[f"cycle c={c} echo"]
         ratio = tq["tasks_per_s"]["median"] / echo["tasks_per_s"]["median"]
-        rows.append(row(f"create+claim+complete tasks/s, c={c}", tq["tasks_per_s"],
-                        echo["tasks_per_s"], f"{ratio:5.2f}x"))  # fmt: skip
+        rows.append(
+            row(
+                f"create+claim+complete tasks/s, c={c}",
+                tq["tasks_per_s"],
+                echo["tasks_per_s"],
+                f"{ratio:5.2f}x",
+            )
+        )
     d, r = cases["delivery taskqueue"], cases["unary rtt echo"]
-    rows.append(row(f"WatchNext delivery p50 ms @{rate}/s", d["p50_ms"], r["p50_ms"],
-                    "(echo: unary round trip)"))  # fmt: skip
+    rows.append(
+        row(
+            f"WatchNext delivery p50 ms @{rate}/s",
+            d["p50_ms"],
+            r["p50_ms"],
+            "(echo: unary round trip)",
+        )
+    )
     rows.append(row(f"WatchNext delivery p99 ms @{rate}/s", d["p99_ms"], r["p99_ms"]))
     return "\n".join(rows)
 

@@ -45,8 +45,15 @@ def test_list_shows_the_service_health_and_reflection(server: ServerProcess) -> 
 def test_describe_shows_every_rpc(server: ServerProcess) -> None:
     out = grpcurl(server, "describe", SERVICE)
     assert out.returncode == 0, out.stderr
-    for rpc in ("CreateTask", "GetTask", "ClaimTask", "WatchNext", "Heartbeat", "CompleteTask",
-                "FailTask"):  # fmt: skip
+    for rpc in (
+        "CreateTask",
+        "GetTask",
+        "ClaimTask",
+        "WatchNext",
+        "Heartbeat",
+        "CompleteTask",
+        "FailTask",
+    ):
         assert f"rpc {rpc}" in out.stdout
     assert "returns ( stream .taskqueue.v1.WatchNextResponse )" in out.stdout
     message = grpcurl(server, "describe", "taskqueue.v1.Task")
@@ -57,9 +64,13 @@ def test_create_claim_complete_with_json(server: ServerProcess) -> None:
     created = grpcurl(
         server,
         f"{SERVICE}/CreateTask",
-        data={"work_directory": "/home/user/project", "prompt": PROMPT,
-              "priority": "PRIORITY_HIGH", "tags": ["performance"]},
-    )  # fmt: skip
+        data={
+            "work_directory": "/home/user/project",
+            "prompt": PROMPT,
+            "priority": "PRIORITY_HIGH",
+            "tags": ["performance"],
+        },
+    )
     assert created.returncode == 0, created.stderr
     task = json.loads(created.stdout)["task"]
     assert task["state"] == "TASK_STATE_WAITING" and task["priority"] == "PRIORITY_HIGH"
@@ -73,9 +84,13 @@ def test_create_claim_complete_with_json(server: ServerProcess) -> None:
     completed = grpcurl(
         server,
         f"{SERVICE}/CompleteTask",
-        data={"task_id": task["id"], "lease_token": lease["lease_token"], "original_prompt": PROMPT,
-              "result": {"status": "success", "output": "3 problems found"}},
-    )  # fmt: skip
+        data={
+            "task_id": task["id"],
+            "lease_token": lease["lease_token"],
+            "original_prompt": PROMPT,
+            "result": {"status": "success", "output": "3 problems found"},
+        },
+    )
     assert completed.returncode == 0, completed.stderr
     done = json.loads(completed.stdout)["task"]
     assert done["state"] == "TASK_STATE_COMPLETED"

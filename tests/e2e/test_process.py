@@ -31,8 +31,9 @@ async def test_every_acknowledged_create_survives_sigkill(tmp_path: Path) -> Non
         async def submitter(n: int) -> None:
             i = 0
             while True:
-                request = create_request(prompt=f"burst {n}-{i} ✓", tags=[f"s{n}"],
-                                         priority=1 + i % 3)  # fmt: skip
+                request = create_request(
+                    prompt=f"burst {n}-{i} ✓", tags=[f"s{n}"], priority=1 + i % 3
+                )
                 i += 1
                 try:
                     response = await stub.CreateTask(request, timeout=10)

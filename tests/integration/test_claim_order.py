@@ -23,8 +23,15 @@ async def drain(tq: Running, **filters: str) -> list[str]:
 
 async def test_claims_high_before_medium_before_low_oldest_first(tq: Running) -> None:
     unset = task_pb2.PRIORITY_UNSPECIFIED
-    order = [("low-1", LOW), ("med-1", MEDIUM), ("high-1", HIGH), ("low-2", LOW),
-             ("high-2", HIGH), ("unset-1", unset), ("med-2", MEDIUM)]  # fmt: skip
+    order = [
+        ("low-1", LOW),
+        ("med-1", MEDIUM),
+        ("high-1", HIGH),
+        ("low-2", LOW),
+        ("high-2", HIGH),
+        ("unset-1", unset),
+        ("med-2", MEDIUM),
+    ]
     for prompt, priority in order:
         await tq.stub.CreateTask(create_request(prompt=prompt, priority=priority))
     assert await drain(tq) == ["high-1", "high-2", "med-1", "unset-1", "med-2", "low-1", "low-2"]

@@ -189,7 +189,7 @@ async def test_claim_with_nothing_waiting_is_an_empty_response(tq: Running) -> N
         ({"worker_id": "w", "lease_duration": Duration(seconds=24 * 3600 + 1)}, "lease_duration"),
         ({"worker_id": "w", "lease_duration": Duration(seconds=-5)}, "lease_duration"),
     ],
-)  # fmt: skip
+)
 async def test_claim_refuses_bad_input(
     tq: Running, request_fields: dict[str, object], bad: str
 ) -> None:

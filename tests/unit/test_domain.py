@@ -40,8 +40,15 @@ def test_priority_unspecified_is_medium_and_unknown_refused() -> None:
 
 
 def lease(state: TaskState, token: str | None = "tok", expire: int | None = 100) -> TaskRow:
-    return TaskRow(seq=1, state=state, lease_token=token, lease_expire_time=expire,
-                    lease_duration=10, attempt=1, worker_id="w")  # fmt: skip
+    return TaskRow(
+        seq=1,
+        state=state,
+        lease_token=token,
+        lease_expire_time=expire,
+        lease_duration=10,
+        attempt=1,
+        worker_id="w",
+    )
 
 
 def test_current_lease_may_finish_and_no_token_may_too() -> None:

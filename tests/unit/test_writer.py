@@ -19,9 +19,15 @@ pytestmark = pytest.mark.anyio
 def insert(task_id: str):  # type: ignore[no-untyped-def]
     def op(conn: apsw.Connection) -> str:
         tasks.insert(
-            conn, task_id=task_id, work_directory="/w", prompt="p", priority=Priority.MEDIUM,
-            tags=(), now=1, actor="test",
-        )  # fmt: skip
+            conn,
+            task_id=task_id,
+            work_directory="/w",
+            prompt="p",
+            priority=Priority.MEDIUM,
+            tags=(),
+            now=1,
+            actor="test",
+        )
         return task_id
 
     return op
@@ -107,9 +113,7 @@ async def test_a_version_1_database_is_migrated_with_its_tags(tmp_path: Path) ->
     db = Database(path)
     db.open(asyncio.get_running_loop())
     try:
-        tags = await db.read(
-            lambda c: sorted(r[0] for r in c.execute("SELECT tag FROM task_tags"))
-        )
+        tags = await db.read(lambda c: sorted(r[0] for r in c.execute("SELECT tag FROM task_tags")))
         assert tags == ["big", "gpu"]
     finally:
         db.close()

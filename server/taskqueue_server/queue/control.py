@@ -134,14 +134,24 @@ class Control:
             for key in targets:
                 row = tasks.task_row(conn, key)
                 if row is None:
-                    outcomes.append(CancelOutcome(task_id=key, cancelled=False,
-                                                  reason="TASK_NOT_FOUND",
-                                                  message=f"no task with id {key}"))  # fmt: skip
+                    outcomes.append(
+                        CancelOutcome(
+                            task_id=key,
+                            cancelled=False,
+                            reason="TASK_NOT_FOUND",
+                            message=f"no task with id {key}",
+                        )
+                    )
                 elif row.state is not TaskState.WAITING:
                     refused = _not_waiting(row, "cancelled")
-                    outcomes.append(CancelOutcome(task_id=key, cancelled=False,
-                                                  reason=refused.reason,
-                                                  message=refused.message))  # fmt: skip
+                    outcomes.append(
+                        CancelOutcome(
+                            task_id=key,
+                            cancelled=False,
+                            reason=refused.reason,
+                            message=refused.message,
+                        )
+                    )
                 else:
                     tasks.cancel(conn, row, reason=why, now=now, actor=actor)
                     outcomes.append(CancelOutcome(task_id=key, cancelled=True))

@@ -94,10 +94,18 @@ def parse_page_size(size: int, v: validation.Violations) -> int:
 
 def _digest(f: TaskFilter, order: ListOrder) -> str:
     canonical = json.dumps(
-        [order.value, [int(s) for s in f.states], [int(p) for p in f.priorities],
-         f.work_directory, list(f.tags), f.worker_id, f.created_after, f.created_before],
+        [
+            order.value,
+            [int(s) for s in f.states],
+            [int(p) for p in f.priorities],
+            f.work_directory,
+            list(f.tags),
+            f.worker_id,
+            f.created_after,
+            f.created_before,
+        ],
         separators=(",", ":"),
-    )  # fmt: skip
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:24]
 
 
@@ -149,9 +157,14 @@ class Lister:
         self._tokens = PageTokens(await self._db.read(listing.page_token_key))
 
     async def list(
-        self, raw: FilterInput, *, order_by: str = "", page_size: int = 0, page_token: str = "",
+        self,
+        raw: FilterInput,
+        *,
+        order_by: str = "",
+        page_size: int = 0,
+        page_token: str = "",
         full: bool = False,
-    ) -> Page:  # fmt: skip
+    ) -> Page:
         """One page of matching tasks, the token of the next one, and the total count."""
         assert self._tokens is not None, "Lister.start() was not awaited"
         v = validation.Violations()

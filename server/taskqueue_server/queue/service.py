@@ -106,8 +106,14 @@ class TaskQueue:
         digest = hashlib.sha256(
             json.dumps([directory, text, int(level), list(labels)]).encode()
         ).hexdigest()
-        return _ValidTask(directory=directory, prompt=text, priority=level, tags=labels,
-                          request_id=request_id, request_hash=digest)  # fmt: skip
+        return _ValidTask(
+            directory=directory,
+            prompt=text,
+            priority=level,
+            tags=labels,
+            request_id=request_id,
+            request_hash=digest,
+        )
 
     def _insert(self, conn: Connection, new: _ValidTask, actor: str) -> tuple[Task, bool]:
         """Inserts one task, or replays the one its request id created; (task, is_new)."""
@@ -125,10 +131,17 @@ class TaskQueue:
                 assert task is not None
                 return task, False
         task = tasks.insert(
-            conn, task_id=str(uuid.uuid4()), work_directory=new.directory, prompt=new.prompt,
-            priority=new.priority, tags=new.tags, now=self._clock(), actor=actor,
-            request_id=new.request_id, request_hash=new.request_hash,
-        )  # fmt: skip
+            conn,
+            task_id=str(uuid.uuid4()),
+            work_directory=new.directory,
+            prompt=new.prompt,
+            priority=new.priority,
+            tags=new.tags,
+            now=self._clock(),
+            actor=actor,
+            request_id=new.request_id,
+            request_hash=new.request_hash,
+        )
         return task, True
 
     async def create(self, request: NewTask, *, actor: str = "client") -> Task:
@@ -203,9 +216,13 @@ class TaskQueue:
 
         def op(conn: Connection) -> Task | None:
             return tasks.claim_next(
-                conn, work_directory=directory, worker_id=worker, token=token, now=now,
+                conn,
+                work_directory=directory,
+                worker_id=worker,
+                token=token,
+                now=now,
                 lease_duration=lease_us,
-            )  # fmt: skip
+            )
 
         task = await self._db.write(op)
         if task is None:

@@ -69,6 +69,11 @@ def page_sql(query: TaskQuery) -> tuple[str, dict[str, Any]]:
     """The statement for one page (one row more than the page, to tell if another follows)."""
     clauses, params = where(query.filter)
     keyset, order = _ORDER[query.order]
+    f = query.filter
+    if query.order is ListOrder.PRIORITY and (f.created_after or f.created_before):
+        # A time range is a rowid range: read it and sort, rather than walk the whole
+        # priority index for the few rows in range ("+" stops the index being used to sort).
+        order = "+priority, seq"
     if query.after is not None:
         clauses.append(keyset)
         params.update({f"k{i}": v for i, v in enumerate(query.after)})

@@ -47,18 +47,20 @@ FROM task_events WHERE task_seq = ? ORDER BY event_id
 """
 
 # The claim is one statement over the partial index of waiting tasks: its cost does not grow
-# with the number of tasks. Priority numbers sort high first; seq is the age.
+# with the number of tasks. Priority numbers sort high first; seq is the age. INDEXED BY pins
+# the plan: without statistics SQLite may pick tasks_by_state and sort every waiting task.
 _CLAIM_SET: Final = """
 UPDATE tasks SET state = 2, worker_id = :worker, attempt = attempt + 1, start_time = :now,
   update_time = :now, lease_token = :token, lease_expire_time = :expire, lease_duration = :lease
 """
 CLAIM_ANY: Final = f"""{_CLAIM_SET}
-WHERE seq = (SELECT seq FROM tasks WHERE state = 1 ORDER BY priority, seq LIMIT 1)
+WHERE seq = (SELECT seq FROM tasks INDEXED BY tasks_claim WHERE state = 1
+             ORDER BY priority, seq LIMIT 1)
 RETURNING {COLUMNS}
 """
 CLAIM_IN_DIRECTORY: Final = f"""{_CLAIM_SET}
-WHERE seq = (SELECT seq FROM tasks WHERE state = 1 AND work_directory = :directory
-             ORDER BY priority, seq LIMIT 1)
+WHERE seq = (SELECT seq FROM tasks INDEXED BY tasks_claim_by_directory
+             WHERE state = 1 AND work_directory = :directory ORDER BY priority, seq LIMIT 1)
 RETURNING {COLUMNS}
 """
 
@@ -106,11 +108,14 @@ RETURNING lease_expire_time
 # The lease token is cleared on expiry so that the late worker's token no longer matches.
 EXPIRE_LEASES: Final = f"""
 UPDATE tasks SET state = 1, lease_token = NULL, lease_expire_time = NULL, update_time = :now
-WHERE state = 2 AND lease_expire_time <= :now
+WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_lease_expiry
+              WHERE state = 2 AND lease_expire_time <= :now)
 RETURNING {COLUMNS}
 """
 
-NEXT_LEASE_EXPIRY: Final = "SELECT min(lease_expire_time) FROM tasks WHERE state = 2"
+NEXT_LEASE_EXPIRY: Final = (
+    "SELECT min(lease_expire_time) FROM tasks INDEXED BY tasks_lease_expiry WHERE state = 2"
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -213,9 +218,18 @@ def insert(
         now = last[0]
     conn.execute(
         INSERT_TASK,
-        (task_id, work_directory, prompt, int(priority), json.dumps(tags), now, now,
-         request_id, request_hash),
-    )  # fmt: skip
+        (
+            task_id,
+            work_directory,
+            prompt,
+            int(priority),
+            json.dumps(tags),
+            now,
+            now,
+            request_id,
+            request_hash,
+        ),
+    )
     seq = conn.last_insert_rowid()
     for tag in tags:
         conn.execute(INSERT_TAG, (tag, seq))
@@ -228,9 +242,15 @@ def insert(
         attempt=0,
     )
     add_event(
-        conn, seq, time=now, from_state=None, to_state=TaskState.WAITING, actor=actor,
-        reason="created", attempt=0,
-    )  # fmt: skip
+        conn,
+        seq,
+        time=now,
+        from_state=None,
+        to_state=TaskState.WAITING,
+        actor=actor,
+        reason="created",
+        attempt=0,
+    )
     return Task(
         id=task_id,
         work_directory=work_directory,
@@ -293,9 +313,15 @@ def claim_next(
         return None
     seq = row[0]
     add_event(
-        conn, seq, time=now, from_state=TaskState.WAITING, to_state=TaskState.WORKING,
-        actor=worker_id, reason="claimed", attempt=row[8],
-    )  # fmt: skip
+        conn,
+        seq,
+        time=now,
+        from_state=TaskState.WAITING,
+        to_state=TaskState.WORKING,
+        actor=worker_id,
+        reason="claimed",
+        attempt=row[8],
+    )
     return row_to_task(row, history_of(conn, seq))
 
 
@@ -329,9 +355,15 @@ def complete(
     """Moves a working task to completed with its result (a JSON object's text)."""
     row = _one(conn, COMPLETE, (result_json, now, now, lease.seq))
     add_event(
-        conn, lease.seq, time=now, from_state=TaskState.WORKING, to_state=TaskState.COMPLETED,
-        actor=actor, reason="completed", attempt=lease.attempt,
-    )  # fmt: skip
+        conn,
+        lease.seq,
+        time=now,
+        from_state=TaskState.WORKING,
+        to_state=TaskState.COMPLETED,
+        actor=actor,
+        reason="completed",
+        attempt=lease.attempt,
+    )
     return row_to_task(row, history_of(conn, lease.seq))
 
 
@@ -339,9 +371,15 @@ def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: 
     """Moves a working task to failed with its error (kept in the history too)."""
     row = _one(conn, FAIL, (error, now, now, lease.seq))
     add_event(
-        conn, lease.seq, time=now, from_state=TaskState.WORKING, to_state=TaskState.FAILED,
-        actor=actor, reason=f"failed: {error}" if error else "failed", attempt=lease.attempt,
-    )  # fmt: skip
+        conn,
+        lease.seq,
+        time=now,
+        from_state=TaskState.WORKING,
+        to_state=TaskState.FAILED,
+        actor=actor,
+        reason=f"failed: {error}" if error else "failed",
+        attempt=lease.attempt,
+    )
     return row_to_task(row, history_of(conn, lease.seq))
 
 
@@ -371,9 +409,15 @@ def expire_leases(conn: apsw.Connection, *, now: int) -> list[Task]:
     expired = []
     for row in rows:
         add_event(
-            conn, row[0], time=now, from_state=TaskState.WORKING, to_state=TaskState.WAITING,
-            actor="server", reason=f"lease of {row[7]} expired", attempt=row[8],
-        )  # fmt: skip
+            conn,
+            row[0],
+            time=now,
+            from_state=TaskState.WORKING,
+            to_state=TaskState.WAITING,
+            actor="server",
+            reason=f"lease of {row[7]} expired",
+            attempt=row[8],
+        )
         expired.append(row_to_task(row))
     return expired
 
@@ -394,9 +438,15 @@ def cancel(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor:
     """Moves a waiting task to cancelled with the reason."""
     updated = _one(conn, CANCEL, (reason, now, now, row.seq))
     add_event(
-        conn, row.seq, time=now, from_state=TaskState.WAITING, to_state=TaskState.CANCELLED,
-        actor=actor, reason=f"cancelled: {reason}", attempt=row.attempt,
-    )  # fmt: skip
+        conn,
+        row.seq,
+        time=now,
+        from_state=TaskState.WAITING,
+        to_state=TaskState.CANCELLED,
+        actor=actor,
+        reason=f"cancelled: {reason}",
+        attempt=row.attempt,
+    )
     return row_to_task(updated, history_of(conn, row.seq))
 
 
@@ -405,9 +455,15 @@ def retry(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: 
     updated = _one(conn, RETRY, (now, row.seq))
     note = f"retry {row.retry_count + 1}" + (f": {reason}" if reason else "")
     add_event(
-        conn, row.seq, time=now, from_state=TaskState.FAILED, to_state=TaskState.WAITING,
-        actor=actor, reason=note, attempt=row.attempt,
-    )  # fmt: skip
+        conn,
+        row.seq,
+        time=now,
+        from_state=TaskState.FAILED,
+        to_state=TaskState.WAITING,
+        actor=actor,
+        reason=note,
+        attempt=row.attempt,
+    )
     return row_to_task(updated, history_of(conn, row.seq))
 
 
@@ -417,7 +473,13 @@ def set_priority(
     """Changes a waiting task's priority, recording old and new in the history."""
     updated = _one(conn, SET_PRIORITY, (int(priority), now, row.seq))
     add_event(
-        conn, row.seq, time=now, from_state=row.state, to_state=row.state, actor=actor,
-        reason=f"priority {row.priority.name} -> {priority.name}", attempt=row.attempt,
-    )  # fmt: skip
+        conn,
+        row.seq,
+        time=now,
+        from_state=row.state,
+        to_state=row.state,
+        actor=actor,
+        reason=f"priority {row.priority.name} -> {priority.name}",
+        attempt=row.attempt,
+    )
     return row_to_task(updated, history_of(conn, row.seq))

@@ -1,0 +1,92 @@
+"""Every list filter is answered through an index: a full table scan fails this test.
+
+The plans are read from SQLite itself (EXPLAIN QUERY PLAN) on the real schema.
+"""
+
+from __future__ import annotations
+
+import apsw
+import pytest
+from taskqueue_server.model import ListOrder, Priority, TaskFilter, TaskQuery, TaskState
+from taskqueue_server.store import listing, schema
+from taskqueue_server.store.db import migrate, open_connection
+
+FILTERS = {
+    "one state": TaskFilter(states=(TaskState.WAITING,)),
+    "two states": TaskFilter(states=(TaskState.COMPLETED, TaskState.FAILED)),
+    "priority": TaskFilter(priorities=(Priority.HIGH,)),
+    "directory": TaskFilter(work_directory="/srv/a"),
+    "worker": TaskFilter(worker_id="w1"),
+    "tag": TaskFilter(tags=("gpu",)),
+    "two tags": TaskFilter(tags=("gpu", "big")),
+    "created after": TaskFilter(created_after=1_000),
+    "created range": TaskFilter(created_after=1_000, created_before=2_000),
+    "state and directory": TaskFilter(states=(TaskState.WAITING,), work_directory="/srv/a"),
+    "everything": TaskFilter(
+        states=(TaskState.WAITING,),
+        priorities=(Priority.LOW,),
+        work_directory="/a",
+        tags=("x",),
+        worker_id="w",
+        created_after=1,
+        created_before=2,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def conn(tmp_path_factory: pytest.TempPathFactory) -> apsw.Connection:
+    path = tmp_path_factory.mktemp("plans") / "plans.db"
+    c = open_connection(str(path))
+    migrate(c)
+    assert c.pragma("user_version") == schema.SCHEMA_VERSION
+    return c
+
+
+def full_scans(plan: list[str]) -> list[str]:
+    # "SCAN tasks" reads every row of the table or of one of its indexes; SEARCH does not.
+    return [line for line in plan if line.startswith("SCAN")]
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS))
+@pytest.mark.parametrize("order", list(ListOrder))
+@pytest.mark.parametrize("after", [False, True])
+def test_filtered_pages_use_an_index(
+    conn: apsw.Connection, name: str, order: ListOrder, after: bool
+) -> None:
+    key = ((2, 100) if order is ListOrder.PRIORITY else (100,)) if after else None
+    sql, params = listing.page_sql(TaskQuery(filter=FILTERS[name], order=order, after=key))
+    plan = listing.plan(conn, sql, params)
+    assert full_scans(plan) == [], plan
+
+
+@pytest.mark.parametrize("name", sorted(FILTERS))
+def test_filtered_counts_use_an_index(conn: apsw.Connection, name: str) -> None:
+    sql, params = listing.count_sql(FILTERS[name])
+    plan = listing.plan(conn, sql, params)
+    assert full_scans(plan) == [], plan
+
+
+def test_claims_use_the_partial_index_of_waiting_tasks(conn: apsw.Connection) -> None:
+    from taskqueue_server.store import tasks
+
+    for sql in (tasks.CLAIM_ANY, tasks.CLAIM_IN_DIRECTORY):
+        params = {"worker": "w", "now": 1, "token": "t", "expire": 2, "lease": 1, "directory": "/a"}
+        plan = listing.plan(conn, sql, params)
+        # The first entry of the partial index, in claim order: a "SCAN" that stops at once.
+        assert any("tasks_claim" in line for line in plan), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def test_lease_queries_use_the_partial_index_of_working_tasks(conn: apsw.Connection) -> None:
+    from taskqueue_server.store import tasks
+
+    for sql in (tasks.EXPIRE_LEASES, tasks.NEXT_LEASE_EXPIRY):
+        plan = listing.plan(conn, sql, {"now": 1} if ":now" in sql else {})
+        assert any("tasks_lease_expiry" in line for line in plan), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def test_the_guard_catches_a_full_scan(conn: apsw.Connection) -> None:
+    plan = listing.plan(conn, "SELECT * FROM tasks WHERE prompt = :p", {"p": "x"})
+    assert full_scans(plan) != []
