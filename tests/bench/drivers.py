@@ -136,20 +136,97 @@ async def rtt(address: str, rate: float, seconds: float) -> dict[str, float]:
         }
 
 
+LIST_QUERIES: dict[str, pb.ListTasksRequest] = {
+    "waiting, oldest first": pb.ListTasksRequest(states=[task_pb2.TASK_STATE_WAITING]),
+    "waiting, claim order": pb.ListTasksRequest(
+        states=[task_pb2.TASK_STATE_WAITING], order_by="priority"
+    ),
+    "one directory": pb.ListTasksRequest(work_directory="/srv/project-0042"),
+    "directory + waiting": pb.ListTasksRequest(
+        work_directory="/srv/project-0042", states=[task_pb2.TASK_STATE_WAITING]
+    ),
+    "failed, newest first": pb.ListTasksRequest(
+        states=[task_pb2.TASK_STATE_FAILED], order_by="create_time desc"
+    ),
+    "two tags": pb.ListTasksRequest(tags=["tag3", "tag7"]),
+    "one worker": pb.ListTasksRequest(worker_id="worker-42"),
+    "high priority": pb.ListTasksRequest(priorities=[task_pb2.PRIORITY_HIGH]),
+    "completed (850k match)": pb.ListTasksRequest(states=[task_pb2.TASK_STATE_COMPLETED]),
+    "everything": pb.ListTasksRequest(),
+}
+
+
+async def list_latency(address: str, repeats: int) -> dict[str, dict[str, float]]:
+    """Latency of the first and of a later page (page_size 50) of each list query."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+        out: dict[str, dict[str, float]] = {}
+        for name, request in LIST_QUERIES.items():
+            first: list[float] = []
+            later: list[float] = []
+            total = 0
+            for _ in range(repeats):
+                started = time.perf_counter()
+                page = await stub.ListTasks(request, timeout=30)
+                first.append((time.perf_counter() - started) * 1000)
+                total = page.total_size
+                if page.next_page_token:
+                    nxt = pb.ListTasksRequest()
+                    nxt.CopyFrom(request)
+                    nxt.page_token = page.next_page_token
+                    started = time.perf_counter()
+                    await stub.ListTasks(nxt, timeout=30)
+                    later.append((time.perf_counter() - started) * 1000)
+            out[name] = {
+                "first_page_p50_ms": percentile(first, 50),
+                "next_page_p50_ms": percentile(later, 50),
+                "total_size": total,
+            }
+        return out
+
+
+async def batch_create(
+    address: str, batch: int, concurrency: int, seconds: float
+) -> dict[str, float]:
+    """BatchCreateTasks of `batch` tasks, `concurrency` calls in flight."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+        request = pb.BatchCreateTasksRequest(requests=[CREATE] * batch)
+        start = time.monotonic()
+        measure_from, end = start + WARMUP_S, start + WARMUP_S + seconds
+        done = 0
+
+        async def loop() -> None:
+            nonlocal done
+            while time.monotonic() < end:
+                await stub.BatchCreateTasks(request, timeout=30)
+                if time.monotonic() >= measure_from:
+                    done += batch
+
+        await asyncio.gather(*(loop() for _ in range(concurrency)))
+        return {"tasks_per_s": done / seconds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["cycle", "delivery", "rtt"])
+    parser.add_argument("mode", choices=["cycle", "delivery", "rtt", "list", "batch"])
     parser.add_argument("address")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     if args.mode == "cycle":
         out = asyncio.run(cycle(args.address, args.concurrency, args.seconds))
     elif args.mode == "delivery":
         out = asyncio.run(delivery(args.address, args.rate, args.seconds))
-    else:
+    elif args.mode == "rtt":
         out = asyncio.run(rtt(args.address, args.rate, args.seconds))
+    elif args.mode == "list":
+        out = asyncio.run(list_latency(args.address, args.repeats))  # type: ignore[arg-type]
+    else:
+        out = asyncio.run(batch_create(args.address, args.batch, args.concurrency, args.seconds))
     print(json.dumps(out))
 
 

@@ -230,11 +230,85 @@ def main() -> None:
     )
     cases["delivery taskqueue"] = {k: summary(samples, k) for k in ("p50_ms", "p99_ms")}
     cases["delivery taskqueue"]["lost"] = sum(s["lost"] for s in samples)
-    results["table"] = table(cases, rate)
+    for name, server in servers.items():
+        if name == "echo":
+            continue
+        args_b = ["--batch", "100", "--concurrency", "4", "--seconds", str(seconds)]
+        samples = repeat(runs, server, lambda a, args_b=args_b: driver("batch", a, *args_b))
+        cases["batch create 100 c=4 taskqueue"] = {"tasks_per_s": summary(samples, "tasks_per_s")}
+        print(f"batch create: {cases['batch create 100 c=4 taskqueue']}", flush=True)
+    size = 100_000 if args.quick else 1_000_000
+    cases[f"list on {size} tasks"] = list_case(size)
+    results["table"] = (
+        table(cases, rate) + "\n\n" + list_table(cases[f"list on {size} tasks"], size)
+    )
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print()
     print(results["table"])
     print(f"\nwrote {args.out}")
+
+
+def list_case(size: int) -> dict[str, Any]:
+    """ListTasks latency through the server on a large database, plus the page and count
+    statements timed alone on a reader connection (the server always does both)."""
+    path = ROOT / ".cache" / f"bench-{size}.db"
+    if not path.exists():
+        print(f"building a {size}-task database (cached in {path}) ...", flush=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "tests/bench/bigdb.py"), str(path), "--tasks", str(size)],
+            check=True,
+        )
+    args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
+            "--db", str(path)]  # fmt: skip
+    with process(args, f"serving {SERVICE} on ") as address:
+        api = driver("list", address, "--repeats", "10")
+    return {"api": api, "sql": sql_timings(path)}
+
+
+def sql_timings(path: Path) -> dict[str, dict[str, float]]:
+    import apsw
+
+    sys.path[:0] = [str(ROOT / "gen/python"), str(ROOT / "server"), str(ROOT / "tests/bench")]
+    import drivers
+    from taskqueue_server.model import ListOrder, Priority, TaskFilter, TaskQuery, TaskState
+    from taskqueue_server.store import listing
+
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    out: dict[str, dict[str, float]] = {}
+    for name, request in drivers.LIST_QUERIES.items():
+        f = TaskFilter(
+            states=tuple(TaskState(s) for s in request.states),
+            priorities=tuple(Priority(p) for p in request.priorities),
+            work_directory=request.work_directory or None,
+            tags=tuple(request.tags),
+            worker_id=request.worker_id or None,
+        )
+        order = ListOrder(request.order_by) if request.order_by else ListOrder.CREATE_TIME
+        query = TaskQuery(filter=f, order=order)
+        page_ms, count_ms = [], []
+        for _ in range(10):
+            started = time.perf_counter()
+            listing.page(conn, query)
+            page_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            listing.count(conn, f)
+            count_ms.append((time.perf_counter() - started) * 1000)
+        out[name] = {"page_ms": statistics.median(page_ms), "count_ms": statistics.median(count_ms)}
+    conn.close()
+    return out
+
+
+def list_table(case: dict[str, Any], size: int) -> str:
+    rows = [f"ListTasks on {size} tasks (medians of 10)   "
+            f"{'API first page ms':>18}{'API next page ms':>18}{'SQL page ms':>13}"
+            f"{'SQL count ms':>14}{'total_size':>12}"]  # fmt: skip
+    for name, api in case["api"].items():
+        sql = case["sql"][name]
+        rows.append(
+            f"  {name:39}{api['first_page_p50_ms']:18.1f}{api['next_page_p50_ms']:18.1f}"
+            f"{sql['page_ms']:13.1f}{sql['count_ms']:14.1f}{int(api['total_size']):12}"
+        )
+    return "\n".join(rows)
 
 
 def table(cases: dict[str, Any], rate: str) -> str:
@@ -273,6 +347,8 @@ def table(cases: dict[str, Any], rate: str) -> str:
         )
     )
     rows.append(row(f"WatchNext delivery p99 ms @{rate}/s", d["p99_ms"], r["p99_ms"]))
+    b = cases["batch create 100 c=4 taskqueue"]["tasks_per_s"]
+    rows.append(f"{'BatchCreateTasks(100) tasks/s, c=4':40}{fmt(b):28}")
     return "\n".join(rows)
 
 

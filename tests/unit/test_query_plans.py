@@ -45,7 +45,9 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> apsw.Connection:
 
 def full_scans(plan: list[str]) -> list[str]:
     # "SCAN tasks" reads every row of the table or of one of its indexes; SEARCH does not.
-    return [line for line in plan if line.startswith("SCAN")]
+    # Walking a claim index is the exception: it holds only waiting tasks, already in the
+    # order asked for, so the LIMIT stops the walk after one page.
+    return [line for line in plan if line.startswith("SCAN") and "tasks_claim" not in line]
 
 
 @pytest.mark.parametrize("name", sorted(FILTERS))

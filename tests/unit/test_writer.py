@@ -63,7 +63,8 @@ async def test_one_failing_operation_does_not_spoil_its_batch(tmp_path: Path) ->
         assert db.last_batch_size == 5, "the five operations did not share one transaction"
         assert outcomes[0] == "a" and outcomes[2] == "b" and outcomes[4] == "c"
         assert isinstance(outcomes[1], errors.TaskQueueError)
-        assert isinstance(outcomes[3], errors.StorageUnavailable)
+        assert isinstance(outcomes[3], errors.TaskQueueError)
+        assert outcomes[3].metadata == {"sqlite_error": "ConstraintError"}
         ids = await db.read(
             lambda c: [r[0] for r in c.execute("SELECT id FROM tasks ORDER BY seq")]
         )

@@ -11,7 +11,7 @@ from typing import Any, Final
 
 import apsw
 
-from taskqueue_server.model import ListOrder, Task, TaskFilter, TaskQuery
+from taskqueue_server.model import ListOrder, Task, TaskFilter, TaskQuery, TaskState
 from taskqueue_server.store import tasks
 
 _BASIC_COLUMNS: Final = (
@@ -40,9 +40,10 @@ def where(f: TaskFilter) -> tuple[list[str], dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if f.states:
-        names = [f":s{i}" for i in range(len(f.states))]
-        clauses.append(f"state IN ({', '.join(names)})")
-        params.update({n[1:]: int(s) for n, s in zip(names, f.states, strict=True)})
+        # Literal values (validated enums): a bound parameter would hide "state = 1" from the
+        # planner, which then cannot use the partial indexes of waiting tasks.
+        values = ", ".join(str(int(s)) for s in f.states)
+        clauses.append(f"state = {values}" if len(f.states) == 1 else f"state IN ({values})")
     if f.priorities:
         names = [f":p{i}" for i in range(len(f.priorities))]
         clauses.append(f"priority IN ({', '.join(names)})")
@@ -53,9 +54,17 @@ def where(f: TaskFilter) -> tuple[list[str], dict[str, Any]]:
     if f.worker_id is not None:
         clauses.append("worker_id = :worker")
         params["worker"] = f.worker_id
-    for i, tag in enumerate(f.tags):
-        clauses.append(f"seq IN (SELECT task_seq FROM task_tags WHERE tag = :t{i})")
-        params[f"t{i}"] = tag
+    if f.tags:
+        # One subquery intersecting the tags on the (tag, task_seq) key: only the tasks that
+        # carry all of them are looked up in tasks.
+        joins = "".join(
+            f" JOIN task_tags AS g{i} ON g{i}.tag = :t{i} AND g{i}.task_seq = g0.task_seq"
+            for i in range(1, len(f.tags))
+        )
+        clauses.append(
+            f"seq IN (SELECT g0.task_seq FROM task_tags AS g0{joins} WHERE g0.tag = :t0)"
+        )
+        params.update({f"t{i}": tag for i, tag in enumerate(f.tags)})
     if f.created_after is not None:
         clauses.append("seq >= " + _FIRST_SEQ_AT.format(param=":after"))
         params["after"] = f.created_after
@@ -80,7 +89,12 @@ def page_sql(query: TaskQuery) -> tuple[str, dict[str, Any]]:
     columns = _FULL_COLUMNS if query.full else _BASIC_COLUMNS
     condition = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     params["limit"] = query.limit + 1
-    return f"SELECT {columns} FROM tasks {condition} ORDER BY {order} LIMIT :limit", params
+    source = "tasks"
+    if query.order is ListOrder.PRIORITY and f.states == (TaskState.WAITING,):
+        # Waiting tasks in claim order are exactly what the claim indexes hold, in order.
+        claim_index = "tasks_claim" if f.work_directory is None else "tasks_claim_by_directory"
+        source = f"tasks INDEXED BY {claim_index}"
+    return f"SELECT {columns} FROM {source} {condition} ORDER BY {order} LIMIT :limit", params
 
 
 def count_sql(f: TaskFilter) -> tuple[str, dict[str, Any]]:
