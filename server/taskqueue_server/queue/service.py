@@ -42,7 +42,7 @@ class _ValidTask:
     priority: Priority
     tags: tuple[str, ...]
     request_id: str | None
-    request_hash: str
+    request_hash: str | None
 
 
 def now_us() -> int:
@@ -103,9 +103,10 @@ class TaskQueue:
         )
         for item in inner.items:
             v.add(prefix + item.field, item.description)
-        digest = hashlib.sha256(
-            json.dumps([directory, text, int(level), list(labels)]).encode()
-        ).hexdigest()
+        digest = None
+        if request_id is not None:  # only an idempotent create needs its body remembered
+            body = json.dumps([directory, text, int(level), list(labels)])
+            digest = hashlib.sha256(body.encode()).hexdigest()
         return _ValidTask(
             directory=directory,
             prompt=text,

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from typing import Any, Final
@@ -38,8 +37,12 @@ class Violations:
             raise errors.InvalidArgument(self.items)
 
 
+# Unicode category Cc is exactly C0, DEL and C1.
+_CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    return _CONTROL.search(text) is not None
 
 
 def work_directory(value: str, v: Violations, field: str = "work_directory") -> str:
