@@ -107,3 +107,12 @@ class TaskQuery:
     """The sort key of the last task of the previous page: (seq,) or (priority, seq)."""
     limit: int = 50
     full: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Counts:
+    """How many tasks there are, by state, by priority, and waiting by priority."""
+
+    by_state: dict[TaskState, int]
+    by_priority: dict[Priority, int]
+    waiting_by_priority: dict[Priority, int]

@@ -343,3 +343,15 @@ async def test_batch_create_with_a_reused_request_id_creates_nothing(tq: Running
         grpc.StatusCode.ALREADY_EXISTS,
         "REQUEST_ID_REUSED",
     )
+
+
+async def test_stats_count_by_state_and_priority(tq: Running) -> None:
+    for priority in (HIGH, HIGH, LOW):
+        await tq.stub.CreateTask(create_request(priority=priority))
+    claim = await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w"))
+    await tq.stub.CompleteTask(pb.CompleteTaskRequest(task_id=claim.task.id))
+    stats = await tq.stub.GetStats(pb.GetStatsRequest())
+    assert stats.total_tasks == 3
+    assert (stats.tasks_by_state.waiting, stats.tasks_by_state.completed) == (2, 1)
+    assert (stats.tasks_by_priority.high, stats.tasks_by_priority.low) == (2, 1)
+    assert (stats.waiting_by_priority.high, stats.waiting_by_priority.low) == (1, 1)

@@ -16,7 +16,7 @@ from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server import errors
 from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
-from taskqueue_server.model import Lease
+from taskqueue_server.model import Counts, Lease, Priority, TaskState
 from taskqueue_server.queue.listing import FilterInput
 from taskqueue_server.queue.service import NewTask, TaskQueue
 
@@ -137,6 +137,12 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         return pb.GetTaskResponse(task=convert.task(await self._queue.get(request.task_id)))
 
     @_guard
+    async def GetStats(
+        self, request: pb.GetStatsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GetStatsResponse:
+        return _stats(await self._queue.stats())
+
+    @_guard
     async def ClaimTask(
         self, request: pb.ClaimTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ClaimTaskResponse:
@@ -206,6 +212,20 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             error=request.error,
         )
         return pb.FailTaskResponse(task=convert.task(task))
+
+
+def _stats(counts: Counts) -> pb.GetStatsResponse:
+    def by_priority(values: dict[Priority, int]) -> pb.PriorityCounts:
+        return pb.PriorityCounts(**{p.name.lower(): values.get(p, 0) for p in Priority})
+
+    return pb.GetStatsResponse(
+        tasks_by_state=pb.StateCounts(
+            **{s.name.lower(): counts.by_state.get(s, 0) for s in TaskState}
+        ),
+        tasks_by_priority=by_priority(counts.by_priority),
+        waiting_by_priority=by_priority(counts.waiting_by_priority),
+        total_tasks=sum(counts.by_state.values()),
+    )
 
 
 def _new_task(request: pb.CreateTaskRequest) -> NewTask:

@@ -13,12 +13,12 @@ from typing import Any, Final
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import Lease, Priority, Task
+from taskqueue_server.model import Counts, Lease, Priority, Task
 from taskqueue_server.queue import leases, prompt_match, validation
 from taskqueue_server.queue.control import Control
 from taskqueue_server.queue.listing import Lister
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
-from taskqueue_server.store import tasks
+from taskqueue_server.store import stats, tasks
 from taskqueue_server.store.db import Connection, Database
 
 MAX_BATCH_CREATE: Final = 1000
@@ -186,6 +186,10 @@ class TaskQueue:
         if task is None:
             raise _not_found(key)
         return task
+
+    async def stats(self) -> Counts:
+        """How many tasks there are, by state and priority."""
+        return await self._db.read(stats.counts)
 
     # -- workers --------------------------------------------------------------------------
 

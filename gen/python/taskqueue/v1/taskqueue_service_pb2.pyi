@@ -917,3 +917,128 @@ class FailTaskResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___FailTaskResponse: _TypeAlias = FailTaskResponse  # noqa: Y015
+
+@_typing.final
+class GetStatsRequest(_message.Message):
+    """Request for GetStats."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStatsRequest: _TypeAlias = GetStatsRequest  # noqa: Y015
+
+@_typing.final
+class StateCounts(_message.Message):
+    """Task counts by state."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WAITING_FIELD_NUMBER: _builtins.int
+    WORKING_FIELD_NUMBER: _builtins.int
+    COMPLETED_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    CANCELLED_FIELD_NUMBER: _builtins.int
+    waiting: _builtins.int
+    """Tasks in TASK_STATE_WAITING."""
+    working: _builtins.int
+    """Tasks in TASK_STATE_WORKING."""
+    completed: _builtins.int
+    """Tasks in TASK_STATE_COMPLETED."""
+    failed: _builtins.int
+    """Tasks in TASK_STATE_FAILED."""
+    cancelled: _builtins.int
+    """Tasks in TASK_STATE_CANCELLED."""
+    def __init__(
+        self,
+        *,
+        waiting: _builtins.int = ...,
+        working: _builtins.int = ...,
+        completed: _builtins.int = ...,
+        failed: _builtins.int = ...,
+        cancelled: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled", b"cancelled", "completed", b"completed", "failed", b"failed", "waiting", b"waiting", "working", b"working"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StateCounts: _TypeAlias = StateCounts  # noqa: Y015
+
+@_typing.final
+class PriorityCounts(_message.Message):
+    """Task counts by priority."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HIGH_FIELD_NUMBER: _builtins.int
+    MEDIUM_FIELD_NUMBER: _builtins.int
+    LOW_FIELD_NUMBER: _builtins.int
+    high: _builtins.int
+    """Tasks of PRIORITY_HIGH."""
+    medium: _builtins.int
+    """Tasks of PRIORITY_MEDIUM."""
+    low: _builtins.int
+    """Tasks of PRIORITY_LOW."""
+    def __init__(
+        self,
+        *,
+        high: _builtins.int = ...,
+        medium: _builtins.int = ...,
+        low: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["high", b"high", "low", b"low", "medium", b"medium"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PriorityCounts: _TypeAlias = PriorityCounts  # noqa: Y015
+
+@_typing.final
+class GetStatsResponse(_message.Message):
+    """Response for GetStats."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASKS_BY_STATE_FIELD_NUMBER: _builtins.int
+    TASKS_BY_PRIORITY_FIELD_NUMBER: _builtins.int
+    WAITING_BY_PRIORITY_FIELD_NUMBER: _builtins.int
+    TOTAL_TASKS_FIELD_NUMBER: _builtins.int
+    total_tasks: _builtins.int
+    """Every task in the database."""
+    @_builtins.property
+    def tasks_by_state(self) -> Global___StateCounts:
+        """Every task in the database, by state."""
+
+    @_builtins.property
+    def tasks_by_priority(self) -> Global___PriorityCounts:
+        """Every task in the database, by priority."""
+
+    @_builtins.property
+    def waiting_by_priority(self) -> Global___PriorityCounts:
+        """Waiting tasks only, by priority: the backlog in claim order."""
+
+    def __init__(
+        self,
+        *,
+        tasks_by_state: Global___StateCounts | None = ...,
+        tasks_by_priority: Global___PriorityCounts | None = ...,
+        waiting_by_priority: Global___PriorityCounts | None = ...,
+        total_tasks: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "waiting_by_priority", b"waiting_by_priority"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "total_tasks", b"total_tasks", "waiting_by_priority", b"waiting_by_priority"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetStatsResponse: _TypeAlias = GetStatsResponse  # noqa: Y015

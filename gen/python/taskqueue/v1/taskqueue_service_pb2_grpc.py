@@ -79,6 +79,11 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityResponse.FromString,
                 _registered_method=True)
+        self.GetStats = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/GetStats',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsResponse.FromString,
+                _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/ClaimTask',
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ClaimTaskRequest.SerializeToString,
@@ -170,6 +175,13 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStats(self, request, context):
+        """How many tasks there are, by state and by priority, computed from the database.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClaimTask(self, request, context):
         """Atomically takes the highest-priority, oldest waiting task that matches the filter.
         An empty response (no task) when nothing matches.
@@ -249,6 +261,11 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     servicer.SetTaskPriority,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityResponse.SerializeToString,
+            ),
+            'GetStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStats,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
@@ -497,6 +514,33 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/SetTaskPriority',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.SetTaskPriorityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/GetStats',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

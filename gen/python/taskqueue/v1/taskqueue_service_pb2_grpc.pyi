@@ -54,6 +54,8 @@ class TaskQueueServiceStub:
     """Puts a failed task back to waiting, keeping its priority and age."""
     SetTaskPriority: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.SetTaskPriorityRequest, _taskqueue_service_pb2.SetTaskPriorityResponse]
     """Changes the priority of a waiting task; the very next claim obeys it."""
+    GetStats: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetStatsRequest, _taskqueue_service_pb2.GetStatsResponse]
+    """How many tasks there are, by state and by priority, computed from the database."""
     ClaimTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -95,6 +97,8 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     """Puts a failed task back to waiting, keeping its priority and age."""
     SetTaskPriority: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.SetTaskPriorityRequest, _taskqueue_service_pb2.SetTaskPriorityResponse]  # type: ignore[assignment]
     """Changes the priority of a waiting task; the very next claim obeys it."""
+    GetStats: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetStatsRequest, _taskqueue_service_pb2.GetStatsResponse]  # type: ignore[assignment]
+    """How many tasks there are, by state and by priority, computed from the database."""
     ClaimTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]  # type: ignore[assignment]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -181,6 +185,14 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_taskqueue_service_pb2.SetTaskPriorityResponse, _abc.Awaitable[_taskqueue_service_pb2.SetTaskPriorityResponse]]:
         """Changes the priority of a waiting task; the very next claim obeys it."""
+
+    @_abc_1.abstractmethod
+    def GetStats(
+        self,
+        request: _taskqueue_service_pb2.GetStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.GetStatsResponse, _abc.Awaitable[_taskqueue_service_pb2.GetStatsResponse]]:
+        """How many tasks there are, by state and by priority, computed from the database."""
 
     @_abc_1.abstractmethod
     def ClaimTask(
