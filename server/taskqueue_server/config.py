@@ -37,6 +37,18 @@ class Settings:
     """Longest lease a claim may ask for."""
     max_retries: int = 3
     """How many times RetryTask may put one failed task back to waiting."""
+    max_lease_expiries: int = 5
+    """A task whose lease ran out more often than this fails (LEASE_EXPIRED_TOO_OFTEN)."""
+    max_working_per_directory: int = 0
+    """At most this many working tasks per work directory; 0 means no limit."""
+    retry_max_attempts: int = 3
+    """Attempts of a task whose retry policy leaves max_attempts at 0."""
+    retry_initial_backoff_us: int = SECOND_US
+    """Backoff after a first failed attempt, when the policy leaves it at 0."""
+    retry_max_backoff_us: int = 300 * SECOND_US
+    """Longest backoff, when the policy leaves it at 0."""
+    retry_backoff_multiplier: float = 2.0
+    """Growth of the backoff per attempt, when the policy leaves it at 0."""
     grace_seconds: float = 10.0
     """How long in-flight calls may take to finish on shutdown."""
 

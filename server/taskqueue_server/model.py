@@ -42,6 +42,16 @@ class TaskEvent:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class RetryPolicy:
+    """Automatic retries: up to max_attempts attempts, backing off exponentially between."""
+
+    max_attempts: int
+    initial_backoff_us: int
+    max_backoff_us: int
+    multiplier: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Task:
     """A task as stored. `history` is empty when the caller did not ask for it."""
 
@@ -65,6 +75,12 @@ class Task:
     update_time: int
     lease_expire_time: int | None
     history: tuple[TaskEvent, ...] = field(default=())
+    due_time: int | None = None
+    """While waiting: not claimable before this time (scheduled, or backing off)."""
+    retry_policy: RetryPolicy | None = None
+    max_working: int = 0
+    """Per-task limit of working tasks in its directory; 0 = the server's."""
+    lease_expiries: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -95,6 +111,8 @@ class TaskFilter:
     worker_id: str | None = None
     created_after: int | None = None
     created_before: int | None = None
+    due: bool | None = None
+    """True: waiting tasks claimable now; False: waiting tasks not due yet; None: any."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -116,3 +134,4 @@ class Counts:
     by_state: dict[TaskState, int]
     by_priority: dict[Priority, int]
     waiting_by_priority: dict[Priority, int]
+    scheduled: int = 0

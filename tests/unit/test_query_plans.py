@@ -22,6 +22,9 @@ FILTERS = {
     "created after": TaskFilter(created_after=1_000),
     "created range": TaskFilter(created_after=1_000, created_before=2_000),
     "state and directory": TaskFilter(states=(TaskState.WAITING,), work_directory="/srv/a"),
+    "due": TaskFilter(due=True),
+    "scheduled": TaskFilter(due=False),
+    "waiting and due": TaskFilter(states=(TaskState.WAITING,), due=True),
     "everything": TaskFilter(
         states=(TaskState.WAITING,),
         priorities=(Priority.LOW,),
@@ -47,7 +50,8 @@ def full_scans(plan: list[str]) -> list[str]:
     # "SCAN tasks" reads every row of the table or of one of its indexes; SEARCH does not.
     # Walking a claim index is the exception: it holds only waiting tasks, already in the
     # order asked for, so the LIMIT stops the walk after one page.
-    return [line for line in plan if line.startswith("SCAN") and "tasks_claim" not in line]
+    walks = ("tasks_claim", "tasks_waiting")
+    return [line for line in plan if line.startswith("SCAN") and not any(w in line for w in walks)]
 
 
 @pytest.mark.parametrize("name", sorted(FILTERS))
@@ -73,7 +77,8 @@ def test_claims_use_the_partial_index_of_waiting_tasks(conn: apsw.Connection) ->
     from taskqueue_server.store import tasks
 
     for sql in (tasks.CLAIM_ANY, tasks.CLAIM_IN_DIRECTORY):
-        params = {"worker": "w", "now": 1, "token": "t", "expire": 2, "lease": 1, "directory": "/a"}
+        params = {"worker": "w", "now": 1, "token": "t", "expire": 2, "lease": 1, "directory": "/a",
+                  "directory_limit": 0}  # fmt: skip
         plan = listing.plan(conn, sql, params)
         # The first entry of the partial index, in claim order: a "SCAN" that stops at once.
         assert any("tasks_claim" in line for line in plan), plan
@@ -83,9 +88,30 @@ def test_claims_use_the_partial_index_of_waiting_tasks(conn: apsw.Connection) ->
 def test_lease_queries_use_the_partial_index_of_working_tasks(conn: apsw.Connection) -> None:
     from taskqueue_server.store import tasks
 
-    for sql in (tasks.EXPIRE_LEASES, tasks.NEXT_LEASE_EXPIRY):
+    for sql in (tasks.SELECT_EXPIRED, tasks.NEXT_LEASE_EXPIRY):
         plan = listing.plan(conn, sql, {"now": 1} if ":now" in sql else {})
         assert any("tasks_lease_expiry" in line for line in plan), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def test_schedule_queries_use_the_partial_index_of_scheduled_tasks(conn: apsw.Connection) -> None:
+    from taskqueue_server.store import tasks
+
+    for sql in (tasks.PROMOTE_DUE, tasks.NEXT_DUE):
+        plan = listing.plan(conn, sql, {"now": 1} if ":now" in sql else {})
+        assert any("tasks_due" in line for line in plan), plan
+        assert full_scans(plan) == [], plan
+
+
+def test_claims_with_tags_and_directory_use_the_claim_index(conn: apsw.Connection) -> None:
+    from taskqueue_server.store import tasks
+
+    for in_directory in (False, True):
+        sql = tasks.claim_sql(in_directory=in_directory, tag_count=2)
+        params = {"worker": "w", "now": 1, "token": "t", "expire": 2, "lease": 1,
+                  "directory": "/a", "directory_limit": 1, "tag0": "x", "tag1": "y"}  # fmt: skip
+        plan = listing.plan(conn, sql, params)
+        assert any("tasks_claim" in line for line in plan), plan
         assert not any("TEMP B-TREE" in line for line in plan), plan
 
 

@@ -7,12 +7,17 @@ from typing import Any
 from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 from taskqueue.v1 import task_pb2
 
-from taskqueue_server.model import Task, TaskEvent
+from taskqueue_server.model import Task, TaskEvent, TaskState
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:
     seconds, micros = divmod(us, 1_000_000)
     return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
+
+
+def duration(us: int) -> duration_pb2.Duration:
+    seconds, micros = divmod(us, 1_000_000)
+    return duration_pb2.Duration(seconds=seconds, nanos=micros * 1000)
 
 
 def duration_us(value: duration_pb2.Duration) -> int:
@@ -57,9 +62,19 @@ def task(t: Task) -> task_pb2.Task:
         create_time=timestamp(t.create_time),
         update_time=timestamp(t.update_time),
         history=[_event(e) for e in t.history],
+        max_working_in_directory=t.max_working,
+        lease_expiries=t.lease_expiries,
     )
     if t.result is not None:
         msg.result.update(t.result)
+    if t.due_time is not None and t.state is TaskState.WAITING:
+        msg.schedule_time.CopyFrom(timestamp(t.due_time))
+    if t.retry_policy is not None:
+        p = t.retry_policy
+        msg.retry_policy.max_attempts = p.max_attempts
+        msg.retry_policy.initial_backoff.CopyFrom(duration(p.initial_backoff_us))
+        msg.retry_policy.max_backoff.CopyFrom(duration(p.max_backoff_us))
+        msg.retry_policy.backoff_multiplier = p.multiplier
     for name in ("start_time", "complete_time", "fail_time", "cancel_time", "lease_expire_time"):
         value = getattr(t, name)
         if value is not None:

@@ -18,7 +18,9 @@ from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
 from taskqueue_server.model import Counts, Lease, Priority, TaskState
 from taskqueue_server.queue.listing import FilterInput
-from taskqueue_server.queue.service import NewTask, TaskQueue
+from taskqueue_server.queue.retries import PolicyInput
+from taskqueue_server.queue.service import TaskQueue
+from taskqueue_server.queue.submit import NewTask
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
@@ -60,14 +62,14 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     async def CreateTask(
         self, request: pb.CreateTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateTaskResponse:
-        task = await self._queue.create(_new_task(request))
+        task = await self._queue.submitter.create(_new_task(request))
         return pb.CreateTaskResponse(task=convert.task(task))
 
     @_guard
     async def BatchCreateTasks(
         self, request: pb.BatchCreateTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BatchCreateTasksResponse:
-        created = await self._queue.batch_create([_new_task(r) for r in request.requests])
+        created = await self._queue.submitter.batch_create([_new_task(r) for r in request.requests])
         return pb.BatchCreateTasksResponse(tasks=[convert.task(t) for t in created])
 
     @_guard
@@ -150,6 +152,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             worker_id=request.worker_id,
             work_directory=request.work_directory,
             lease_duration_us=_lease_duration(request),
+            tags=request.tags,
         )
         if lease is None:
             return pb.ClaimTaskResponse()
@@ -169,6 +172,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
                 work_directory=request.work_directory,
                 max_in_flight=request.max_in_flight,
                 lease_duration_us=_lease_duration(request),
+                tags=request.tags,
             )
             async with contextlib.aclosing(leases):
                 async for lease in leases:
@@ -210,6 +214,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             lease_token=request.lease_token,
             original_prompt=request.original_prompt,
             error=request.error,
+            retryable=request.retryable if request.HasField("retryable") else True,
         )
         return pb.FailTaskResponse(task=convert.task(task))
 
@@ -220,7 +225,9 @@ def _stats(counts: Counts) -> pb.GetStatsResponse:
 
     return pb.GetStatsResponse(
         tasks_by_state=pb.StateCounts(
-            **{s.name.lower(): counts.by_state.get(s, 0) for s in TaskState}
+            **{s.name.lower(): counts.by_state.get(s, 0) for s in TaskState},
+            scheduled=counts.scheduled,
+            dead=counts.by_state.get(TaskState.FAILED, 0),
         ),
         tasks_by_priority=by_priority(counts.by_priority),
         waiting_by_priority=by_priority(counts.waiting_by_priority),
@@ -229,12 +236,29 @@ def _stats(counts: Counts) -> pb.GetStatsResponse:
 
 
 def _new_task(request: pb.CreateTaskRequest) -> NewTask:
+    policy = None
+    if request.HasField("retry_policy"):
+        p = request.retry_policy
+        policy = PolicyInput(
+            max_attempts=p.max_attempts,
+            initial_backoff_us=convert.duration_us(p.initial_backoff),
+            max_backoff_us=convert.duration_us(p.max_backoff),
+            multiplier=p.backoff_multiplier,
+        )
     return NewTask(
         work_directory=request.work_directory,
         prompt=request.prompt,
         priority=request.priority,
         tags=request.tags,
         request_id=request.request_id,
+        schedule_time=(
+            convert.timestamp_us(request.schedule_time)
+            if request.HasField("schedule_time")
+            else None
+        ),
+        delay=convert.duration_us(request.delay) if request.HasField("delay") else None,
+        retry_policy=policy,
+        max_working_in_directory=request.max_working_in_directory,
     )
 
 
@@ -255,6 +279,7 @@ def _filter(request: pb.ListTasksRequest | pb.TaskFilter) -> FilterInput:
             if request.HasField("created_before")
             else None
         ),
+        due={pb.DUE_FILTER_DUE: True, pb.DUE_FILTER_SCHEDULED: False}.get(request.due),
     )
 
 

@@ -1,22 +1,12 @@
-"""Lease rules and the reaper that returns tasks of vanished workers to waiting.
-
-The reaper does not poll: it sleeps until the soonest lease it knows of runs out, and is
-poked whenever a sooner one is granted.
-"""
+"""Lease rules: fencing tokens, and who may finish or renew a task."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import secrets
-from collections.abc import Awaitable, Callable
 
 from taskqueue_server import errors
 from taskqueue_server.model import TaskState
 from taskqueue_server.store.tasks import TaskRow
-
-log = logging.getLogger(__name__)
 
 
 def new_token() -> str:
@@ -60,60 +50,3 @@ def _lease_lost(lease: TaskRow) -> errors.LeaseLost:
         " the task now; fetch a new task",
         metadata={"state": f"TASK_STATE_{lease.state.name}", "attempt": str(lease.attempt)},
     )
-
-
-class LeaseReaper:
-    """Runs `expire(now)` whenever the soonest known lease has run out.
-
-    Args:
-        expire: returns tasks to waiting and gives the next expiry (or None).
-        clock: microseconds since the epoch.
-    """
-
-    def __init__(
-        self,
-        expire: Callable[[], Awaitable[int | None]],
-        clock: Callable[[], int],
-    ) -> None:
-        self._expire = expire
-        self._clock = clock
-        self._next: int | None = None
-        self._poke = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self, next_expiry: int | None) -> None:
-        self._next = next_expiry
-        self._task = asyncio.create_task(self._run(), name="lease-reaper")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    def note(self, expire_time: int) -> None:
-        """A lease now runs until `expire_time`: wake sooner if that is sooner."""
-        if self._next is None or expire_time < self._next:
-            self._next = expire_time
-            self._poke.set()
-
-    async def _run(self) -> None:
-        while True:
-            self._poke.clear()
-            if self._next is None:
-                await self._poke.wait()
-                continue
-            delay = (self._next - self._clock()) / 1e6
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._poke.wait(), delay)
-                continue
-            # Leases noted while the expiry runs may be missing from what it returns: keep both.
-            self._next = None
-            try:
-                found = await self._expire()
-            except errors.TaskQueueError as exc:
-                log.warning("expiring leases failed, retrying in 1s: %s", exc.message)
-                found = self._clock() + 1_000_000
-            if found is not None:
-                self.note(found)

@@ -32,6 +32,7 @@ class FilterInput:
     worker_id: str = ""
     created_after: int | None = None
     created_before: int | None = None
+    due: bool | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -69,6 +70,7 @@ def parse_filter(raw: FilterInput, v: validation.Violations, prefix: str = "") -
         worker_id=worker,
         created_after=raw.created_after,
         created_before=raw.created_before,
+        due=raw.due,
     )
 
 

@@ -3,46 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
+import random
 import time
-import uuid
 from collections.abc import AsyncGenerator, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import Counts, Lease, Priority, Task
-from taskqueue_server.queue import leases, prompt_match, validation
+from taskqueue_server.model import Counts, Lease, Task
+from taskqueue_server.queue import leases, prompt_match, retries, validation
+from taskqueue_server.queue.alarm import Alarm
 from taskqueue_server.queue.control import Control
 from taskqueue_server.queue.listing import Lister
+from taskqueue_server.queue.submit import Submitter
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
 from taskqueue_server.store import stats, tasks
 from taskqueue_server.store.db import Connection, Database
-
-MAX_BATCH_CREATE: Final = 1000
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NewTask:
-    """A task as a submitter describes it, before validation."""
-
-    work_directory: str
-    prompt: str
-    priority: int = 0
-    tags: Sequence[str] = ()
-    request_id: str = ""
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _ValidTask:
-    directory: str
-    prompt: str
-    priority: Priority
-    tags: tuple[str, ...]
-    request_id: str | None
-    request_hash: str | None
 
 
 def now_us() -> int:
@@ -60,14 +36,23 @@ class TaskQueue:
     """
 
     def __init__(
-        self, db: Database, settings: Settings, *, clock: Callable[[], int] = now_us
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        clock: Callable[[], int] = now_us,
+        rng: random.Random | None = None,
     ) -> None:
         self._db = db
         self._settings = settings
         self._clock = clock
+        self._rng = rng or random.Random()
         self._hub = WatcherHub()
-        self._reaper = leases.LeaseReaper(self._expire_leases, clock)
+        self._reaper = Alarm(self._expire_leases, clock, "lease-reaper")
+        self._schedule = Alarm(self._promote_due, clock, "schedule")
         self._stopping = False
+        self.submitter = Submitter(db, self._hub, self._schedule, settings, clock)
+        """CreateTask and BatchCreateTasks."""
         self.control = Control(db, self._hub, settings, clock)
         """Cancel, retry and re-prioritise."""
         self.lister = Lister(db)
@@ -81,101 +66,16 @@ class TaskQueue:
         """Starts the lease reaper from the soonest lease in the database."""
         await self.lister.start()
         self._reaper.start(await self._db.read(tasks.next_lease_expiry))
+        self._schedule.start(await self._db.read(tasks.next_due))
 
     async def stop(self) -> None:
         """Ends every WatchNext stream and the reaper; unary calls may still finish."""
         self._stopping = True
         self._hub.close_all()
         await self._reaper.stop()
+        await self._schedule.stop()
 
     # -- submitters -----------------------------------------------------------------------
-
-    def _new_task(self, request: NewTask, v: validation.Violations, prefix: str = "") -> _ValidTask:
-        inner = validation.Violations()
-        directory = validation.work_directory(request.work_directory, inner)
-        text = validation.prompt(request.prompt, inner, max_bytes=self._settings.max_prompt_bytes)
-        level = validation.priority(request.priority, inner)
-        labels = validation.tags(request.tags, inner)
-        request_id = (
-            validation.task_id(request.request_id, inner, "request_id")
-            if request.request_id
-            else None
-        )
-        for item in inner.items:
-            v.add(prefix + item.field, item.description)
-        digest = None
-        if request_id is not None:  # only an idempotent create needs its body remembered
-            body = json.dumps([directory, text, int(level), list(labels)])
-            digest = hashlib.sha256(body.encode()).hexdigest()
-        return _ValidTask(
-            directory=directory,
-            prompt=text,
-            priority=level,
-            tags=labels,
-            request_id=request_id,
-            request_hash=digest,
-        )
-
-    def _insert(self, conn: Connection, new: _ValidTask, actor: str) -> tuple[Task, bool]:
-        """Inserts one task, or replays the one its request id created; (task, is_new)."""
-        if new.request_id is not None:
-            earlier = tasks.by_request_id(conn, new.request_id)
-            if earlier is not None:
-                task_id, digest = earlier
-                if digest != new.request_hash:
-                    raise errors.AlreadyExists(
-                        f"request_id {new.request_id} was used for a different task"
-                        f" ({task_id}); use a new request_id for a new task",
-                        metadata={"request_id": new.request_id, "task_id": task_id},
-                    )
-                task = tasks.get(conn, task_id)
-                assert task is not None
-                return task, False
-        task = tasks.insert(
-            conn,
-            task_id=str(uuid.uuid4()),
-            work_directory=new.directory,
-            prompt=new.prompt,
-            priority=new.priority,
-            tags=new.tags,
-            now=self._clock(),
-            actor=actor,
-            request_id=new.request_id,
-            request_hash=new.request_hash,
-        )
-        return task, True
-
-    async def create(self, request: NewTask, *, actor: str = "client") -> Task:
-        """Queues a new waiting task (or replays the one its request id created)."""
-        v = validation.Violations()
-        new = self._new_task(request, v)
-        v.raise_if_any()
-        task, is_new = await self._db.write(lambda conn: self._insert(conn, new, actor))
-        if is_new:
-            self._hub.notify(task.work_directory)
-        return task
-
-    async def batch_create(
-        self, requests: Sequence[NewTask], *, actor: str = "client"
-    ) -> list[Task]:
-        """Queues up to 1,000 tasks in one transaction: all, or none when any is invalid."""
-        v = validation.Violations()
-        if not requests:
-            v.add("requests", "required: 1 to 1000 tasks")
-        if len(requests) > MAX_BATCH_CREATE:
-            v.add("requests", f"too many: {len(requests)}, at most {MAX_BATCH_CREATE}")
-            v.raise_if_any()
-        valid = [self._new_task(r, v, f"requests[{i}].") for i, r in enumerate(requests)]
-        v.raise_if_any()
-
-        def op(conn: Connection) -> list[tuple[Task, bool]]:
-            return [self._insert(conn, new, actor) for new in valid]
-
-        created = await self._db.write(op)
-        for task, is_new in created:
-            if is_new:
-                self._hub.notify(task.work_directory)
-        return [task for task, _ in created]
 
     async def get(self, task_id: str) -> Task:
         """The whole task with its history."""
@@ -194,26 +94,40 @@ class TaskQueue:
     # -- workers --------------------------------------------------------------------------
 
     def _claim_args(
-        self, worker_id: str, work_directory: str, lease_us: int | None, v: validation.Violations
-    ) -> tuple[str, str | None, int]:
+        self,
+        worker_id: str,
+        work_directory: str,
+        lease_us: int | None,
+        tags: Sequence[str],
+        v: validation.Violations,
+    ) -> tuple[str, str | None, int, tuple[str, ...]]:
         worker = validation.worker_id(worker_id, v)
         directory = validation.work_directory(work_directory, v) if work_directory else None
         s = self._settings
         lease = validation.lease_duration(
             lease_us, v, default=s.default_lease_us, minimum=s.min_lease_us, maximum=s.max_lease_us
         )
-        return worker, directory, lease
+        return worker, directory, lease, validation.tags(tags, v)
 
     async def claim(
-        self, *, worker_id: str, work_directory: str = "", lease_duration_us: int | None = None
+        self,
+        *,
+        worker_id: str,
+        work_directory: str = "",
+        lease_duration_us: int | None = None,
+        tags: Sequence[str] = (),
     ) -> Lease | None:
-        """Takes the next waiting task in claim order; None when nothing matches."""
+        """Takes the next claimable task in claim order; None when nothing matches."""
         v = validation.Violations()
-        worker, directory, lease = self._claim_args(worker_id, work_directory, lease_duration_us, v)
+        worker, directory, lease, wanted = self._claim_args(
+            worker_id, work_directory, lease_duration_us, tags, v
+        )
         v.raise_if_any()
-        return await self._claim(worker, directory, lease)
+        return await self._claim(worker, directory, lease, wanted)
 
-    async def _claim(self, worker: str, directory: str | None, lease_us: int) -> Lease | None:
+    async def _claim(
+        self, worker: str, directory: str | None, lease_us: int, tags: tuple[str, ...]
+    ) -> Lease | None:
         if self._stopping:
             raise errors.ShuttingDown("the server is shutting down; claim from another server")
         token = leases.new_token()
@@ -223,10 +137,12 @@ class TaskQueue:
             return tasks.claim_next(
                 conn,
                 work_directory=directory,
+                tags=tags,
                 worker_id=worker,
                 token=token,
                 now=now,
                 lease_duration=lease_us,
+                directory_limit=self._settings.max_working_per_directory,
             )
 
         task = await self._db.write(op)
@@ -243,6 +159,7 @@ class TaskQueue:
         work_directory: str = "",
         max_in_flight: int = 0,
         lease_duration_us: int | None = None,
+        tags: Sequence[str] = (),
     ) -> AsyncGenerator[Lease, None]:
         """Yields a claimed task whenever the watcher has spare capacity and one matches.
 
@@ -250,13 +167,19 @@ class TaskQueue:
         of the tasks it delivered are renewed.
         """
         v = validation.Violations()
-        worker, directory, lease = self._claim_args(worker_id, work_directory, lease_duration_us, v)
+        worker, directory, lease, wanted = self._claim_args(
+            worker_id, work_directory, lease_duration_us, tags, v
+        )
         capacity = validation.max_in_flight(max_in_flight, v)
         v.raise_if_any()
         if self._stopping:
             raise errors.ShuttingDown("the server is shutting down; watch another server")
         watcher = Watcher(
-            worker_id=worker, work_directory=directory, max_in_flight=capacity, lease_duration=lease
+            worker_id=worker,
+            work_directory=directory,
+            tags=wanted,
+            max_in_flight=capacity,
+            lease_duration=lease,
         )
         return self._watch(watcher)
 
@@ -272,7 +195,9 @@ class TaskQueue:
                 w.missed = False
                 w.claiming = True
                 try:
-                    granted = await self._claim(w.worker_id, w.work_directory, w.lease_duration)
+                    granted = await self._claim(
+                        w.worker_id, w.work_directory, w.lease_duration, w.tags
+                    )
                 finally:
                     w.claiming = False
                 if granted is not None:
@@ -356,13 +281,28 @@ class TaskQueue:
             return tasks.complete(conn, lease, result_json=encoded, now=now, actor=actor)
 
         task = await self._db.write(op)
-        self._hub.release(task.id)
+        self._finished(task)
         return task
 
+    def _finished(self, task: Task) -> None:
+        """A task left working: its watcher has capacity again, and its directory has room
+        (a task held back by a per-directory limit may be claimable now)."""
+        self._hub.release(task.id)
+        self._hub.notify(task.work_directory, None)
+        if task.due_time is not None:
+            self._schedule.note(task.due_time)
+
     async def fail(
-        self, *, task_id: str, lease_token: str = "", original_prompt: str = "", error: str = ""
+        self,
+        *,
+        task_id: str,
+        lease_token: str = "",
+        original_prompt: str = "",
+        error: str = "",
+        retryable: bool = True,
     ) -> Task:
-        """Marks a working task failed with an error message."""
+        """Marks a working task failed, or, when its retry policy has attempts left, queues it
+        again after a backoff (retryable=False stops that)."""
         v = validation.Violations()
         key = validation.task_id(task_id, v)
         token = validation.lease_token(lease_token, v, required=False)
@@ -378,10 +318,25 @@ class TaskQueue:
             lease = _lease_or_not_found(conn, key)
             leases.check_current(lease, token, now)
             actor = lease.worker_id if token else "client"
-            return tasks.fail(conn, lease, error=message, now=now, actor=actor)
+            outcome = retries.after_failure(
+                lease.retry_policy, lease.attempt, retryable=retryable, rng=self._rng
+            )
+            if outcome.retry_after_us is None:
+                return tasks.fail(conn, lease, error=message, now=now, actor=actor)
+            note = f"{outcome.reason}: {message}" if message else outcome.reason
+            return tasks.requeue(
+                conn,
+                lease,
+                due_time=now + outcome.retry_after_us,
+                error=message,
+                lease_expired=False,
+                now=now,
+                actor=actor,
+                reason=note,
+            )
 
         task = await self._db.write(op)
-        self._hub.release(task.id)
+        self._finished(task)
         return task
 
     async def _check_prompt(self, task_id: str, reported: str) -> None:
@@ -404,16 +359,57 @@ class TaskQueue:
     # -- leases ---------------------------------------------------------------------------
 
     async def _expire_leases(self) -> int | None:
+        """Ends every attempt whose lease ran out: back to waiting (at once, or after the
+        retry policy's backoff), or failed when attempts or lease expiries are used up."""
         now = self._clock()
+        s = self._settings
 
         def op(conn: Connection) -> tuple[list[Task], int | None]:
-            return tasks.expire_leases(conn, now=now), tasks.next_lease_expiry(conn)
+            ended = []
+            for row in tasks.expired_leases(conn, now=now):
+                outcome = retries.after_lease_expiry(
+                    row.retry_policy,
+                    row.attempt,
+                    row.lease_expiries,
+                    max_lease_expiries=s.max_lease_expiries,
+                    rng=self._rng,
+                )
+                if outcome.retry_after_us is None:
+                    ended.append(tasks.fail_expired(conn, row, error=outcome.reason, now=now))
+                    continue
+                due = now + outcome.retry_after_us if outcome.retry_after_us else None
+                ended.append(
+                    tasks.requeue(
+                        conn,
+                        row,
+                        due_time=due,
+                        error="",
+                        lease_expired=True,
+                        now=now,
+                        actor="server",
+                        reason=f"{outcome.reason} (lease of {row.worker_id})",
+                    )
+                )
+            return ended, tasks.next_lease_expiry(conn)
 
-        expired, next_expiry = await self._db.write(op)
-        for task in expired:
-            self._hub.release(task.id)
-            self._hub.notify(task.work_directory)
+        ended, next_expiry = await self._db.write(op)
+        for task in ended:
+            self._finished(task)
+            if task.due_time is None:
+                self._hub.notify(task.work_directory, task.tags)
         return next_expiry
+
+    async def _promote_due(self) -> int | None:
+        """Makes scheduled tasks whose time has come claimable and wakes their watchers."""
+        now = self._clock()
+
+        def op(conn: Connection) -> tuple[list[tuple[str, tuple[str, ...]]], int | None]:
+            return tasks.promote_due(conn, now=now), tasks.next_due(conn)
+
+        promoted, next_due = await self._db.write(op)
+        for directory, labels in promoted:
+            self._hub.notify(directory, labels)
+        return next_due
 
 
 def _lease_or_not_found(conn: Connection, task_id: str) -> tasks.TaskRow:

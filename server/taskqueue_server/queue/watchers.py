@@ -21,6 +21,8 @@ class Watcher:
     worker_id: str
     work_directory: str | None
     max_in_flight: int
+    tags: tuple[str, ...] = ()
+    """Deliver only tasks carrying all of these."""
     lease_duration: int
     in_flight: dict[str, str] = field(default_factory=dict)
     """Task id -> lease token of every delivered task not yet completed or failed."""
@@ -81,22 +83,27 @@ class WatcherHub:
             watcher.in_flight.pop(task_id, None)
             watcher.signal.set()
 
-    def notify(self, work_directory: str) -> None:
-        """A task of `work_directory` became claimable: wake one watcher that accepts it."""
+    def notify(self, work_directory: str, tags: tuple[str, ...] | None = ()) -> None:
+        """A task of `work_directory` carrying `tags` became claimable (None: some task of
+        that directory, tags unknown): wake the longest-parked watcher that accepts it."""
         best: Watcher | None = None
         best_order = 0
         for key in (work_directory, None):
-            parked = self._parked.get(key)
-            if parked:
-                watcher, order = next(iter(parked.items()))
-                if best is None or order < best_order:
-                    best, best_order = watcher, order
+            for watcher, order in self._parked.get(key, {}).items():
+                if _accepts(watcher, tags):
+                    if best is None or order < best_order:
+                        best, best_order = watcher, order
+                    break  # later ones in this list were parked later
         if best is not None:
             self.unpark(best)
             best.signal.set()
             return
         for watcher in self._watchers:
-            if watcher.claiming and watcher.work_directory in (None, work_directory):
+            if (
+                watcher.claiming
+                and watcher.work_directory in (None, work_directory)
+                and _accepts(watcher, tags)
+            ):
                 watcher.missed = True
 
     def close_all(self) -> None:
@@ -104,3 +111,7 @@ class WatcherHub:
         for watcher in self._watchers:
             watcher.closed = True
             watcher.signal.set()
+
+
+def _accepts(watcher: Watcher, tags: tuple[str, ...] | None) -> bool:
+    return tags is None or not watcher.tags or set(watcher.tags) <= set(tags)

@@ -14,10 +14,8 @@ import apsw
 from taskqueue_server.model import ListOrder, Task, TaskFilter, TaskQuery, TaskState
 from taskqueue_server.store import tasks
 
-_BASIC_COLUMNS: Final = (
-    "seq, id, work_directory, substr(prompt, 1, 256), priority, tags, state, worker_id, attempt,"
-    " retry_count, NULL, error, cancel_reason, create_time, start_time, complete_time,"
-    " fail_time, cancel_time, update_time, lease_expire_time"
+_BASIC_COLUMNS: Final = tasks.COLUMNS.replace(" prompt,", " substr(prompt, 1, 256),").replace(
+    " result,", " NULL,"
 )
 _FULL_COLUMNS: Final = tasks.COLUMNS
 
@@ -65,6 +63,10 @@ def where(f: TaskFilter) -> tuple[list[str], dict[str, Any]]:
             f"seq IN (SELECT g0.task_seq FROM task_tags AS g0{joins} WHERE g0.tag = :t0)"
         )
         params.update({f"t{i}": tag for i, tag in enumerate(f.tags)})
+    if f.due is not None:
+        clauses.append(
+            "state = 1 AND due_time IS NULL" if f.due else "state = 1 AND due_time IS NOT NULL"
+        )
     if f.created_after is not None:
         clauses.append("seq >= " + _FIRST_SEQ_AT.format(param=":after"))
         params["after"] = f.created_after
@@ -90,10 +92,15 @@ def page_sql(query: TaskQuery) -> tuple[str, dict[str, Any]]:
     condition = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     params["limit"] = query.limit + 1
     source = "tasks"
-    if query.order is ListOrder.PRIORITY and f.states == (TaskState.WAITING,):
-        # Waiting tasks in claim order are exactly what the claim indexes hold, in order.
-        claim_index = "tasks_claim" if f.work_directory is None else "tasks_claim_by_directory"
-        source = f"tasks INDEXED BY {claim_index}"
+    if (
+        query.order is ListOrder.PRIORITY
+        and f.states in ((), (TaskState.WAITING,))
+        and (f.states or f.due)
+        and f.due is not False
+        and f.work_directory is None
+    ):
+        # Waiting tasks in claim order are what these partial indexes hold, in that order.
+        source = f"tasks INDEXED BY {'tasks_claim' if f.due else 'tasks_waiting'}"
     return f"SELECT {columns} FROM {source} {condition} ORDER BY {order} LIMIT :limit", params
 
 

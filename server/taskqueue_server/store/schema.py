@@ -84,6 +84,36 @@ CREATE TABLE meta (
 INSERT INTO meta (key, value) VALUES ('page_token_key', randomblob(32));
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Scheduling: delayed tasks, retry policies with backoff, per-directory limits, tag claims.
+# A waiting task with a due_time is not claimable yet; the claim indexes leave it out, and a
+# timer clears due_time when it comes (the schedule itself stays in schedule_time).
+_V3 = """
+ALTER TABLE tasks ADD COLUMN due_time INTEGER;
+ALTER TABLE tasks ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN initial_backoff INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN max_backoff INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN backoff_multiplier REAL NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN lease_expiries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN max_working INTEGER NOT NULL DEFAULT 0;
+
+DROP INDEX tasks_claim;
+DROP INDEX tasks_claim_by_directory;
+CREATE INDEX tasks_claim ON tasks (priority, seq) WHERE state = 1 AND due_time IS NULL;
+CREATE INDEX tasks_claim_by_directory ON tasks (work_directory, priority, seq)
+  WHERE state = 1 AND due_time IS NULL;
+CREATE INDEX tasks_due ON tasks (due_time) WHERE state = 1 AND due_time IS NOT NULL;
+-- Listing every waiting task in claim order, scheduled ones included.
+CREATE INDEX tasks_waiting ON tasks (priority, seq) WHERE state = 1;
+
+-- How many tasks of each directory are working, for the per-directory limit.
+CREATE TABLE directory_load (
+  work_directory TEXT PRIMARY KEY,
+  working        INTEGER NOT NULL
+) WITHOUT ROWID, STRICT;
+INSERT INTO directory_load (work_directory, working)
+  SELECT work_directory, count(*) FROM tasks WHERE state = 2 GROUP BY work_directory;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 SCHEMA_VERSION = len(MIGRATIONS)

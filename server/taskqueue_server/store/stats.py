@@ -12,8 +12,12 @@ BY_STATE: Final = "SELECT state, count(*) FROM tasks INDEXED BY tasks_by_state G
 BY_PRIORITY: Final = (
     "SELECT priority, count(*) FROM tasks INDEXED BY tasks_by_priority GROUP BY priority"
 )
+SCHEDULED: Final = (
+    "SELECT count(*) FROM tasks INDEXED BY tasks_due WHERE state = 1 AND due_time IS NOT NULL"
+)
 WAITING_BY_PRIORITY: Final = (
-    "SELECT priority, count(*) FROM tasks INDEXED BY tasks_claim WHERE state = 1 GROUP BY priority"
+    "SELECT priority, count(*) FROM tasks INDEXED BY tasks_by_state WHERE state = 1"
+    " GROUP BY priority"
 )
 
 
@@ -23,4 +27,5 @@ def counts(conn: apsw.Connection) -> Counts:
         by_state={TaskState(s): n for s, n in conn.execute(BY_STATE)},
         by_priority={Priority(p): n for p, n in conn.execute(BY_PRIORITY)},
         waiting_by_priority={Priority(p): n for p, n in conn.execute(WAITING_BY_PRIORITY)},
+        scheduled=int(conn.execute(SCHEDULED).fetchone()[0]),  # type: ignore[index]
     )

@@ -13,18 +13,20 @@ from typing import Any, Final
 
 import apsw
 
-from taskqueue_server.model import Priority, Task, TaskEvent, TaskState
+from taskqueue_server.model import Priority, RetryPolicy, Task, TaskEvent, TaskState
 
 COLUMNS: Final = (
     "seq, id, work_directory, prompt, priority, tags, state, worker_id, attempt, retry_count,"
     " result, error, cancel_reason, create_time, start_time, complete_time, fail_time,"
-    " cancel_time, update_time, lease_expire_time"
+    " cancel_time, update_time, lease_expire_time, due_time, max_attempts, initial_backoff,"
+    " max_backoff, backoff_multiplier, lease_expiries, max_working"
 )
 
 INSERT_TASK: Final = """
 INSERT INTO tasks (id, work_directory, prompt, priority, tags, state, create_time, update_time,
-                   request_id, request_hash)
-VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                   request_id, request_hash, due_time, max_attempts, initial_backoff,
+                   max_backoff, backoff_multiplier, max_working)
+VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (?, ?)"
@@ -46,29 +48,53 @@ SELECT from_state, to_state, time, actor, reason, attempt
 FROM task_events WHERE task_seq = ? ORDER BY event_id
 """
 
-# The claim is one statement over the partial index of waiting tasks: its cost does not grow
-# with the number of tasks. Priority numbers sort high first; seq is the age. INDEXED BY pins
-# the plan: without statistics SQLite may pick tasks_by_state and sort every waiting task.
+# The claim is one statement over the partial index of claimable tasks (waiting and due): its
+# cost does not grow with the number of tasks. Priority numbers sort high first; seq is the
+# age. INDEXED BY pins the plan: without statistics SQLite may pick tasks_by_state and sort
+# every waiting task. Tasks whose directory is at its working limit, or that lack a wanted
+# tag, are stepped over in the same walk and keep their place.
 _CLAIM_SET: Final = """
 UPDATE tasks SET state = 2, worker_id = :worker, attempt = attempt + 1, start_time = :now,
   update_time = :now, lease_token = :token, lease_expire_time = :expire, lease_duration = :lease
 """
-CLAIM_ANY: Final = f"""{_CLAIM_SET}
-WHERE seq = (SELECT seq FROM tasks INDEXED BY tasks_claim WHERE state = 1
-             ORDER BY priority, seq LIMIT 1)
-RETURNING {COLUMNS}
-"""
-CLAIM_IN_DIRECTORY: Final = f"""{_CLAIM_SET}
-WHERE seq = (SELECT seq FROM tasks INDEXED BY tasks_claim_by_directory
-             WHERE state = 1 AND work_directory = :directory ORDER BY priority, seq LIMIT 1)
-RETURNING {COLUMNS}
-"""
+_DIRECTORY_LIMIT: Final = """
+  AND (CASE WHEN t.max_working > 0 THEN t.max_working ELSE :directory_limit END = 0
+       OR coalesce((SELECT d.working FROM directory_load AS d
+                    WHERE d.work_directory = t.work_directory), 0)
+          < CASE WHEN t.max_working > 0 THEN t.max_working ELSE :directory_limit END)"""
 
-SELECT_ROW: Final = """
-SELECT seq, state, lease_token, lease_expire_time, lease_duration, attempt, worker_id,
-       retry_count, priority, work_directory
-FROM tasks WHERE id = ?
+
+def claim_sql(*, in_directory: bool, tag_count: int) -> str:
+    """The claim statement for a directory filter (or none) and `tag_count` wanted tags."""
+    index = "tasks_claim_by_directory" if in_directory else "tasks_claim"
+    where = "t.state = 1 AND t.due_time IS NULL"
+    if in_directory:
+        where += " AND t.work_directory = :directory"
+    for i in range(tag_count):
+        where += (
+            f" AND EXISTS (SELECT 1 FROM task_tags AS g WHERE g.tag = :tag{i}"
+            " AND g.task_seq = t.seq)"
+        )
+    return (
+        f"{_CLAIM_SET} WHERE seq = (SELECT t.seq FROM tasks AS t INDEXED BY {index}"
+        f" WHERE {where}{_DIRECTORY_LIMIT} ORDER BY t.priority, t.seq LIMIT 1)"
+        f" RETURNING {COLUMNS}"
+    )
+
+
+CLAIM_ANY: Final = claim_sql(in_directory=False, tag_count=0)
+CLAIM_IN_DIRECTORY: Final = claim_sql(in_directory=True, tag_count=0)
+
+LOAD_UP: Final = """
+INSERT INTO directory_load (work_directory, working) VALUES (?, 1)
+ON CONFLICT (work_directory) DO UPDATE SET working = working + 1
 """
+LOAD_DOWN: Final = "UPDATE directory_load SET working = working - 1 WHERE work_directory = ?"
+
+_ROW_COLUMNS: Final = """seq, state, lease_token, lease_expire_time, lease_duration, attempt,
+       worker_id, retry_count, priority, work_directory, tags, max_attempts, initial_backoff,
+       max_backoff, backoff_multiplier, lease_expiries"""
+SELECT_ROW: Final = f"SELECT {_ROW_COLUMNS} FROM tasks WHERE id = ?"
 
 CANCEL: Final = f"""
 UPDATE tasks SET state = 5, cancel_reason = ?, cancel_time = ?, update_time = ?
@@ -95,6 +121,18 @@ UPDATE tasks SET state = 4, error = ?, fail_time = ?, update_time = ?, lease_exp
 WHERE seq = ? RETURNING {COLUMNS}
 """
 
+REQUEUE: Final = f"""
+UPDATE tasks SET state = 1, error = ?, due_time = ?, lease_token = NULL,
+  lease_expire_time = NULL, lease_expiries = lease_expiries + ?, update_time = ?
+WHERE seq = ? RETURNING {COLUMNS}
+"""
+
+FAIL_EXPIRED: Final = f"""
+UPDATE tasks SET state = 4, error = ?, fail_time = ?, update_time = ?, lease_token = NULL,
+  lease_expire_time = NULL, lease_expiries = lease_expiries + 1
+WHERE seq = ? RETURNING {COLUMNS}
+"""
+
 EXTEND_LEASE: Final = """
 UPDATE tasks SET lease_expire_time = ?, update_time = ? WHERE seq = ?
 """
@@ -105,13 +143,21 @@ WHERE id = ? AND state = 2 AND lease_token = ? AND lease_expire_time > ?
 RETURNING lease_expire_time
 """
 
-# The lease token is cleared on expiry so that the late worker's token no longer matches.
-EXPIRE_LEASES: Final = f"""
-UPDATE tasks SET state = 1, lease_token = NULL, lease_expire_time = NULL, update_time = :now
-WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_lease_expiry
-              WHERE state = 2 AND lease_expire_time <= :now)
-RETURNING {COLUMNS}
+SELECT_EXPIRED: Final = f"""
+SELECT {_ROW_COLUMNS} FROM tasks INDEXED BY tasks_lease_expiry
+WHERE state = 2 AND lease_expire_time <= :now
 """
+
+PROMOTE_DUE: Final = """
+UPDATE tasks SET due_time = NULL
+WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_due
+              WHERE state = 1 AND due_time IS NOT NULL AND due_time <= :now)
+RETURNING work_directory, tags
+"""
+
+NEXT_DUE: Final = (
+    "SELECT min(due_time) FROM tasks INDEXED BY tasks_due WHERE state = 1 AND due_time IS NOT NULL"
+)
 
 NEXT_LEASE_EXPIRY: Final = (
     "SELECT min(lease_expire_time) FROM tasks INDEXED BY tasks_lease_expiry WHERE state = 2"
@@ -120,7 +166,7 @@ NEXT_LEASE_EXPIRY: Final = (
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TaskRow:
-    """What the queue needs to judge a request on a task: its state, lease and counters."""
+    """What the queue needs to judge a request on a task: state, lease, counters, policy."""
 
     seq: int
     state: TaskState
@@ -132,6 +178,38 @@ class TaskRow:
     retry_count: int = 0
     priority: Priority = Priority.MEDIUM
     work_directory: str = ""
+    tags: tuple[str, ...] = ()
+    retry_policy: RetryPolicy | None = None
+    lease_expiries: int = 0
+
+
+def _policy(max_attempts: int, initial: int, maximum: int, multiplier: float) -> RetryPolicy | None:
+    if max_attempts <= 0:
+        return None
+    return RetryPolicy(
+        max_attempts=max_attempts,
+        initial_backoff_us=initial,
+        max_backoff_us=maximum,
+        multiplier=multiplier,
+    )
+
+
+def _row(row: Sequence[Any]) -> TaskRow:
+    return TaskRow(
+        seq=row[0],
+        state=TaskState(row[1]),
+        lease_token=row[2],
+        lease_expire_time=row[3],
+        lease_duration=row[4],
+        attempt=row[5],
+        worker_id=row[6],
+        retry_count=row[7],
+        priority=Priority(row[8]),
+        work_directory=row[9],
+        tags=tuple(json.loads(row[10])),
+        retry_policy=_policy(row[11], row[12], row[13], row[14]),
+        lease_expiries=row[15],
+    )
 
 
 def row_to_task(row: Sequence[Any], history: tuple[TaskEvent, ...] = ()) -> Task:
@@ -157,6 +235,10 @@ def row_to_task(row: Sequence[Any], history: tuple[TaskEvent, ...] = ()) -> Task
         update_time=row[18],
         lease_expire_time=row[19],
         history=history,
+        due_time=row[20],
+        retry_policy=_policy(row[21], row[22], row[23], row[24]),
+        lease_expiries=row[25],
+        max_working=row[26],
     )
 
 
@@ -208,6 +290,9 @@ def insert(
     actor: str,
     request_id: str | None = None,
     request_hash: str | None = None,
+    due_time: int | None = None,
+    retry_policy: RetryPolicy | None = None,
+    max_working: int = 0,
 ) -> Task:
     """Inserts a waiting task with its tags and creation event; returns it with that history.
 
@@ -216,6 +301,7 @@ def insert(
     last = conn.execute(LAST_CREATE_TIME).fetchone()
     if last is not None and last[0] > now:
         now = last[0]
+    p = retry_policy
     conn.execute(
         INSERT_TASK,
         (
@@ -228,17 +314,24 @@ def insert(
             now,
             request_id,
             request_hash,
+            due_time,
+            p.max_attempts if p else 0,
+            p.initial_backoff_us if p else 0,
+            p.max_backoff_us if p else 0,
+            p.multiplier if p else 0.0,
+            max_working,
         ),
     )
     seq = conn.last_insert_rowid()
     for tag in tags:
         conn.execute(INSERT_TAG, (tag, seq))
+    reason = "created" if due_time is None else "created, scheduled"
     event = TaskEvent(
         from_state=None,
         to_state=TaskState.WAITING,
         time=now,
         actor=actor,
-        reason="created",
+        reason=reason,
         attempt=0,
     )
     add_event(
@@ -248,7 +341,7 @@ def insert(
         from_state=None,
         to_state=TaskState.WAITING,
         actor=actor,
-        reason="created",
+        reason=reason,
         attempt=0,
     )
     return Task(
@@ -272,6 +365,9 @@ def insert(
         update_time=now,
         lease_expire_time=None,
         history=(event,),
+        due_time=due_time,
+        retry_policy=retry_policy,
+        max_working=max_working,
     )
 
 
@@ -293,25 +389,33 @@ def claim_next(
     conn: apsw.Connection,
     *,
     work_directory: str | None,
+    tags: tuple[str, ...] = (),
     worker_id: str,
     token: str,
     now: int,
     lease_duration: int,
+    directory_limit: int = 0,
 ) -> Task | None:
-    """Moves the next waiting task in claim order to working; None when nothing matches."""
-    params = {
+    """Moves the next claimable task in claim order to working; None when nothing matches."""
+    params: dict[str, Any] = {
         "worker": worker_id,
         "now": now,
         "token": token,
         "expire": now + lease_duration,
         "lease": lease_duration,
         "directory": work_directory,
+        "directory_limit": directory_limit,
     }
-    sql = CLAIM_ANY if work_directory is None else CLAIM_IN_DIRECTORY
+    if tags:
+        sql = claim_sql(in_directory=work_directory is not None, tag_count=len(tags))
+        params.update({f"tag{i}": tag for i, tag in enumerate(tags)})
+    else:
+        sql = CLAIM_ANY if work_directory is None else CLAIM_IN_DIRECTORY
     row = conn.execute(sql, params).fetchone()
     if row is None:
         return None
     seq = row[0]
+    conn.execute(LOAD_UP, (row[2],))
     add_event(
         conn,
         seq,
@@ -326,22 +430,9 @@ def claim_next(
 
 
 def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:
-    """The state and lease of a task, for judging a request on it."""
+    """The state, lease, counters and policy of a task, for judging a request on it."""
     row = conn.execute(SELECT_ROW, (task_id,)).fetchone()
-    if row is None:
-        return None
-    return TaskRow(
-        seq=row[0],
-        state=TaskState(row[1]),
-        lease_token=row[2],
-        lease_expire_time=row[3],
-        lease_duration=row[4],
-        attempt=row[5],
-        worker_id=row[6],
-        retry_count=row[7],
-        priority=Priority(row[8]),
-        work_directory=row[9],
-    )
+    return None if row is None else _row(row)
 
 
 def complete(
@@ -354,6 +445,7 @@ def complete(
 ) -> Task:
     """Moves a working task to completed with its result (a JSON object's text)."""
     row = _one(conn, COMPLETE, (result_json, now, now, lease.seq))
+    conn.execute(LOAD_DOWN, (lease.work_directory,))
     add_event(
         conn,
         lease.seq,
@@ -370,6 +462,7 @@ def complete(
 def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: str) -> Task:
     """Moves a working task to failed with its error (kept in the history too)."""
     row = _one(conn, FAIL, (error, now, now, lease.seq))
+    conn.execute(LOAD_DOWN, (lease.work_directory,))
     add_event(
         conn,
         lease.seq,
@@ -403,23 +496,65 @@ def renew_leases(
     return renewed
 
 
-def expire_leases(conn: apsw.Connection, *, now: int) -> list[Task]:
-    """Returns every working task whose lease ran out to waiting, recording the event."""
-    rows: Sequence[Sequence[Any]] = conn.execute(EXPIRE_LEASES, {"now": now}).fetchall()
-    expired = []
-    for row in rows:
-        add_event(
-            conn,
-            row[0],
-            time=now,
-            from_state=TaskState.WORKING,
-            to_state=TaskState.WAITING,
-            actor="server",
-            reason=f"lease of {row[7]} expired",
-            attempt=row[8],
-        )
-        expired.append(row_to_task(row))
-    return expired
+def expired_leases(conn: apsw.Connection, *, now: int) -> list[TaskRow]:
+    """Every working task whose lease has run out."""
+    return [_row(r) for r in conn.execute(SELECT_EXPIRED, {"now": now})]
+
+
+def requeue(
+    conn: apsw.Connection,
+    row: TaskRow,
+    *,
+    due_time: int | None,
+    error: str,
+    lease_expired: bool,
+    now: int,
+    actor: str,
+    reason: str,
+) -> Task:
+    """Moves a working task back to waiting: at once (due_time None) or after a backoff."""
+    updated = _one(conn, REQUEUE, (error, due_time, int(lease_expired), now, row.seq))
+    conn.execute(LOAD_DOWN, (row.work_directory,))
+    add_event(
+        conn,
+        row.seq,
+        time=now,
+        from_state=TaskState.WORKING,
+        to_state=TaskState.WAITING,
+        actor=actor,
+        reason=reason,
+        attempt=row.attempt,
+    )
+    return row_to_task(updated)
+
+
+def fail_expired(conn: apsw.Connection, row: TaskRow, *, error: str, now: int) -> Task:
+    """Moves a working task whose lease ran out once too often (or its last attempt) to
+    failed."""
+    updated = _one(conn, FAIL_EXPIRED, (error, now, now, row.seq))
+    conn.execute(LOAD_DOWN, (row.work_directory,))
+    add_event(
+        conn,
+        row.seq,
+        time=now,
+        from_state=TaskState.WORKING,
+        to_state=TaskState.FAILED,
+        actor="server",
+        reason=f"failed: {error}",
+        attempt=row.attempt,
+    )
+    return row_to_task(updated)
+
+
+def promote_due(conn: apsw.Connection, *, now: int) -> list[tuple[str, tuple[str, ...]]]:
+    """Makes every waiting task whose time has come claimable; (directory, tags) of each."""
+    return [(d, tuple(json.loads(t))) for d, t in conn.execute(PROMOTE_DUE, {"now": now})]
+
+
+def next_due(conn: apsw.Connection) -> int | None:
+    """When the soonest scheduled waiting task becomes claimable; None when none waits."""
+    row = conn.execute(NEXT_DUE).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def next_lease_expiry(conn: apsw.Connection) -> int | None:

@@ -22,25 +22,28 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17taskqueue/v1/task.proto\x12\x0ctaskqueue.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x05\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\t\x12\x16\n\x0ework_directory\x18\x02 \x01(\t\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12(\n\x08priority\x18\x04 \x01(\x0e\x32\x16.taskqueue.v1.Priority\x12\x0c\n\x04tags\x18\x05 \x03(\t\x12&\n\x05state\x18\x06 \x01(\x0e\x32\x17.taskqueue.v1.TaskState\x12\x11\n\tworker_id\x18\x07 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\x05\x12\x13\n\x0bretry_count\x18\t \x01(\x05\x12\'\n\x06result\x18\n \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x65rror\x18\x0b \x01(\t\x12\x15\n\rcancel_reason\x18\x0c \x01(\t\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rcomplete_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tfail_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63\x61ncel_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11lease_expire_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x07history\x18\x14 \x03(\x0b\x32\x17.taskqueue.v1.TaskEvent\"\xbd\x01\n\tTaskEvent\x12+\n\nfrom_state\x18\x01 \x01(\x0e\x32\x17.taskqueue.v1.TaskState\x12)\n\x08to_state\x18\x02 \x01(\x0e\x32\x17.taskqueue.v1.TaskState\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x06 \x01(\x05*^\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x11\n\rPRIORITY_HIGH\x10\x01\x12\x13\n\x0fPRIORITY_MEDIUM\x10\x02\x12\x10\n\x0cPRIORITY_LOW\x10\x03*\xa2\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATE_WAITING\x10\x01\x12\x16\n\x12TASK_STATE_WORKING\x10\x02\x12\x18\n\x14TASK_STATE_COMPLETED\x10\x03\x12\x15\n\x11TASK_STATE_FAILED\x10\x04\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x05*N\n\x08TaskView\x12\x19\n\x15TASK_VIEW_UNSPECIFIED\x10\x00\x12\x13\n\x0fTASK_VIEW_BASIC\x10\x01\x12\x12\n\x0eTASK_VIEW_FULL\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17taskqueue/v1/task.proto\x12\x0ctaskqueue.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\x06\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\t\x12\x16\n\x0ework_directory\x18\x02 \x01(\t\x12\x0e\n\x06prompt\x18\x03 \x01(\t\x12(\n\x08priority\x18\x04 \x01(\x0e\x32\x16.taskqueue.v1.Priority\x12\x0c\n\x04tags\x18\x05 \x03(\t\x12&\n\x05state\x18\x06 \x01(\x0e\x32\x17.taskqueue.v1.TaskState\x12\x11\n\tworker_id\x18\x07 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\x05\x12\x13\n\x0bretry_count\x18\t \x01(\x05\x12\'\n\x06result\x18\n \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x65rror\x18\x0b \x01(\t\x12\x15\n\rcancel_reason\x18\x0c \x01(\t\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rcomplete_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tfail_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63\x61ncel_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x11lease_expire_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x07history\x18\x14 \x03(\x0b\x32\x17.taskqueue.v1.TaskEvent\x12\x31\n\rschedule_time\x18\x15 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0cretry_policy\x18\x16 \x01(\x0b\x32\x19.taskqueue.v1.RetryPolicy\x12 \n\x18max_working_in_directory\x18\x17 \x01(\x05\x12\x16\n\x0elease_expiries\x18\x18 \x01(\x05\"\xa3\x01\n\x0bRetryPolicy\x12\x14\n\x0cmax_attempts\x18\x01 \x01(\x05\x12\x32\n\x0finitial_backoff\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\x0bmax_backoff\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1a\n\x12\x62\x61\x63koff_multiplier\x18\x04 \x01(\x01\"\xbd\x01\n\tTaskEvent\x12+\n\nfrom_state\x18\x01 \x01(\x0e\x32\x17.taskqueue.v1.TaskState\x12)\n\x08to_state\x18\x02 \x01(\x0e\x32\x17.taskqueue.v1.TaskState\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x06 \x01(\x05*^\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x11\n\rPRIORITY_HIGH\x10\x01\x12\x13\n\x0fPRIORITY_MEDIUM\x10\x02\x12\x10\n\x0cPRIORITY_LOW\x10\x03*\xa2\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATE_WAITING\x10\x01\x12\x16\n\x12TASK_STATE_WORKING\x10\x02\x12\x18\n\x14TASK_STATE_COMPLETED\x10\x03\x12\x15\n\x11TASK_STATE_FAILED\x10\x04\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x05*N\n\x08TaskView\x12\x19\n\x15TASK_VIEW_UNSPECIFIED\x10\x00\x12\x13\n\x0fTASK_VIEW_BASIC\x10\x01\x12\x12\n\x0eTASK_VIEW_FULL\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'taskqueue.v1.task_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PRIORITY']._serialized_start=979
-  _globals['_PRIORITY']._serialized_end=1073
-  _globals['_TASKSTATE']._serialized_start=1076
-  _globals['_TASKSTATE']._serialized_end=1238
-  _globals['_TASKVIEW']._serialized_start=1240
-  _globals['_TASKVIEW']._serialized_end=1318
-  _globals['_TASK']._serialized_start=105
-  _globals['_TASK']._serialized_end=785
-  _globals['_TASKEVENT']._serialized_start=788
-  _globals['_TASKEVENT']._serialized_end=977
+  _globals['_PRIORITY']._serialized_start=1335
+  _globals['_PRIORITY']._serialized_end=1429
+  _globals['_TASKSTATE']._serialized_start=1432
+  _globals['_TASKSTATE']._serialized_end=1594
+  _globals['_TASKVIEW']._serialized_start=1596
+  _globals['_TASKVIEW']._serialized_end=1674
+  _globals['_TASK']._serialized_start=137
+  _globals['_TASK']._serialized_end=975
+  _globals['_RETRYPOLICY']._serialized_start=978
+  _globals['_RETRYPOLICY']._serialized_end=1141
+  _globals['_TASKEVENT']._serialized_start=1144
+  _globals['_TASKEVENT']._serialized_end=1333
 # @@protoc_insertion_point(module_scope)

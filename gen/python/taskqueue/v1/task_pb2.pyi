@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -138,6 +139,10 @@ class Task(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     LEASE_EXPIRE_TIME_FIELD_NUMBER: _builtins.int
     HISTORY_FIELD_NUMBER: _builtins.int
+    SCHEDULE_TIME_FIELD_NUMBER: _builtins.int
+    RETRY_POLICY_FIELD_NUMBER: _builtins.int
+    MAX_WORKING_IN_DIRECTORY_FIELD_NUMBER: _builtins.int
+    LEASE_EXPIRIES_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Output only. The task's identifier, a lower-case UUIDv4 string."""
     work_directory: _builtins.str
@@ -158,6 +163,12 @@ class Task(_message.Message):
     """Output only. The error message the worker reported on failure."""
     cancel_reason: _builtins.str
     """Output only. Why the task was cancelled."""
+    max_working_in_directory: _builtins.int
+    """At most this many tasks of this task's work directory may be working when this task is
+    claimed; 0 means the server's max_working_per_directory.
+    """
+    lease_expiries: _builtins.int
+    """Output only. How many times a lease on this task ran out."""
     @_builtins.property
     def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Free-form labels, in the order given, without duplicates."""
@@ -198,6 +209,16 @@ class Task(_message.Message):
     def history(self) -> _containers.RepeatedCompositeFieldContainer[Global___TaskEvent]:
         """Output only. Every transition of the task, oldest first."""
 
+    @_builtins.property
+    def schedule_time(self) -> _timestamp_pb2.Timestamp:
+        """Output only. While waiting: when the task becomes claimable (a scheduled task, or a
+        failed attempt waiting out its backoff). Unset when it is claimable now.
+        """
+
+    @_builtins.property
+    def retry_policy(self) -> Global___RetryPolicy:
+        """How failed attempts are retried; unset means failures are final at once."""
+
     def __init__(
         self,
         *,
@@ -221,14 +242,59 @@ class Task(_message.Message):
         update_time: _timestamp_pb2.Timestamp | None = ...,
         lease_expire_time: _timestamp_pb2.Timestamp | None = ...,
         history: _abc.Iterable[Global___TaskEvent] | None = ...,
+        schedule_time: _timestamp_pb2.Timestamp | None = ...,
+        retry_policy: Global___RetryPolicy | None = ...,
+        max_working_in_directory: _builtins.int = ...,
+        lease_expiries: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["cancel_time", b"cancel_time", "complete_time", b"complete_time", "create_time", b"create_time", "fail_time", b"fail_time", "lease_expire_time", b"lease_expire_time", "result", b"result", "start_time", b"start_time", "update_time", b"update_time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cancel_time", b"cancel_time", "complete_time", b"complete_time", "create_time", b"create_time", "fail_time", b"fail_time", "lease_expire_time", b"lease_expire_time", "result", b"result", "retry_policy", b"retry_policy", "schedule_time", b"schedule_time", "start_time", b"start_time", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "cancel_reason", b"cancel_reason", "cancel_time", b"cancel_time", "complete_time", b"complete_time", "create_time", b"create_time", "error", b"error", "fail_time", b"fail_time", "history", b"history", "id", b"id", "lease_expire_time", b"lease_expire_time", "priority", b"priority", "prompt", b"prompt", "result", b"result", "retry_count", b"retry_count", "start_time", b"start_time", "state", b"state", "tags", b"tags", "update_time", b"update_time", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempt", b"attempt", "cancel_reason", b"cancel_reason", "cancel_time", b"cancel_time", "complete_time", b"complete_time", "create_time", b"create_time", "error", b"error", "fail_time", b"fail_time", "history", b"history", "id", b"id", "lease_expire_time", b"lease_expire_time", "lease_expiries", b"lease_expiries", "max_working_in_directory", b"max_working_in_directory", "priority", b"priority", "prompt", b"prompt", "result", b"result", "retry_count", b"retry_count", "retry_policy", b"retry_policy", "schedule_time", b"schedule_time", "start_time", b"start_time", "state", b"state", "tags", b"tags", "update_time", b"update_time", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Task: _TypeAlias = Task  # noqa: Y015
+
+@_typing.final
+class RetryPolicy(_message.Message):
+    """Automatic retries with exponential backoff. When an attempt fails (FailTask, or the lease
+    runs out) and fewer than max_attempts attempts were made, the task waits out a backoff and is
+    queued again; otherwise it becomes TASK_STATE_FAILED.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAX_ATTEMPTS_FIELD_NUMBER: _builtins.int
+    INITIAL_BACKOFF_FIELD_NUMBER: _builtins.int
+    MAX_BACKOFF_FIELD_NUMBER: _builtins.int
+    BACKOFF_MULTIPLIER_FIELD_NUMBER: _builtins.int
+    max_attempts: _builtins.int
+    """Attempts in all, the first included: 1 to 100. 0 takes the server default."""
+    backoff_multiplier: _builtins.float
+    """Growth of the backoff per attempt, 1 to 10; 0 takes the server default (2)."""
+    @_builtins.property
+    def initial_backoff(self) -> _duration_pb2.Duration:
+        """Backoff after the first failed attempt; 0 takes the server default (1 s). At most 1 h."""
+
+    @_builtins.property
+    def max_backoff(self) -> _duration_pb2.Duration:
+        """Longest backoff; 0 takes the server default (5 min). At most 24 h."""
+
+    def __init__(
+        self,
+        *,
+        max_attempts: _builtins.int = ...,
+        initial_backoff: _duration_pb2.Duration | None = ...,
+        max_backoff: _duration_pb2.Duration | None = ...,
+        backoff_multiplier: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["initial_backoff", b"initial_backoff", "max_backoff", b"max_backoff"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backoff_multiplier", b"backoff_multiplier", "initial_backoff", b"initial_backoff", "max_attempts", b"max_attempts", "max_backoff", b"max_backoff"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RetryPolicy: _TypeAlias = RetryPolicy  # noqa: Y015
 
 @_typing.final
 class TaskEvent(_message.Message):

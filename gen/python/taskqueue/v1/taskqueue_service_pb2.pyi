@@ -10,6 +10,7 @@ from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from taskqueue.v1 import task_pb2 as _task_pb2
 import builtins as _builtins
 import sys
@@ -22,6 +23,30 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _DueFilter:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _DueFilterEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DueFilter.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    DUE_FILTER_UNSPECIFIED: _DueFilter.ValueType  # 0
+    """No filter."""
+    DUE_FILTER_DUE: _DueFilter.ValueType  # 1
+    """Waiting tasks that are claimable now."""
+    DUE_FILTER_SCHEDULED: _DueFilter.ValueType  # 2
+    """Waiting tasks whose schedule_time (or retry backoff) is still ahead."""
+
+class DueFilter(_DueFilter, metaclass=_DueFilterEnumTypeWrapper):
+    """Whether a waiting task may be claimed now."""
+
+DUE_FILTER_UNSPECIFIED: DueFilter.ValueType  # 0
+"""No filter."""
+DUE_FILTER_DUE: DueFilter.ValueType  # 1
+"""Waiting tasks that are claimable now."""
+DUE_FILTER_SCHEDULED: DueFilter.ValueType  # 2
+"""Waiting tasks whose schedule_time (or retry backoff) is still ahead."""
+Global___DueFilter: _TypeAlias = DueFilter  # noqa: Y015
+
 @_typing.final
 class CreateTaskRequest(_message.Message):
     """Request for CreateTask."""
@@ -33,6 +58,10 @@ class CreateTaskRequest(_message.Message):
     PRIORITY_FIELD_NUMBER: _builtins.int
     TAGS_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    SCHEDULE_TIME_FIELD_NUMBER: _builtins.int
+    DELAY_FIELD_NUMBER: _builtins.int
+    RETRY_POLICY_FIELD_NUMBER: _builtins.int
+    MAX_WORKING_IN_DIRECTORY_FIELD_NUMBER: _builtins.int
     work_directory: _builtins.str
     """Required. An absolute POSIX path, at most 4096 bytes, without NUL or control characters.
     Stored normalised ("/a/./b/../c/" becomes "/a/c").
@@ -46,10 +75,32 @@ class CreateTaskRequest(_message.Message):
     request_id returns the task created the first time (even across restarts); reusing it
     with a different body is ALREADY_EXISTS (reason REQUEST_ID_REUSED).
     """
+    max_working_in_directory: _builtins.int
+    """Optional. Claim this task only while fewer than this many tasks of its work directory
+    are working (1 for "one agent per directory"); 0 means the server default.
+    """
     @_builtins.property
     def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Optional. At most 20 tags, each 1-64 characters of letters, digits and "._:/-".
         Duplicates are removed, keeping the first.
+        """
+
+    @_builtins.property
+    def schedule_time(self) -> _timestamp_pb2.Timestamp:
+        """Optional. Not claimable before this time; a time in the past means now. At most 365
+        days ahead. Not together with delay.
+        """
+
+    @_builtins.property
+    def delay(self) -> _duration_pb2.Duration:
+        """Optional. Not claimable before this long from now: 0 to 365 days. Not together with
+        schedule_time.
+        """
+
+    @_builtins.property
+    def retry_policy(self) -> _task_pb2.RetryPolicy:
+        """Optional. Retry failed attempts automatically with backoff; fields left 0 take the
+        server's defaults.
         """
 
     def __init__(
@@ -60,10 +111,14 @@ class CreateTaskRequest(_message.Message):
         priority: _task_pb2.Priority.ValueType = ...,
         tags: _abc.Iterable[_builtins.str] | None = ...,
         request_id: _builtins.str = ...,
+        schedule_time: _timestamp_pb2.Timestamp | None = ...,
+        delay: _duration_pb2.Duration | None = ...,
+        retry_policy: _task_pb2.RetryPolicy | None = ...,
+        max_working_in_directory: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["delay", b"delay", "retry_policy", b"retry_policy", "schedule_time", b"schedule_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["priority", b"priority", "prompt", b"prompt", "request_id", b"request_id", "tags", b"tags", "work_directory", b"work_directory"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delay", b"delay", "max_working_in_directory", b"max_working_in_directory", "priority", b"priority", "prompt", b"prompt", "request_id", b"request_id", "retry_policy", b"retry_policy", "schedule_time", b"schedule_time", "tags", b"tags", "work_directory", b"work_directory"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -136,6 +191,7 @@ class ListTasksRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     VIEW_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
     work_directory: _builtins.str
     """Optional. Tasks of exactly this work directory (compared after normalisation)."""
     worker_id: _builtins.str
@@ -155,6 +211,10 @@ class ListTasksRequest(_message.Message):
     view: _task_pb2.TaskView.ValueType
     """Optional. TASK_VIEW_BASIC (default) leaves out history and result and shortens the
     prompt; TASK_VIEW_FULL returns every field.
+    """
+    due: Global___DueFilter.ValueType
+    """Optional. Only waiting tasks that are claimable now (DUE_FILTER_DUE), or only those
+    waiting for their schedule_time (DUE_FILTER_SCHEDULED).
     """
     @_builtins.property
     def states(self) -> _containers.RepeatedScalarFieldContainer[_task_pb2.TaskState.ValueType]:
@@ -190,10 +250,11 @@ class ListTasksRequest(_message.Message):
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
         view: _task_pb2.TaskView.ValueType = ...,
+        due: Global___DueFilter.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "priorities", b"priorities", "states", b"states", "tags", b"tags", "view", b"view", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before", "due", b"due", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "priorities", b"priorities", "states", b"states", "tags", b"tags", "view", b"view", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -244,10 +305,13 @@ class TaskFilter(_message.Message):
     WORKER_ID_FIELD_NUMBER: _builtins.int
     CREATED_AFTER_FIELD_NUMBER: _builtins.int
     CREATED_BEFORE_FIELD_NUMBER: _builtins.int
+    DUE_FIELD_NUMBER: _builtins.int
     work_directory: _builtins.str
     """Optional. Tasks of exactly this work directory."""
     worker_id: _builtins.str
     """Optional. Tasks last held by this worker."""
+    due: Global___DueFilter.ValueType
+    """Optional. As for ListTasksRequest.due."""
     @_builtins.property
     def states(self) -> _containers.RepeatedScalarFieldContainer[_task_pb2.TaskState.ValueType]:
         """Ignored for cancellation (only waiting tasks can be cancelled); kept for symmetry."""
@@ -278,10 +342,11 @@ class TaskFilter(_message.Message):
         worker_id: _builtins.str = ...,
         created_after: _timestamp_pb2.Timestamp | None = ...,
         created_before: _timestamp_pb2.Timestamp | None = ...,
+        due: Global___DueFilter.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before", "priorities", b"priorities", "states", b"states", "tags", b"tags", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_after", b"created_after", "created_before", b"created_before", "due", b"due", "priorities", b"priorities", "states", b"states", "tags", b"tags", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -616,6 +681,7 @@ class ClaimTaskRequest(_message.Message):
     WORKER_ID_FIELD_NUMBER: _builtins.int
     WORK_DIRECTORY_FIELD_NUMBER: _builtins.int
     LEASE_DURATION_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
     worker_id: _builtins.str
     """Required. Who is claiming: 1-256 characters, no control characters."""
     work_directory: _builtins.str
@@ -626,16 +692,21 @@ class ClaimTaskRequest(_message.Message):
         Default 5 minutes; from 1 second to 24 hours.
         """
 
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Only claim a task carrying all of these tags."""
+
     def __init__(
         self,
         *,
         worker_id: _builtins.str = ...,
         work_directory: _builtins.str = ...,
         lease_duration: _duration_pb2.Duration | None = ...,
+        tags: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["lease_duration", b"lease_duration"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["lease_duration", b"lease_duration", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lease_duration", b"lease_duration", "tags", b"tags", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -685,6 +756,7 @@ class WatchNextRequest(_message.Message):
     WORK_DIRECTORY_FIELD_NUMBER: _builtins.int
     MAX_IN_FLIGHT_FIELD_NUMBER: _builtins.int
     LEASE_DURATION_FIELD_NUMBER: _builtins.int
+    TAGS_FIELD_NUMBER: _builtins.int
     worker_id: _builtins.str
     """Required. Who is watching: 1-256 characters, no control characters."""
     work_directory: _builtins.str
@@ -695,6 +767,10 @@ class WatchNextRequest(_message.Message):
     def lease_duration(self) -> _duration_pb2.Duration:
         """Optional. The lease of each delivered task, as for ClaimTask."""
 
+    @_builtins.property
+    def tags(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Optional. Only deliver tasks carrying all of these tags."""
+
     def __init__(
         self,
         *,
@@ -702,10 +778,11 @@ class WatchNextRequest(_message.Message):
         work_directory: _builtins.str = ...,
         max_in_flight: _builtins.int = ...,
         lease_duration: _duration_pb2.Duration | None = ...,
+        tags: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["lease_duration", b"lease_duration"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["lease_duration", b"lease_duration", "max_in_flight", b"max_in_flight", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["lease_duration", b"lease_duration", "max_in_flight", b"max_in_flight", "tags", b"tags", "work_directory", b"work_directory", "worker_id", b"worker_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -870,6 +947,7 @@ class FailTaskRequest(_message.Message):
     LEASE_TOKEN_FIELD_NUMBER: _builtins.int
     ORIGINAL_PROMPT_FIELD_NUMBER: _builtins.int
     ERROR_FIELD_NUMBER: _builtins.int
+    RETRYABLE_FIELD_NUMBER: _builtins.int
     task_id: _builtins.str
     """Required. The working task."""
     lease_token: _builtins.str
@@ -878,6 +956,10 @@ class FailTaskRequest(_message.Message):
     """Optional. As for CompleteTask."""
     error: _builtins.str
     """Optional. What went wrong, at most 64 KiB; kept on the task and in its history."""
+    retryable: _builtins.bool
+    """Optional. false stops automatic retries at once: the task becomes TASK_STATE_FAILED even
+    if its retry policy has attempts left. Unset or true: the policy decides.
+    """
     def __init__(
         self,
         *,
@@ -885,12 +967,15 @@ class FailTaskRequest(_message.Message):
         lease_token: _builtins.str = ...,
         original_prompt: _builtins.str = ...,
         error: _builtins.str = ...,
+        retryable: _builtins.bool | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_retryable", b"_retryable", "retryable", b"retryable"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "lease_token", b"lease_token", "original_prompt", b"original_prompt", "task_id", b"task_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_retryable", b"_retryable", "error", b"error", "lease_token", b"lease_token", "original_prompt", b"original_prompt", "retryable", b"retryable", "task_id", b"task_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__retryable: _TypeAlias = _typing.Literal["retryable"]  # noqa: Y015
+    _WhichOneofArgType__retryable: _TypeAlias = _typing.Literal["_retryable", b"_retryable"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__retryable) -> _WhichOneofReturnType__retryable | None: ...
 
 Global___FailTaskRequest: _TypeAlias = FailTaskRequest  # noqa: Y015
 
@@ -946,6 +1031,8 @@ class StateCounts(_message.Message):
     COMPLETED_FIELD_NUMBER: _builtins.int
     FAILED_FIELD_NUMBER: _builtins.int
     CANCELLED_FIELD_NUMBER: _builtins.int
+    SCHEDULED_FIELD_NUMBER: _builtins.int
+    DEAD_FIELD_NUMBER: _builtins.int
     waiting: _builtins.int
     """Tasks in TASK_STATE_WAITING."""
     working: _builtins.int
@@ -956,6 +1043,10 @@ class StateCounts(_message.Message):
     """Tasks in TASK_STATE_FAILED."""
     cancelled: _builtins.int
     """Tasks in TASK_STATE_CANCELLED."""
+    scheduled: _builtins.int
+    """Of the waiting tasks, those not claimable yet (scheduled, or backing off after a failure)."""
+    dead: _builtins.int
+    """Failed tasks, which no automatic retry will bring back: the dead tasks. Equal to failed."""
     def __init__(
         self,
         *,
@@ -964,10 +1055,12 @@ class StateCounts(_message.Message):
         completed: _builtins.int = ...,
         failed: _builtins.int = ...,
         cancelled: _builtins.int = ...,
+        scheduled: _builtins.int = ...,
+        dead: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled", b"cancelled", "completed", b"completed", "failed", b"failed", "waiting", b"waiting", "working", b"working"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled", b"cancelled", "completed", b"completed", "dead", b"dead", "failed", b"failed", "scheduled", b"scheduled", "waiting", b"waiting", "working", b"working"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

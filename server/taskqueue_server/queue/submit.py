@@ -1,0 +1,209 @@
+"""Creating tasks: validation, idempotent replays, schedules and retry policies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from taskqueue_server import errors
+from taskqueue_server.config import Settings
+from taskqueue_server.model import Priority, RetryPolicy, Task
+from taskqueue_server.queue import retries, validation
+from taskqueue_server.queue.alarm import Alarm
+from taskqueue_server.queue.watchers import WatcherHub
+from taskqueue_server.store import tasks
+from taskqueue_server.store.db import Connection, Database
+
+MAX_BATCH_CREATE: Final = 1000
+MAX_DELAY_US: Final = 365 * 24 * 3600 * 1_000_000
+MAX_WORKING_LIMIT: Final = 10_000
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewTask:
+    """A task as a submitter describes it, before validation. Times in microseconds."""
+
+    work_directory: str
+    prompt: str
+    priority: int = 0
+    tags: Sequence[str] = ()
+    request_id: str = ""
+    schedule_time: int | None = None
+    delay: int | None = None
+    retry_policy: retries.PolicyInput | None = None
+    max_working_in_directory: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _ValidTask:
+    directory: str
+    prompt: str
+    priority: Priority
+    tags: tuple[str, ...]
+    request_id: str | None
+    request_hash: str | None
+    due_time: int | None
+    retry_policy: RetryPolicy | None
+    max_working: int
+
+
+class Submitter:
+    """CreateTask and BatchCreateTasks."""
+
+    def __init__(
+        self,
+        db: Database,
+        hub: WatcherHub,
+        schedule: Alarm,
+        settings: Settings,
+        clock: Callable[[], int],
+    ) -> None:
+        self._db = db
+        self._hub = hub
+        self._schedule = schedule
+        self._settings = settings
+        self._clock = clock
+
+    def _due_time(self, request: NewTask, v: validation.Violations) -> int | None:
+        now = self._clock()
+        if request.schedule_time is not None and request.delay is not None:
+            v.add("delay", "give schedule_time or delay, not both")
+            return None
+        if request.delay is not None:
+            if not 0 <= request.delay <= MAX_DELAY_US:
+                v.add("delay", "must be from 0 to 365 days")
+                return None
+            due = now + request.delay
+        elif request.schedule_time is not None:
+            if request.schedule_time > now + MAX_DELAY_US:
+                v.add("schedule_time", "must be at most 365 days ahead")
+                return None
+            due = request.schedule_time
+        else:
+            return None
+        return due if due > now else None  # a time in the past means now
+
+    def _validate(self, request: NewTask, v: validation.Violations, prefix: str = "") -> _ValidTask:
+        inner = validation.Violations()
+        directory = validation.work_directory(request.work_directory, inner)
+        text = validation.prompt(request.prompt, inner, max_bytes=self._settings.max_prompt_bytes)
+        level = validation.priority(request.priority, inner)
+        labels = validation.tags(request.tags, inner)
+        request_id = (
+            validation.task_id(request.request_id, inner, "request_id")
+            if request.request_id
+            else None
+        )
+        due = self._due_time(request, inner)
+        policy = (
+            retries.resolve(request.retry_policy, self._settings, inner)
+            if request.retry_policy is not None
+            else None
+        )
+        if not 0 <= request.max_working_in_directory <= MAX_WORKING_LIMIT:
+            inner.add(
+                "max_working_in_directory",
+                f"must be from 0 (server default) to {MAX_WORKING_LIMIT}",
+            )
+        for item in inner.items:
+            v.add(prefix + item.field, item.description)
+        digest = None
+        if request_id is not None:  # only an idempotent create needs its body remembered
+            body = json.dumps(
+                [
+                    directory,
+                    text,
+                    int(level),
+                    list(labels),
+                    request.schedule_time,
+                    request.delay,
+                    repr(policy),
+                    request.max_working_in_directory,
+                ]
+            )
+            digest = hashlib.sha256(body.encode()).hexdigest()
+        return _ValidTask(
+            directory=directory,
+            prompt=text,
+            priority=level,
+            tags=labels,
+            request_id=request_id,
+            request_hash=digest,
+            due_time=due,
+            retry_policy=policy,
+            max_working=request.max_working_in_directory,
+        )
+
+    def _insert(self, conn: Connection, new: _ValidTask, actor: str) -> tuple[Task, bool]:
+        """Inserts one task, or replays the one its request id created; (task, is_new)."""
+        if new.request_id is not None:
+            earlier = tasks.by_request_id(conn, new.request_id)
+            if earlier is not None:
+                task_id, digest = earlier
+                if digest != new.request_hash:
+                    raise errors.AlreadyExists(
+                        f"request_id {new.request_id} was used for a different task"
+                        f" ({task_id}); use a new request_id for a new task",
+                        metadata={"request_id": new.request_id, "task_id": task_id},
+                    )
+                task = tasks.get(conn, task_id)
+                assert task is not None
+                return task, False
+        task = tasks.insert(
+            conn,
+            task_id=str(uuid.uuid4()),
+            work_directory=new.directory,
+            prompt=new.prompt,
+            priority=new.priority,
+            tags=new.tags,
+            now=self._clock(),
+            actor=actor,
+            request_id=new.request_id,
+            request_hash=new.request_hash,
+            due_time=new.due_time,
+            retry_policy=new.retry_policy,
+            max_working=new.max_working,
+        )
+        return task, True
+
+    def _announce(self, task: Task) -> None:
+        if task.due_time is None:
+            self._hub.notify(task.work_directory, task.tags)
+        else:
+            self._schedule.note(task.due_time)
+
+    async def create(self, request: NewTask, *, actor: str = "client") -> Task:
+        """Queues a new waiting task (or replays the one its request id created)."""
+        v = validation.Violations()
+        new = self._validate(request, v)
+        v.raise_if_any()
+        task, is_new = await self._db.write(lambda conn: self._insert(conn, new, actor))
+        if is_new:
+            self._announce(task)
+        return task
+
+    async def batch_create(
+        self, requests: Sequence[NewTask], *, actor: str = "client"
+    ) -> list[Task]:
+        """Queues up to 1,000 tasks in one transaction: all, or none when any is invalid."""
+        v = validation.Violations()
+        if not requests:
+            v.add("requests", "required: 1 to 1000 tasks")
+        if len(requests) > MAX_BATCH_CREATE:
+            v.add("requests", f"too many: {len(requests)}, at most {MAX_BATCH_CREATE}")
+            v.raise_if_any()
+        valid = [self._validate(r, v, f"requests[{i}].") for i, r in enumerate(requests)]
+        v.raise_if_any()
+
+        def op(conn: Connection) -> list[tuple[Task, bool]]:
+            return [self._insert(conn, new, actor) for new in valid]
+
+        created = await self._db.write(op)
+        for task, is_new in created:
+            if is_new:
+                self._announce(task)
+        return [task for task, _ in created]
