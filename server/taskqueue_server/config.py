@@ -1,13 +1,17 @@
-"""Server settings: defaults, then environment variables, then command-line flags.
+"""Server settings: defaults, then environment variables (TASKQUEUE_*), then flags.
 
-A plain frozen record, free of any layer, so the queue can read its limits from it.
+A plain frozen record, free of any layer, so the queue can read its limits from it. Every
+setting carries its help text and range; `--NAME` flags and `TASKQUEUE_NAME` variables are
+derived from the fields, so a new setting is configurable the moment it is declared.
+Durations are stored in microseconds (`*_us`) and given in seconds (`--*-seconds`).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
 
 DEFAULT_LISTEN: Final = "127.0.0.1:50051"
@@ -15,51 +19,114 @@ DEFAULT_DB: Final = "taskqueue.db"
 SECOND_US: Final = 1_000_000
 
 
+def _setting(default: Any, help: str, low: float | None = None, high: float | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "low": low, "high": high})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything the server is configured with."""
 
-    listen: str = DEFAULT_LISTEN
-    """Address to serve gRPC on, HOST:PORT; port 0 picks a free one."""
-    db: str = DEFAULT_DB
-    """Path of the SQLite database file; created when missing."""
-    synchronous: str = "FULL"
-    """SQLite `synchronous` pragma: FULL makes each acknowledged write durable."""
-    max_prompt_bytes: int = 64 * 1024
-    """Largest prompt accepted, in bytes of UTF-8."""
-    prompt_match_threshold: float = 90.0
-    """Lowest fuzzy score (0-100) at which a reported prompt counts as the task's prompt."""
-    default_lease_us: int = 5 * 60 * SECOND_US
-    """Lease of a claim that names none."""
-    min_lease_us: int = SECOND_US
-    """Shortest lease a claim may ask for."""
-    max_lease_us: int = 24 * 3600 * SECOND_US
-    """Longest lease a claim may ask for."""
-    max_retries: int = 3
-    """How many times RetryTask may put one failed task back to waiting."""
-    max_lease_expiries: int = 5
-    """A task whose lease ran out more often than this fails (LEASE_EXPIRED_TOO_OFTEN)."""
-    max_working_per_directory: int = 0
-    """At most this many working tasks per work directory; 0 means no limit."""
-    retry_max_attempts: int = 3
-    """Attempts of a task whose retry policy leaves max_attempts at 0."""
-    retry_initial_backoff_us: int = SECOND_US
-    """Backoff after a first failed attempt, when the policy leaves it at 0."""
-    retry_max_backoff_us: int = 300 * SECOND_US
-    """Longest backoff, when the policy leaves it at 0."""
-    retry_backoff_multiplier: float = 2.0
-    """Growth of the backoff per attempt, when the policy leaves it at 0."""
-    grace_seconds: float = 10.0
-    """How long in-flight calls may take to finish on shutdown."""
+    listen: str = _setting(DEFAULT_LISTEN, "address to serve gRPC on, HOST:PORT (port 0: any)")
+    db: str = _setting(DEFAULT_DB, "the SQLite database file; created when missing")
+    synchronous: str = _setting(
+        "FULL", "SQLite synchronous mode (FULL, EXTRA or NORMAL); FULL: every write is on disk"
+    )
+    max_prompt_bytes: int = _setting(64 * 1024, "largest prompt accepted, bytes", 1, 16 << 20)
+    prompt_match_threshold: float = _setting(
+        90.0, "lowest fuzzy score (0-100) at which a reported prompt matches", 0, 100
+    )
+    default_lease_us: int = _setting(
+        5 * 60 * SECOND_US, "lease of a claim that names none", SECOND_US, 24 * 3600 * SECOND_US
+    )
+    min_lease_us: int = _setting(SECOND_US, "shortest lease a claim may ask for", 1000, None)
+    max_lease_us: int = _setting(24 * 3600 * SECOND_US, "longest lease a claim may ask for")
+    max_retries: int = _setting(3, "how often RetryTask may revive one failed task", 0, 1000)
+    max_lease_expiries: int = _setting(
+        5, "a task whose lease ran out more often than this fails", 1, 1000
+    )
+    max_working_per_directory: int = _setting(
+        0, "at most this many working tasks per work directory; 0: no limit", 0, 10_000
+    )
+    retry_max_attempts: int = _setting(
+        3, "attempts of a retry policy that leaves max_attempts at 0", 1, 100
+    )
+    retry_initial_backoff_us: int = _setting(
+        SECOND_US, "first backoff of a retry policy that leaves it at 0", 1000, 3600 * SECOND_US
+    )
+    retry_max_backoff_us: int = _setting(
+        300 * SECOND_US, "longest backoff of a retry policy that leaves it at 0", 1000, None
+    )
+    retry_backoff_multiplier: float = _setting(
+        2.0, "backoff growth of a retry policy that leaves it at 0", 1, 10
+    )
+    grace_seconds: float = _setting(10.0, "how long in-flight calls may finish on SIGTERM", 0)
 
     def with_env(self, env: Mapping[str, str] | None = None) -> Settings:
-        """These settings overridden by TASKQUEUE_LISTEN and TASKQUEUE_DB where set."""
+        """These settings overridden by every TASKQUEUE_<NAME> variable that is set."""
         env = os.environ if env is None else env
-        changes: dict[str, Any] = {}
-        if env.get("TASKQUEUE_LISTEN"):
-            changes["listen"] = env["TASKQUEUE_LISTEN"]
-        if env.get("TASKQUEUE_DB"):
-            changes["db"] = env["TASKQUEUE_DB"]
-        if env.get("TASKQUEUE_SYNCHRONOUS"):
-            changes["synchronous"] = env["TASKQUEUE_SYNCHRONOUS"].upper()
+        changes = {}
+        for f in fields(self):
+            variable = f"TASKQUEUE_{_public(f.name).upper()}"
+            raw = env.get(variable)
+            if raw:
+                try:
+                    changes[f.name] = _parse(f.name, type(f.default), raw)
+                except ValueError as exc:
+                    raise ValueError(f"{variable}={raw!r}: {exc}") from exc
         return replace(self, **changes)
+
+    def problems(self) -> list[str]:
+        """Every setting outside its range, in words."""
+        out = []
+        for f in fields(self):
+            value, low, high = getattr(self, f.name), f.metadata["low"], f.metadata["high"]
+            if (low is not None and value < low) or (high is not None and value > high):
+                out.append(f"{_public(f.name)}={_shown(f.name, value)} is outside its range")
+        if self.synchronous not in ("FULL", "EXTRA", "NORMAL"):
+            out.append(f"synchronous={self.synchronous} is not FULL, EXTRA or NORMAL")
+        return out
+
+
+def _public(name: str) -> str:
+    return name.removesuffix("_us") + "_seconds" if name.endswith("_us") else name
+
+
+def _shown(name: str, value: Any) -> Any:
+    return value / SECOND_US if name.endswith("_us") else value
+
+
+def _parse(name: str, kind: type, raw: str) -> Any:
+    if name.endswith("_us"):
+        return round(float(raw) * SECOND_US)
+    if kind is str:
+        return raw.upper() if name == "synchronous" else raw
+    return kind(raw)
+
+
+def add_flags(parser: argparse.ArgumentParser, base: Settings) -> None:
+    """One --flag per setting, defaulting to `base` (defaults plus environment)."""
+    for f in fields(base):
+        public = _public(f.name)
+        value = _shown(f.name, getattr(base, f.name))
+        parser.add_argument(
+            f"--{public.replace('_', '-')}",
+            dest=f.name,
+            default=value,
+            type=str,
+            metavar=type(value).__name__.upper(),
+            help=f"{f.metadata['help']} (env TASKQUEUE_{public.upper()}; default {value})",
+        )
+
+
+def from_flags(args: argparse.Namespace, base: Settings) -> Settings:
+    """The settings the parsed flags describe."""
+    changes = {}
+    for f in fields(base):
+        value = getattr(args, f.name)
+        if isinstance(value, str):
+            try:
+                changes[f.name] = _parse(f.name, type(f.default), value)
+            except ValueError as exc:
+                raise SystemExit(f"--{_public(f.name).replace('_', '-')}: {exc}") from exc
+    return replace(base, **changes)

@@ -8,7 +8,6 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Final
 
 import grpc
@@ -17,7 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from taskqueue.v1 import taskqueue_service_pb2, taskqueue_service_pb2_grpc
 
-from taskqueue_server import __version__, errors
+from taskqueue_server import __version__, config, errors
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
 from taskqueue_server.queue.service import TaskQueue
@@ -122,32 +121,21 @@ async def serve(settings: Settings) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> Settings:
-    base = Settings().with_env()
+    """Settings from defaults, then TASKQUEUE_* variables, then flags; refuses bad values."""
     parser = argparse.ArgumentParser(
         prog="taskqueue-server", description="Serve the taskqueue gRPC service."
     )
-    parser.add_argument(
-        "--listen", default=base.listen, help=f"HOST:PORT to serve on (default {base.listen})"
-    )
-    parser.add_argument("--db", default=base.db, help=f"SQLite database file (default {base.db})")
-    parser.add_argument(
-        "--synchronous",
-        default=base.synchronous,
-        choices=["FULL", "NORMAL", "EXTRA"],
-        help="SQLite synchronous mode; FULL (default) makes every acknowledged write durable",
-    )
-    parser.add_argument(
-        "--grace", type=float, default=base.grace_seconds, help="shutdown grace in seconds"
-    )
+    try:
+        base = Settings().with_env()
+    except ValueError as exc:
+        parser.error(str(exc))
+    config.add_flags(parser, base)
     parser.add_argument("--version", action="version", version=f"taskqueue {__version__}")
-    args = parser.parse_args(argv)
-    return replace(
-        base,
-        listen=args.listen,
-        db=args.db,
-        synchronous=args.synchronous,
-        grace_seconds=args.grace,
-    )
+    settings = config.from_flags(parser.parse_args(argv), base)
+    problems = settings.problems()
+    if problems:
+        parser.error("; ".join(problems))
+    return settings
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -303,3 +303,40 @@ def test_inspector_cli_lists_and_calls_tools(taskqueue: ServerProcess) -> None:
     result = json.loads(called.stdout)
     assert result.get("isError") is not True, result
     assert result["structuredContent"]["prompt"] == "from the inspector"
+
+
+async def test_scheduling_through_the_tools(client: Client) -> None:
+    directory = work_directory("scheduling")
+    later = await call(
+        client, "create_task", work_directory=directory, prompt="later", delay_seconds=3600
+    )
+    assert later["schedule_time"] is not None
+    scheduled = await call(client, "list_tasks", work_directory=directory, due="scheduled")
+    assert [t["id"] for t in scheduled["tasks"]] == [later["id"]]
+    retried = await call(
+        client, "create_task", work_directory=directory, prompt="flaky", tags=["gpu"],
+        max_attempts=3, initial_backoff_seconds=60, max_working_in_directory=1,
+    )  # fmt: skip
+    assert retried["max_attempts"] == 3 and retried["max_working_in_directory"] == 1
+    none = await call(client, "get_next_task", worker_id="a", work_directory=directory,
+                      tags=["cpu"])  # fmt: skip
+    assert not none["claimed"]
+    got = await call(client, "get_next_task", worker_id="a", work_directory=directory,
+                     tags=["gpu"])  # fmt: skip
+    assert got["task"]["id"] == retried["id"]
+    back = await call(
+        client, "fail_task", task_id=retried["id"], lease_token=got["lease_token"], error="e"
+    )
+    assert back["state"] == "waiting" and back["schedule_time"] is not None
+    stats = await call(client, "get_stats")
+    assert stats["by_state"]["scheduled"] >= 2
+    again = await call(
+        client, "create_task", work_directory=directory, prompt="final", max_attempts=3
+    )
+    got = await call(client, "get_next_task", worker_id="a", work_directory=directory)
+    assert got["task"]["id"] == again["id"]
+    dead = await call(
+        client, "fail_task", task_id=again["id"], lease_token=got["lease_token"], error="e",
+        retryable=False,
+    )  # fmt: skip
+    assert dead["state"] == "failed"

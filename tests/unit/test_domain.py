@@ -90,3 +90,24 @@ def test_prompt_score_ignores_whitespace_and_ranks_similarity() -> None:
     assert prompt_match.score("fix  the\nbug", " fix the bug ") == 100
     assert prompt_match.score("fix the bug in parser", "fix the bugs in parser") > 90
     assert prompt_match.score("fix the bug", "write the docs") < 60
+
+
+def test_settings_from_environment_and_flags() -> None:
+    import argparse
+
+    from taskqueue_server import config
+
+    base = config.Settings().with_env(
+        {"TASKQUEUE_MAX_WORKING_PER_DIRECTORY": "2", "TASKQUEUE_DEFAULT_LEASE_SECONDS": "1.5"}
+    )
+    assert base.max_working_per_directory == 2 and base.default_lease_us == 1_500_000
+    parser = argparse.ArgumentParser()
+    config.add_flags(parser, base)
+    args = parser.parse_args(["--max-retries", "7", "--retry-initial-backoff-seconds", "0.25"])
+    settings = config.from_flags(args, base)
+    assert (settings.max_retries, settings.retry_initial_backoff_us) == (7, 250_000)
+    assert settings.max_working_per_directory == 2
+    assert settings.problems() == []
+    assert config.Settings(max_retries=-1).problems() == ["max_retries=-1 is outside its range"]
+    with pytest.raises(ValueError, match="TASKQUEUE_MAX_RETRIES"):
+        config.Settings().with_env({"TASKQUEUE_MAX_RETRIES": "many"})

@@ -70,6 +70,12 @@ class Task(BaseModel):
     fail_time: str | None
     cancel_time: str | None
     lease_expire_time: str | None
+    schedule_time: str | None = Field(
+        description="While waiting: not claimable before this time (scheduled or backing off)"
+    )
+    max_attempts: int = Field(description="Attempts its retry policy allows; 0 = no retries")
+    lease_expiries: int
+    max_working_in_directory: int
     history: list[TaskEvent]
 
     @classmethod
@@ -93,6 +99,10 @@ class Task(BaseModel):
             fail_time=_time(t, "fail_time"),
             cancel_time=_time(t, "cancel_time"),
             lease_expire_time=_time(t, "lease_expire_time"),
+            schedule_time=_time(t, "schedule_time"),
+            max_attempts=t.retry_policy.max_attempts,
+            lease_expiries=t.lease_expiries,
+            max_working_in_directory=t.max_working_in_directory,
             history=[
                 TaskEvent(
                     from_state=_state(e.from_state),

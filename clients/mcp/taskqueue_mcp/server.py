@@ -16,6 +16,7 @@ import grpc
 from google.protobuf import duration_pb2, struct_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 from taskqueue.v1 import taskqueue_service_pb2 as pb
@@ -162,13 +163,29 @@ def build(config: Config) -> MCPServer[Backend]:
             str | None,
             Field(description="Optional UUID: repeating a call with it returns the same task"),
         ] = None,
+        delay_seconds: Annotated[
+            float | None, Field(ge=0, le=31_536_000, description="Not claimable before this")
+        ] = None,
+        schedule_time: Annotated[
+            str | None,
+            Field(description="RFC 3339 time before which it is not claimable (not with delay)"),
+        ] = None,
+        max_attempts: Annotated[
+            int | None, Field(ge=1, le=100, description="Retry failed attempts automatically")
+        ] = None,
+        initial_backoff_seconds: Annotated[float | None, Field(gt=0, le=3600)] = None,
+        max_working_in_directory: Annotated[
+            int, Field(ge=0, le=10_000, description="1 = one agent at a time in the directory")
+        ] = 0,
     ) -> Task:
         """Queue a new task: a prompt to carry out in a work directory.
 
         Returns the created task (state 'waiting'). High priority tasks are taken before
-        medium and low ones; within a priority, the oldest first. Errors: INVALID_ARGUMENT
-        names each bad field (the path must be absolute; tags are 1-64 characters of letters,
-        digits and ._:/-).
+        medium and low ones; within a priority, the oldest first. delay_seconds or
+        schedule_time hold it back until then; max_attempts retries failed attempts with
+        exponential backoff; max_working_in_directory=1 keeps agents from sharing its
+        directory. Errors: INVALID_ARGUMENT names each bad field (the path must be absolute;
+        tags are 1-64 characters of letters, digits and ._:/-).
         """
         request = pb.CreateTaskRequest(
             work_directory=work_directory,
@@ -176,7 +193,21 @@ def build(config: Config) -> MCPServer[Backend]:
             priority=PRIORITIES[priority],  # type: ignore[arg-type]
             tags=tags or [],
             request_id=request_id or "",
+            max_working_in_directory=max_working_in_directory,
         )
+        if delay_seconds is not None:
+            request.delay.FromNanoseconds(int(delay_seconds * 1e9))
+        if schedule_time is not None:
+            try:
+                request.schedule_time.FromJsonString(schedule_time)
+            except ValueError as exc:
+                raise ToolError(f"schedule_time is not an RFC 3339 time: {exc}") from exc
+        if max_attempts is not None:
+            request.retry_policy.max_attempts = max_attempts
+            if initial_backoff_seconds is not None:
+                request.retry_policy.initial_backoff.FromNanoseconds(
+                    int(initial_backoff_seconds * 1e9)
+                )
         response = await backend(ctx).call(backend(ctx).stub.CreateTask, request)
         return Task.of(response.task)
 
@@ -191,6 +222,9 @@ def build(config: Config) -> MCPServer[Backend]:
         ctx: Context,
         work_directory: WorkDirectory | None = None,
         lease_seconds: Annotated[int, Field(ge=1, le=86400)] = 300,
+        tags: Annotated[
+            list[str] | None, Field(max_length=20, description="Only tasks carrying all of these")
+        ] = None,
     ) -> NextTask:
         """Take the next waiting task (highest priority, then oldest), optionally only from
         one work directory, and hold it under a lease.
@@ -204,6 +238,7 @@ def build(config: Config) -> MCPServer[Backend]:
             worker_id=worker_id,
             work_directory=work_directory or "",
             lease_duration=duration_pb2.Duration(seconds=lease_seconds),
+            tags=tags or [],
         )
         response = await backend(ctx).call(backend(ctx).stub.ClaimTask, request)
         if not response.HasField("task"):
@@ -259,14 +294,22 @@ def build(config: Config) -> MCPServer[Backend]:
         error: Annotated[str, Field(min_length=1, max_length=65536, description="What failed")],
         ctx: Context,
         original_prompt: Annotated[str, Field(max_length=65536)] = "",
+        retryable: Annotated[
+            bool, Field(description="false: do not retry automatically, even if attempts remain")
+        ] = True,
     ) -> Task:
         """Report that a task you took could not be done, with the reason.
 
-        Returns the task, now 'failed' (it can be put back with retry_task). Errors as for
-        complete_task.
+        Returns the task: 'failed', or 'waiting' with a schedule_time when its retry policy
+        will try again after a backoff (retryable=false prevents that). A failed task can be
+        put back with retry_task. Errors as for complete_task.
         """
         request = pb.FailTaskRequest(
-            task_id=task_id, lease_token=lease_token, error=error, original_prompt=original_prompt
+            task_id=task_id,
+            lease_token=lease_token,
+            error=error,
+            original_prompt=original_prompt,
+            retryable=retryable,
         )
         response = await backend(ctx).call(backend(ctx).stub.FailTask, request)
         return Task.of(response.task)
@@ -319,6 +362,10 @@ def build(config: Config) -> MCPServer[Backend]:
         page_size: Annotated[int, Field(ge=1, le=1000)] = 50,
         page_token: str = "",
         full: Annotated[bool, Field(description="Include history and result bodies")] = False,
+        due: Annotated[
+            Literal["due", "scheduled"] | None,
+            Field(description="Waiting tasks claimable now, or those still scheduled"),
+        ] = None,
     ) -> TaskPage:
         """Find tasks by state, priority, directory, tags (all of them) or worker, a page at a
         time. Pass next_page_token back as page_token with the same filters for the next page;
@@ -335,6 +382,7 @@ def build(config: Config) -> MCPServer[Backend]:
             page_size=page_size,
             page_token=page_token,
             view=2 if full else 1,  # type: ignore[arg-type]
+            due={"due": pb.DUE_FILTER_DUE, "scheduled": pb.DUE_FILTER_SCHEDULED}.get(due or "", 0),  # type: ignore[arg-type]
         )
         response = await backend(ctx).call(backend(ctx).stub.ListTasks, request)
         return TaskPage(

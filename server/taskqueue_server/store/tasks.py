@@ -525,7 +525,7 @@ def requeue(
         reason=reason,
         attempt=row.attempt,
     )
-    return row_to_task(updated)
+    return row_to_task(updated, history_of(conn, row.seq))
 
 
 def fail_expired(conn: apsw.Connection, row: TaskRow, *, error: str, now: int) -> Task:
