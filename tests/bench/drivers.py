@@ -207,9 +207,52 @@ async def batch_create(
         return {"tasks_per_s": done / seconds}
 
 
+async def claim_cost(address: str, scenario: str, repeats: int) -> dict[str, float]:
+    """Median ClaimTask latency for tasks that sit behind 1,000 tasks the claim must step
+    over: of 1,000 busy directories (server run with --max-working-per-directory 1), or
+    lacking the wanted tag. "baseline" has nothing to step over."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+
+        async def batch(requests: list[pb.CreateTaskRequest]) -> None:
+            for i in range(0, len(requests), 500):
+                await stub.BatchCreateTasks(
+                    pb.BatchCreateTasksRequest(requests=requests[i : i + 500])
+                )
+
+        high = task_pb2.PRIORITY_HIGH
+        if scenario == "busy_dirs":
+            dirs = [f"/busy/{i:04}" for i in range(1000)]
+            await batch([pb.CreateTaskRequest(work_directory=d, prompt="first", priority=high)
+                         for d in dirs])  # fmt: skip
+            for _ in dirs:  # every directory now has a working task
+                await stub.ClaimTask(pb.ClaimTaskRequest(worker_id="holder"))
+            await batch([pb.CreateTaskRequest(work_directory=d, prompt="second", priority=high)
+                         for d in dirs])  # fmt: skip
+        elif scenario == "tags":
+            await batch([pb.CreateTaskRequest(work_directory="/cpu", prompt="cpu",
+                                              priority=high, tags=["cpu"])
+                         for _ in range(1000)])  # fmt: skip
+        wanted = ["gpu"] if scenario == "tags" else []
+        await batch([pb.CreateTaskRequest(work_directory="/free", prompt="free", tags=["gpu"])
+                     for _ in range(repeats)])  # fmt: skip
+        latencies = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            got = await stub.ClaimTask(pb.ClaimTaskRequest(worker_id="bench", tags=wanted))
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert got.task.prompt == "free", got.task.prompt
+            await stub.CompleteTask(pb.CompleteTaskRequest(task_id=got.task.id))
+        return {
+            "claim_p50_ms": percentile(latencies, 50),
+            "claim_p99_ms": percentile(latencies, 99),
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["cycle", "delivery", "rtt", "list", "batch"])
+    parser.add_argument("mode", choices=["cycle", "delivery", "rtt", "list", "batch", "claimcost"])
+    parser.add_argument("--scenario", default="baseline")
     parser.add_argument("address")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--rate", type=float, default=50)
@@ -225,6 +268,8 @@ def main() -> None:
         out = asyncio.run(rtt(args.address, args.rate, args.seconds))
     elif args.mode == "list":
         out = asyncio.run(list_latency(args.address, args.repeats))  # type: ignore[arg-type]
+    elif args.mode == "claimcost":
+        out = asyncio.run(claim_cost(args.address, args.scenario, args.repeats))
     else:
         out = asyncio.run(batch_create(args.address, args.batch, args.concurrency, args.seconds))
     print(json.dumps(out))

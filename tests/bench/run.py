@@ -96,21 +96,17 @@ def echo_server() -> Iterator[str]:
 
 
 @contextmanager
-def taskqueue_server() -> Iterator[str]:
+def taskqueue_server(*extra: str) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="tq-bench-") as tmp:
-        args = [
-            sys.executable,
-            "-m",
-            "taskqueue_server.main",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            f"{tmp}/bench.db",
-            "--synchronous",
-            "FULL",
-        ]
+        args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
+                "--db", f"{tmp}/bench.db", "--synchronous", "FULL", *extra]  # fmt: skip
         with process(args, f"serving {SERVICE} on ") as address:
             yield address
+
+
+def limited_server() -> Any:
+    """A server that lets one task per directory work at a time."""
+    return taskqueue_server("--max-working-per-directory", "1")
 
 
 def ghz(address: str, concurrency: int, seconds: float) -> dict[str, float]:
@@ -237,6 +233,13 @@ def main() -> None:
         samples = repeat(runs, server, lambda a, args_b=args_b: driver("batch", a, *args_b))
         cases["batch create 100 c=4 taskqueue"] = {"tasks_per_s": summary(samples, "tasks_per_s")}
         print(f"batch create: {cases['batch create 100 c=4 taskqueue']}", flush=True)
+    for scenario in ("baseline", "busy_dirs", "tags"):
+        args_s = ["--scenario", scenario, "--repeats", "200"]
+        samples = repeat(
+            runs, limited_server, lambda a, args_s=args_s: driver("claimcost", a, *args_s)
+        )
+        cases[f"claim cost {scenario}"] = {k: summary(samples, k) for k in ("claim_p50_ms",)}
+        print(f"claim cost {scenario}: {cases[f'claim cost {scenario}']}", flush=True)
     size = 100_000 if args.quick else 1_000_000
     cases[f"list on {size} tasks"] = list_case(size)
     results["table"] = (
@@ -349,6 +352,14 @@ def table(cases: dict[str, Any], rate: str) -> str:
     rows.append(row(f"WatchNext delivery p99 ms @{rate}/s", d["p99_ms"], r["p99_ms"]))
     b = cases["batch create 100 c=4 taskqueue"]["tasks_per_s"]
     rows.append(f"{'BatchCreateTasks(100) tasks/s, c=4':40}{fmt(b):28}")
+    base = cases["claim cost baseline"]["claim_p50_ms"]
+    for scenario, label in (("busy_dirs", "1,000 busy directories"), ("tags", "1,000 untagged")):
+        cost = cases[f"claim cost {scenario}"]["claim_p50_ms"]
+        ratio = cost["median"] / base["median"]
+        rows.append(
+            f"{'ClaimTask p50 ms past ' + label:40}{fmt(cost):28}{fmt(base):28}"
+            f"{ratio:5.2f}x (vs nothing to step over)"
+        )
     return "\n".join(rows)
 
 
