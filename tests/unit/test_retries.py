@@ -77,3 +77,31 @@ def test_policy_defaults_and_bounds() -> None:
         "retry_policy.initial_backoff",
         "retry_policy.max_attempts",
     ]
+
+
+@pytest.mark.anyio
+async def test_alarm_fires_when_the_injected_clock_passes_the_deadline() -> None:
+    import asyncio
+
+    from taskqueue_server.queue.alarm import Alarm
+
+    now = [0]
+    fired: list[int] = []
+    done = asyncio.Event()
+
+    async def action() -> int | None:
+        fired.append(now[0])
+        done.set()
+        return None
+
+    alarm = Alarm(action, lambda: now[0], "test-alarm")
+    alarm.start(None)
+    alarm.note(5_000)  # 5 ms ahead on the injected clock
+    for _ in range(20):
+        await asyncio.sleep(0.001)
+    assert fired == []  # the injected clock has not moved
+    now[0] = 6_000
+    alarm.note(5_000)  # poke: the deadline has passed now
+    await asyncio.wait_for(done.wait(), 2)
+    assert fired == [6_000]
+    await alarm.stop()
