@@ -61,6 +61,15 @@ class Settings:
         2.0, "backoff growth of a retry policy that leaves it at 0", 1, 10
     )
     grace_seconds: float = _setting(10.0, "how long in-flight calls may finish on SIGTERM", 0)
+    probe_interval_us: int = _setting(
+        2 * SECOND_US, "how often the health probe checks the database", 10_000, 3600 * SECOND_US
+    )
+    probe_timeout_us: int = _setting(
+        2 * SECOND_US, "a probe slower than this marks the server NOT_SERVING", 1000, None
+    )
+    busy_timeout_us: int = _setting(
+        5 * SECOND_US, "how long a write waits for a lock held by another process", 0, None
+    )
 
     def with_env(self, env: Mapping[str, str] | None = None) -> Settings:
         """These settings overridden by every TASKQUEUE_<NAME> variable that is set."""

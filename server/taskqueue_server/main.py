@@ -19,7 +19,8 @@ from taskqueue.v1 import taskqueue_service_pb2, taskqueue_service_pb2_grpc
 from taskqueue_server import __version__, config, errors
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
-from taskqueue_server.queue.service import TaskQueue
+from taskqueue_server.ops.health_probe import HealthProbe
+from taskqueue_server.queue.service import TaskQueue, now_us
 from taskqueue_server.store.db import Database
 
 log = logging.getLogger("taskqueue_server")
@@ -49,11 +50,16 @@ class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.port = 0
-        self.db = Database(settings.db, synchronous=settings.synchronous)
+        self.db = Database(
+            settings.db,
+            synchronous=settings.synchronous,
+            busy_timeout_ms=settings.busy_timeout_us // 1000,
+        )
         self.queue = TaskQueue(self.db, settings)
         self.health = health_async.HealthServicer()
         self._grpc = grpc.aio.server(options=GRPC_OPTIONS)
         self._stopped = asyncio.Event()
+        self.probe: HealthProbe | None = None
 
     async def start(self) -> None:
         """Serves health at once (NOT_SERVING), opens the database, then turns SERVING."""
@@ -73,6 +79,20 @@ class Server:
         await self.queue.start()
         for name in ("", SERVICE_NAME):
             await self.health.set(name, SERVING)
+        self.probe = HealthProbe(
+            self.db,
+            interval_s=self.settings.probe_interval_us / 1e6,
+            timeout_s=self.settings.probe_timeout_us / 1e6,
+            on_change=self._health_changed,
+            clock=now_us,
+        )
+        self.probe.start()
+
+    async def _health_changed(self, healthy: bool, reason: str) -> None:
+        if self._stopped.is_set():
+            return
+        for name in ("", SERVICE_NAME):
+            await self.health.set(name, SERVING if healthy else NOT_SERVING)
 
     @property
     def address(self) -> str:
@@ -84,6 +104,8 @@ class Server:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self.probe is not None:
+            await self.probe.stop()
         await self.health.enter_graceful_shutdown()
         await self.queue.stop()
         await self._grpc.stop(self.settings.grace_seconds if grace is None else grace)
@@ -95,13 +117,18 @@ class Server:
 
 async def serve(settings: Settings) -> None:
     """Runs a server until SIGTERM or SIGINT, then shuts it down gracefully."""
+    loop = asyncio.get_running_loop()
+    done = asyncio.Event()
+    # Installed before anything else, so that a SIGTERM during start-up is graceful too.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, done.set)
     server = Server(settings)
     try:
         await server.start()
     except (errors.TaskQueueError, OSError, RuntimeError) as exc:
-        log.error("cannot start: %s", exc)
+        log.error("cannot start: %s", getattr(exc, "message", exc))
         await server.stop(0)
-        raise SystemExit(2) from exc
+        raise SystemExit(2) from None
     log.info(
         "taskqueue %s serving %s on %s (database %s); authentication is off: anyone who can"
         " reach this address can use it",
@@ -110,10 +137,6 @@ async def serve(settings: Settings) -> None:
         server.address,
         server.db.path,
     )
-    loop = asyncio.get_running_loop()
-    done = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, done.set)
     await done.wait()
     log.info("shutting down: finishing in-flight calls (grace %gs)", settings.grace_seconds)
     await server.stop()

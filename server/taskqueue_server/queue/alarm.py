@@ -38,12 +38,17 @@ class Alarm:
         self._next: int | None = None
         self._poke = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False
 
     def start(self, first_deadline: int | None) -> None:
         self._next = first_deadline
         self._task = asyncio.create_task(self._run(), name=self._name)
 
     async def stop(self) -> None:
+        # The flag ends the loop even if a cancellation is lost in a race (Python 3.11's
+        # wait_for can swallow one); the poke wakes it.
+        self._stopped = True
+        self._poke.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -56,7 +61,7 @@ class Alarm:
             self._poke.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopped:
             self._poke.clear()
             if self._next is None:
                 await self._poke.wait()
@@ -64,7 +69,8 @@ class Alarm:
             delay = (self._next - self._clock()) / 1e6
             if delay > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._poke.wait(), delay)
+                    async with asyncio.timeout(delay):
+                        await self._poke.wait()
                 continue
             # Deadlines noted while the action runs may be missing from what it returns.
             self._next = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Sequence
 from typing import Any
 
 from taskqueue_server import errors
@@ -51,6 +51,7 @@ class TaskQueue:
         self._reaper = Alarm(self._expire_leases, clock, "lease-reaper")
         self._schedule = Alarm(self._promote_due, clock, "schedule")
         self._stopping = False
+        self._pending: set[asyncio.Task[None]] = set()
         self.submitter = Submitter(db, self._hub, self._schedule, settings, clock)
         """CreateTask and BatchCreateTasks."""
         self.control = Control(db, self._hub, settings, clock)
@@ -145,7 +146,13 @@ class TaskQueue:
                 directory_limit=self._settings.max_working_per_directory,
             )
 
-        task = await self._db.write(op)
+        try:
+            task = await self._db.write(op)
+        except asyncio.CancelledError:
+            # The caller gave up (cancelled, deadline passed) while the claim was in the
+            # writer: it may still commit, so undo it rather than leave it to the lease.
+            self._background(self._abandon(token))
+            raise
         if task is None:
             return None
         expire = now + lease_us
@@ -398,6 +405,22 @@ class TaskQueue:
             if task.due_time is None:
                 self._hub.notify(task.work_directory, task.tags)
         return next_expiry
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _abandon(self, token: str) -> None:
+        now = self._clock()
+        try:
+            task = await self._db.write(
+                lambda conn: tasks.abandon_claim(conn, token=token, now=now)
+            )
+        except errors.TaskQueueError:
+            return  # the lease will run out instead
+        if task is not None:
+            self._hub.notify(task.work_directory, task.tags)
 
     async def _promote_due(self) -> int | None:
         """Makes scheduled tasks whose time has come claimable and wakes their watchers."""

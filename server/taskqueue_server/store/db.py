@@ -72,8 +72,8 @@ def storage_error(exc: apsw.Error) -> errors.TaskQueueError:
     return errors.TaskQueueError(f"storage error {name}", metadata={"sqlite_error": name})
 
 
-def _configure(conn: apsw.Connection, synchronous: str) -> None:
-    apsw.bestpractice.connection_busy_timeout(conn, 5000)
+def _configure(conn: apsw.Connection, synchronous: str, busy_timeout_ms: int = 5000) -> None:
+    apsw.bestpractice.connection_busy_timeout(conn, busy_timeout_ms)
     apsw.bestpractice.connection_wal(conn)
     apsw.bestpractice.connection_enable_foreign_keys(conn)
     apsw.bestpractice.connection_dqs(conn)
@@ -81,11 +81,54 @@ def _configure(conn: apsw.Connection, synchronous: str) -> None:
     conn.pragma("synchronous", synchronous)
 
 
-def open_connection(path: str, synchronous: str = "FULL") -> apsw.Connection:
+def open_connection(
+    path: str, synchronous: str = "FULL", busy_timeout_ms: int = 5000
+) -> apsw.Connection:
     """Opens one configured connection (WAL, foreign keys, busy timeout)."""
     conn = apsw.Connection(path)
-    _configure(conn, synchronous)
+    _configure(conn, synchronous, busy_timeout_ms)
     return conn
+
+
+APPLICATION_ID: Final = 0x54517565  # "TQue" in the SQLite header: this file is taskqueue's
+
+
+def _refuse(path: str, problem: str, reason: str) -> errors.StorageUnavailable:
+    return errors.StorageUnavailable(
+        f"{path}: {problem}. The server will not use or change this file. Point --db at"
+        " another file, or restore a backup of the queue into a new file.",
+        reason=reason,
+        metadata={"path": path},
+    )
+
+
+def check_identity(path: str) -> None:
+    """Refuses, without writing a byte, a file that is corrupt or another program's database.
+
+    A missing or empty file is a new database; otherwise the header must carry taskqueue's
+    application id, or (databases made before it was set) hold taskqueue's tables.
+    """
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        return
+    try:
+        conn = apsw.Connection(path, flags=apsw.SQLITE_OPEN_READONLY)
+    except apsw.Error as exc:
+        raise _refuse(path, f"cannot be opened ({exc})", "DATABASE_UNREADABLE") from exc
+    try:
+        app_id = int(conn.pragma("application_id"))
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+    except (apsw.NotADBError, apsw.CorruptError) as exc:
+        raise _refuse(path, f"is corrupt or not a database ({exc})", "DATABASE_CORRUPT") from exc
+    except apsw.Error as exc:
+        raise _refuse(path, f"cannot be read ({exc})", "DATABASE_UNREADABLE") from exc
+    finally:
+        conn.close()
+    if app_id not in (0, APPLICATION_ID):
+        raise _refuse(path, f"belongs to another program (application id {app_id:#x})",
+                      "NOT_A_TASKQUEUE_DATABASE")  # fmt: skip
+    if app_id == 0 and tables and not {"tasks", "task_events"} <= tables:
+        raise _refuse(path, f"is another program's database (tables: {', '.join(sorted(tables))})",
+                      "NOT_A_TASKQUEUE_DATABASE")  # fmt: skip
 
 
 def refresh_statistics(conn: apsw.Connection) -> None:
@@ -126,9 +169,12 @@ class Database:
         synchronous: SQLite's `synchronous` pragma; FULL makes every acknowledged write durable.
     """
 
-    def __init__(self, path: str, *, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: str, *, synchronous: str = "FULL", busy_timeout_ms: int = 5000
+    ) -> None:
         self.path = os.path.abspath(path)
         self.synchronous = synchronous
+        self.busy_timeout_ms = busy_timeout_ms
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._write_conn: apsw.Connection | None = None
@@ -145,9 +191,19 @@ class Database:
     def open(self, loop: asyncio.AbstractEventLoop) -> None:
         """Opens and migrates the database and starts the writer; answers go to `loop`."""
         self._loop = loop
-        conn = open_connection(self.path, self.synchronous)
+        check_identity(self.path)
+        try:
+            conn = open_connection(self.path, self.synchronous, self.busy_timeout_ms)
+        except apsw.Error as exc:
+            raise errors.StorageUnavailable(
+                f"{self.path}: cannot be opened for writing ({type(exc).__name__}: {exc}); the"
+                " file and its directory must be writable by this user (SQLite keeps a -wal"
+                " and a -shm file beside it)",
+                metadata={"path": self.path},
+            ) from exc
         try:
             migrate(conn)
+            conn.pragma("application_id", APPLICATION_ID)
             refresh_statistics(conn)
         except Exception:
             conn.close()
@@ -260,7 +316,7 @@ class Database:
         conn: apsw.Connection | None = getattr(self._local, "conn", None)
         try:
             if conn is None:
-                conn = open_connection(self.path, self.synchronous)
+                conn = open_connection(self.path, self.synchronous, self.busy_timeout_ms)
                 conn.pragma("query_only", True)
                 self._local.conn = conn
                 with self._readers_lock:

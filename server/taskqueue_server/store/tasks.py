@@ -143,6 +143,14 @@ WHERE id = ? AND state = 2 AND lease_token = ? AND lease_expire_time > ?
 RETURNING lease_expire_time
 """
 
+ABANDON: Final = f"""
+UPDATE tasks SET state = 1, attempt = attempt - 1, lease_token = NULL, lease_expire_time = NULL,
+  update_time = :now
+WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_lease_expiry
+              WHERE state = 2 AND lease_expire_time > 0 AND lease_token = :token)
+RETURNING {COLUMNS}
+"""
+
 SELECT_EXPIRED: Final = f"""
 SELECT {_ROW_COLUMNS} FROM tasks INDEXED BY tasks_lease_expiry
 WHERE state = 2 AND lease_expire_time <= :now
@@ -526,6 +534,26 @@ def requeue(
         attempt=row.attempt,
     )
     return row_to_task(updated, history_of(conn, row.seq))
+
+
+def abandon_claim(conn: apsw.Connection, *, token: str, now: int) -> Task | None:
+    """Undoes a claim whose caller went away before receiving it: the task waits again, in
+    its place, and the attempt is not counted."""
+    row = conn.execute(ABANDON, {"now": now, "token": token}).fetchone()
+    if row is None:
+        return None
+    conn.execute(LOAD_DOWN, (row[2],))
+    add_event(
+        conn,
+        row[0],
+        time=now,
+        from_state=TaskState.WORKING,
+        to_state=TaskState.WAITING,
+        actor="server",
+        reason="claim abandoned: the caller went away before receiving the task",
+        attempt=row[8],
+    )
+    return row_to_task(row)
 
 
 def fail_expired(conn: apsw.Connection, row: TaskRow, *, error: str, now: int) -> Task:
