@@ -271,15 +271,8 @@ class TaskQueue:
     ) -> Task:
         """Marks a working task completed with its result."""
         v = validation.Violations()
-        key = validation.task_id(task_id, v)
-        token = validation.lease_token(lease_token, v, required=False)
-        reported = validation.original_prompt(
-            original_prompt, v, max_bytes=self._settings.max_prompt_bytes
-        )
         encoded = validation.result(result, v)
-        v.raise_if_any()
-        await self._check_prompt(key, reported)
-        now = self._clock()
+        key, token, now = await self._finish_request(task_id, lease_token, original_prompt, v)
 
         def op(conn: Connection) -> Task:
             lease = _lease_or_not_found(conn, key)
@@ -311,15 +304,8 @@ class TaskQueue:
         """Marks a working task failed, or, when its retry policy has attempts left, queues it
         again after a backoff (retryable=False stops that)."""
         v = validation.Violations()
-        key = validation.task_id(task_id, v)
-        token = validation.lease_token(lease_token, v, required=False)
-        reported = validation.original_prompt(
-            original_prompt, v, max_bytes=self._settings.max_prompt_bytes
-        )
         message = validation.error_message(error, v)
-        v.raise_if_any()
-        await self._check_prompt(key, reported)
-        now = self._clock()
+        key, token, now = await self._finish_request(task_id, lease_token, original_prompt, v)
 
         def op(conn: Connection) -> Task:
             lease = _lease_or_not_found(conn, key)
@@ -345,6 +331,19 @@ class TaskQueue:
         task = await self._db.write(op)
         self._finished(task)
         return task
+
+    async def _finish_request(
+        self, task_id: str, lease_token: str, original_prompt: str, v: validation.Violations
+    ) -> tuple[str, str, int]:
+        """Validates what complete and fail share, checks the prompt; (id, token, now)."""
+        key = validation.task_id(task_id, v)
+        token = validation.lease_token(lease_token, v, required=False)
+        reported = validation.original_prompt(
+            original_prompt, v, max_bytes=self._settings.max_prompt_bytes
+        )
+        v.raise_if_any()
+        await self._check_prompt(key, reported)
+        return key, token, self._clock()
 
     async def _check_prompt(self, task_id: str, reported: str) -> None:
         """Refuses a report whose prompt is not the task's (prompts never change, so this

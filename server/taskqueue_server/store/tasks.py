@@ -443,45 +443,67 @@ def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:
     return None if row is None else _row(row)
 
 
-def complete(
+def _transition(
     conn: apsw.Connection,
-    lease: TaskRow,
+    row: TaskRow,
+    sql: str,
+    params: tuple[Any, ...],
     *,
-    result_json: str | None,
+    to_state: TaskState,
     now: int,
     actor: str,
+    reason: str,
+    leaves_working: bool,
+    with_history: bool = True,
 ) -> Task:
-    """Moves a working task to completed with its result (a JSON object's text)."""
-    row = _one(conn, COMPLETE, (result_json, now, now, lease.seq))
-    conn.execute(LOAD_DOWN, (lease.work_directory,))
+    """Runs one state-changing UPDATE on a task and records the transition in its history;
+    a task leaving WORKING frees its place in its directory's working count."""
+    updated = _one(conn, sql, params)
+    if leaves_working:
+        conn.execute(LOAD_DOWN, (row.work_directory,))
     add_event(
         conn,
-        lease.seq,
+        row.seq,
         time=now,
-        from_state=TaskState.WORKING,
+        from_state=row.state,
+        to_state=to_state,
+        actor=actor,
+        reason=reason,
+        attempt=row.attempt,
+    )
+    return row_to_task(updated, history_of(conn, row.seq) if with_history else ())
+
+
+def complete(
+    conn: apsw.Connection, lease: TaskRow, *, result_json: str | None, now: int, actor: str
+) -> Task:
+    """Moves a working task to completed with its result (a JSON object's text)."""
+    return _transition(
+        conn,
+        lease,
+        COMPLETE,
+        (result_json, now, now, lease.seq),
         to_state=TaskState.COMPLETED,
+        now=now,
         actor=actor,
         reason="completed",
-        attempt=lease.attempt,
+        leaves_working=True,
     )
-    return row_to_task(row, history_of(conn, lease.seq))
 
 
 def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: str) -> Task:
     """Moves a working task to failed with its error (kept in the history too)."""
-    row = _one(conn, FAIL, (error, now, now, lease.seq))
-    conn.execute(LOAD_DOWN, (lease.work_directory,))
-    add_event(
+    return _transition(
         conn,
-        lease.seq,
-        time=now,
-        from_state=TaskState.WORKING,
+        lease,
+        FAIL,
+        (error, now, now, lease.seq),
         to_state=TaskState.FAILED,
+        now=now,
         actor=actor,
         reason=f"failed: {error}" if error else "failed",
-        attempt=lease.attempt,
+        leaves_working=True,
     )
-    return row_to_task(row, history_of(conn, lease.seq))
 
 
 def extend_lease(conn: apsw.Connection, lease: TaskRow, *, expire_time: int, now: int) -> None:
@@ -521,19 +543,17 @@ def requeue(
     reason: str,
 ) -> Task:
     """Moves a working task back to waiting: at once (due_time None) or after a backoff."""
-    updated = _one(conn, REQUEUE, (error, due_time, int(lease_expired), now, row.seq))
-    conn.execute(LOAD_DOWN, (row.work_directory,))
-    add_event(
+    return _transition(
         conn,
-        row.seq,
-        time=now,
-        from_state=TaskState.WORKING,
+        row,
+        REQUEUE,
+        (error, due_time, int(lease_expired), now, row.seq),
         to_state=TaskState.WAITING,
+        now=now,
         actor=actor,
         reason=reason,
-        attempt=row.attempt,
+        leaves_working=True,
     )
-    return row_to_task(updated, history_of(conn, row.seq))
 
 
 def abandon_claim(conn: apsw.Connection, *, token: str, now: int) -> Task | None:
@@ -557,21 +577,20 @@ def abandon_claim(conn: apsw.Connection, *, token: str, now: int) -> Task | None
 
 
 def fail_expired(conn: apsw.Connection, row: TaskRow, *, error: str, now: int) -> Task:
-    """Moves a working task whose lease ran out once too often (or its last attempt) to
+    """Moves a working task whose lease ran out once too often (or on its last attempt) to
     failed."""
-    updated = _one(conn, FAIL_EXPIRED, (error, now, now, row.seq))
-    conn.execute(LOAD_DOWN, (row.work_directory,))
-    add_event(
+    return _transition(
         conn,
-        row.seq,
-        time=now,
-        from_state=TaskState.WORKING,
+        row,
+        FAIL_EXPIRED,
+        (error, now, now, row.seq),
         to_state=TaskState.FAILED,
+        now=now,
         actor="server",
         reason=f"failed: {error}",
-        attempt=row.attempt,
+        leaves_working=True,
+        with_history=False,
     )
-    return row_to_task(updated)
 
 
 def promote_due(conn: apsw.Connection, *, now: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -599,50 +618,47 @@ def by_request_id(conn: apsw.Connection, request_id: str) -> tuple[str, str] | N
 
 def cancel(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
     """Moves a waiting task to cancelled with the reason."""
-    updated = _one(conn, CANCEL, (reason, now, now, row.seq))
-    add_event(
+    return _transition(
         conn,
-        row.seq,
-        time=now,
-        from_state=TaskState.WAITING,
+        row,
+        CANCEL,
+        (reason, now, now, row.seq),
         to_state=TaskState.CANCELLED,
+        now=now,
         actor=actor,
         reason=f"cancelled: {reason}",
-        attempt=row.attempt,
+        leaves_working=False,
     )
-    return row_to_task(updated, history_of(conn, row.seq))
 
 
 def retry(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
     """Moves a failed task back to waiting; it keeps its priority and its place (seq)."""
-    updated = _one(conn, RETRY, (now, row.seq))
     note = f"retry {row.retry_count + 1}" + (f": {reason}" if reason else "")
-    add_event(
+    return _transition(
         conn,
-        row.seq,
-        time=now,
-        from_state=TaskState.FAILED,
+        row,
+        RETRY,
+        (now, row.seq),
         to_state=TaskState.WAITING,
+        now=now,
         actor=actor,
         reason=note,
-        attempt=row.attempt,
+        leaves_working=False,
     )
-    return row_to_task(updated, history_of(conn, row.seq))
 
 
 def set_priority(
     conn: apsw.Connection, row: TaskRow, *, priority: Priority, now: int, actor: str
 ) -> Task:
     """Changes a waiting task's priority, recording old and new in the history."""
-    updated = _one(conn, SET_PRIORITY, (int(priority), now, row.seq))
-    add_event(
+    return _transition(
         conn,
-        row.seq,
-        time=now,
-        from_state=row.state,
+        row,
+        SET_PRIORITY,
+        (int(priority), now, row.seq),
         to_state=row.state,
+        now=now,
         actor=actor,
         reason=f"priority {row.priority.name} -> {priority.name}",
-        attempt=row.attempt,
+        leaves_working=False,
     )
-    return row_to_task(updated, history_of(conn, row.seq))
