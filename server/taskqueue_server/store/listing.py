@@ -33,8 +33,9 @@ _FIRST_SEQ_AT: Final = (
 )
 
 
-def where(f: TaskFilter) -> tuple[list[str], dict[str, Any]]:
-    """The SQL conditions and parameters that select the tasks of a filter."""
+def where(f: TaskFilter, *, counting: bool = False) -> tuple[list[str], dict[str, Any]]:
+    """The SQL conditions and parameters that select the tasks of a filter (shaped for a
+    count when `counting`, for an ordered page otherwise)."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if f.states:
@@ -52,9 +53,9 @@ def where(f: TaskFilter) -> tuple[list[str], dict[str, Any]]:
     if f.worker_id is not None:
         clauses.append("worker_id = :worker")
         params["worker"] = f.worker_id
-    if f.tags:
-        # One subquery intersecting the tags on the (tag, task_seq) key: only the tasks that
-        # carry all of them are looked up in tasks.
+    if f.tags and counting:
+        # Counting: one subquery intersecting the tags on the (tag, task_seq) key, so only
+        # the tasks that carry all of them are looked up in tasks.
         joins = "".join(
             f" JOIN task_tags AS g{i} ON g{i}.tag = :t{i} AND g{i}.task_seq = g0.task_seq"
             for i in range(1, len(f.tags))
@@ -62,7 +63,16 @@ def where(f: TaskFilter) -> tuple[list[str], dict[str, Any]]:
         clauses.append(
             f"seq IN (SELECT g0.task_seq FROM task_tags AS g0{joins} WHERE g0.tag = :t0)"
         )
-        params.update({f"t{i}": tag for i, tag in enumerate(f.tags)})
+    elif f.tags:
+        # A page: walk the first tag's tasks in order and probe the others, stopping after
+        # one page instead of intersecting everything first.
+        clauses.append("seq IN (SELECT task_seq FROM task_tags WHERE tag = :t0)")
+        clauses += [
+            f"EXISTS (SELECT 1 FROM task_tags AS g{i} WHERE g{i}.tag = :t{i}"
+            f" AND g{i}.task_seq = tasks.seq)"
+            for i in range(1, len(f.tags))
+        ]
+    params.update({f"t{i}": tag for i, tag in enumerate(f.tags)})
     if f.due is not None:
         clauses.append(
             "state = 1 AND due_time IS NULL" if f.due else "state = 1 AND due_time IS NOT NULL"
@@ -105,7 +115,7 @@ def page_sql(query: TaskQuery) -> tuple[str, dict[str, Any]]:
 
 
 def count_sql(f: TaskFilter) -> tuple[str, dict[str, Any]]:
-    clauses, params = where(f)
+    clauses, params = where(f, counting=True)
     condition = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     return f"SELECT count(*) FROM tasks {condition}", params
 
