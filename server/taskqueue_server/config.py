@@ -67,6 +67,11 @@ class Settings:
     probe_timeout_us: int = _setting(
         2 * SECOND_US, "a probe slower than this marks the server NOT_SERVING", 1000, None
     )
+    backup_dir: str = _setting("", "where backups go; empty: a 'backups' folder beside the db")
+    backup_interval_us: int = _setting(
+        0, "take a backup this often; 0: only on request (CreateBackup)", 0, None
+    )
+    backup_keep: int = _setting(7, "how many backups to keep; older ones are deleted", 1, 10_000)
     busy_timeout_us: int = _setting(
         5 * SECOND_US, "how long a write waits for a lock held by another process", 0, None
     )

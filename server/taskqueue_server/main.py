@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 import grpc
@@ -19,6 +21,8 @@ from taskqueue.v1 import taskqueue_service_pb2, taskqueue_service_pb2_grpc
 from taskqueue_server import __version__, config, errors
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
+from taskqueue_server.ops.backups import Backups
+from taskqueue_server.ops.backups import restore as restore_backup
 from taskqueue_server.ops.health_probe import HealthProbe
 from taskqueue_server.queue.service import TaskQueue, now_us
 from taskqueue_server.store.db import Database
@@ -60,13 +64,23 @@ class Server:
         self._grpc = grpc.aio.server(options=GRPC_OPTIONS)
         self._stopped = asyncio.Event()
         self.probe: HealthProbe | None = None
+        directory = settings.backup_dir or os.path.join(
+            os.path.dirname(os.path.abspath(settings.db)), "backups"
+        )
+        self.backups = Backups(
+            self.db.path,
+            Path(directory),
+            keep=settings.backup_keep,
+            interval_s=settings.backup_interval_us / 1e6,
+            clock=now_us,
+        )
 
     async def start(self) -> None:
         """Serves health at once (NOT_SERVING), opens the database, then turns SERVING."""
         for name in ("", SERVICE_NAME):
             await self.health.set(name, NOT_SERVING)
         taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(
-            TaskQueueServicer(self.queue), self._grpc
+            TaskQueueServicer(self.queue, self.backups), self._grpc
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
         reflection.enable_server_reflection(
@@ -87,6 +101,7 @@ class Server:
             clock=now_us,
         )
         self.probe.start()
+        self.backups.start()
 
     async def _health_changed(self, healthy: bool, reason: str) -> None:
         if self._stopped.is_set():
@@ -106,6 +121,7 @@ class Server:
         self._stopped.set()
         if self.probe is not None:
             await self.probe.stop()
+        await self.backups.stop()
         await self.health.enter_graceful_shutdown()
         await self.queue.stop()
         await self._grpc.stop(self.settings.grace_seconds if grace is None else grace)
@@ -161,13 +177,38 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     return settings
 
 
+def restore_command(argv: Sequence[str]) -> None:
+    """`taskqueue-server restore BACKUP --db PATH`."""
+    parser = argparse.ArgumentParser(
+        prog="taskqueue-server restore",
+        description="Restore a backup into a database file (the server must not be running"
+        " on it). The checksum and the copy's integrity are verified first; a database that"
+        " is replaced is kept beside it as PATH.before-restore-<time>.",
+    )
+    parser.add_argument("backup", help="the .db.gz file (its .json manifest must be beside it)")
+    parser.add_argument("--db", default=Settings().with_env().db, help="database to restore into")
+    args = parser.parse_args(argv)
+    try:
+        info = restore_backup(args.backup, args.db)
+    except errors.TaskQueueError as exc:
+        print(f"restore refused: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(
+        f"restored {info.name} ({info.task_count} tasks, taken {info.create_time}) into {args.db}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    settings = parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if arguments[:1] == ["restore"]:
+        restore_command(arguments[1:])
+        return
+    settings = parse_args(arguments)
     asyncio.run(serve(settings))
 
 

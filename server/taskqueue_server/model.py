@@ -135,3 +135,17 @@ class Counts:
     by_priority: dict[Priority, int]
     waiting_by_priority: dict[Priority, int]
     scheduled: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BackupInfo:
+    """One verified, compressed backup and its manifest."""
+
+    name: str
+    path: str
+    create_time: int
+    size_bytes: int
+    sha256: str
+    schema_version: int
+    task_count: int
+    integrity_check: str

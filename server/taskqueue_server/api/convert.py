@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
-from taskqueue.v1 import task_pb2
+from taskqueue.v1 import task_pb2, taskqueue_service_pb2
 
-from taskqueue_server.model import Task, TaskEvent, TaskState
+from taskqueue_server.model import BackupInfo, Task, TaskEvent, TaskState
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:
@@ -80,3 +80,16 @@ def task(t: Task) -> task_pb2.Task:
         if value is not None:
             getattr(msg, name).CopyFrom(timestamp(value))
     return msg
+
+
+def backup(info: BackupInfo) -> taskqueue_service_pb2.Backup:
+    return taskqueue_service_pb2.Backup(
+        name=info.name,
+        path=info.path,
+        create_time=timestamp(info.create_time),
+        size_bytes=info.size_bytes,
+        sha256=info.sha256,
+        schema_version=info.schema_version,
+        task_count=info.task_count,
+        integrity_check=info.integrity_check,
+    )

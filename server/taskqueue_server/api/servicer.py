@@ -17,6 +17,7 @@ from taskqueue_server import errors
 from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
 from taskqueue_server.model import Counts, Lease, Priority, TaskState
+from taskqueue_server.ops.backups import Backups
 from taskqueue_server.queue.listing import FilterInput
 from taskqueue_server.queue.retries import PolicyInput
 from taskqueue_server.queue.service import TaskQueue
@@ -55,8 +56,23 @@ def _lease_duration(request: pb.ClaimTaskRequest | pb.WatchNextRequest) -> int |
 class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     """The service, backed by one `TaskQueue`."""
 
-    def __init__(self, queue: TaskQueue) -> None:
+    def __init__(self, queue: TaskQueue, backups: Backups) -> None:
         self._queue = queue
+        self._backups = backups
+
+    @_guard
+    async def CreateBackup(
+        self, request: pb.CreateBackupRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CreateBackupResponse:
+        return pb.CreateBackupResponse(backup=convert.backup(await self._backups.create()))
+
+    @_guard
+    async def ListBackups(
+        self, request: pb.ListBackupsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListBackupsResponse:
+        return pb.ListBackupsResponse(
+            backups=[convert.backup(b) for b in await self._backups.list()]
+        )
 
     @_guard
     async def CreateTask(

@@ -19,13 +19,13 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Final, TypeVar
+from typing import IO, Any, Final, TypeVar
 
 import apsw
 import apsw.bestpractice
 
 from taskqueue_server import errors
-from taskqueue_server.store import schema
+from taskqueue_server.store import backup, schema
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,8 @@ APPLICATION_ID: Final = 0x54517565  # "TQue" in the SQLite header: this file is 
 def _refuse(path: str, problem: str, reason: str) -> errors.StorageUnavailable:
     return errors.StorageUnavailable(
         f"{path}: {problem}. The server will not use or change this file. Point --db at"
-        " another file, or restore a backup of the queue into a new file.",
+        " another file, or restore a backup of the queue into a new file"
+        " (taskqueue-server restore BACKUP.db.gz --db NEW.db).",
         reason=reason,
         metadata={"path": path},
     )
@@ -185,6 +186,7 @@ class Database:
         self._readers = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="taskqueue-read")
         self.last_batch_size = 0
         self.closed = False
+        self._lock_file: IO[bytes] | None = None
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -192,9 +194,12 @@ class Database:
         """Opens and migrates the database and starts the writer; answers go to `loop`."""
         self._loop = loop
         check_identity(self.path)
+        self._lock_file = backup.hold_lock(self.path)
         try:
             conn = open_connection(self.path, self.synchronous, self.busy_timeout_ms)
         except apsw.Error as exc:
+            self._lock_file.close()
+            self._lock_file = None
             raise errors.StorageUnavailable(
                 f"{self.path}: cannot be opened for writing ({type(exc).__name__}: {exc}); the"
                 " file and its directory must be writable by this user (SQLite keeps a -wal"
@@ -207,6 +212,8 @@ class Database:
             refresh_statistics(conn)
         except Exception:
             conn.close()
+            self._lock_file.close()
+            self._lock_file = None
             raise
         self._write_conn = conn
         self._writer = threading.Thread(target=self._run, name="taskqueue-writer", daemon=True)
@@ -228,6 +235,9 @@ class Database:
         if self._write_conn is not None:
             self._write_conn.close()
             self._write_conn = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -84,6 +84,16 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsResponse.FromString,
                 _registered_method=True)
+        self.CreateBackup = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/CreateBackup',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateBackupRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateBackupResponse.FromString,
+                _registered_method=True)
+        self.ListBackups = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/ListBackups',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsResponse.FromString,
+                _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/ClaimTask',
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ClaimTaskRequest.SerializeToString,
@@ -182,6 +192,20 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateBackup(self, request, context):
+        """Takes an online, verified, compressed backup of the database now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBackups(self, request, context):
+        """Lists the backups in the backup directory, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClaimTask(self, request, context):
         """Atomically takes the highest-priority, oldest waiting task that matches the filter.
         An empty response (no task) when nothing matches.
@@ -266,6 +290,16 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     servicer.GetStats,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsResponse.SerializeToString,
+            ),
+            'CreateBackup': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBackup,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateBackupRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateBackupResponse.SerializeToString,
+            ),
+            'ListBackups': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBackups,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
@@ -541,6 +575,60 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/GetStats',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.GetStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBackup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/CreateBackup',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateBackupRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateBackupResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBackups(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/ListBackups',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -56,6 +56,10 @@ class TaskQueueServiceStub:
     """Changes the priority of a waiting task; the very next claim obeys it."""
     GetStats: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetStatsRequest, _taskqueue_service_pb2.GetStatsResponse]
     """How many tasks there are, by state and by priority, computed from the database."""
+    CreateBackup: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateBackupRequest, _taskqueue_service_pb2.CreateBackupResponse]
+    """Takes an online, verified, compressed backup of the database now."""
+    ListBackups: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListBackupsRequest, _taskqueue_service_pb2.ListBackupsResponse]
+    """Lists the backups in the backup directory, newest first."""
     ClaimTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -99,6 +103,10 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     """Changes the priority of a waiting task; the very next claim obeys it."""
     GetStats: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetStatsRequest, _taskqueue_service_pb2.GetStatsResponse]  # type: ignore[assignment]
     """How many tasks there are, by state and by priority, computed from the database."""
+    CreateBackup: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateBackupRequest, _taskqueue_service_pb2.CreateBackupResponse]  # type: ignore[assignment]
+    """Takes an online, verified, compressed backup of the database now."""
+    ListBackups: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListBackupsRequest, _taskqueue_service_pb2.ListBackupsResponse]  # type: ignore[assignment]
+    """Lists the backups in the backup directory, newest first."""
     ClaimTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]  # type: ignore[assignment]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -193,6 +201,22 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_taskqueue_service_pb2.GetStatsResponse, _abc.Awaitable[_taskqueue_service_pb2.GetStatsResponse]]:
         """How many tasks there are, by state and by priority, computed from the database."""
+
+    @_abc_1.abstractmethod
+    def CreateBackup(
+        self,
+        request: _taskqueue_service_pb2.CreateBackupRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.CreateBackupResponse, _abc.Awaitable[_taskqueue_service_pb2.CreateBackupResponse]]:
+        """Takes an online, verified, compressed backup of the database now."""
+
+    @_abc_1.abstractmethod
+    def ListBackups(
+        self,
+        request: _taskqueue_service_pb2.ListBackupsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.ListBackupsResponse, _abc.Awaitable[_taskqueue_service_pb2.ListBackupsResponse]]:
+        """Lists the backups in the backup directory, newest first."""
 
     @_abc_1.abstractmethod
     def ClaimTask(

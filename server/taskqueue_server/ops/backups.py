@@ -1,0 +1,223 @@
+"""Online backups: copy, verify, compress, write atomically with a manifest; keep N; restore.
+
+A backup is `taskqueue-<UTC time>.db.gz` plus `taskqueue-<UTC time>.json` (the manifest:
+time, size, SHA-256 of the compressed file, schema version, task count, and what
+`PRAGMA integrity_check` said of the copy before compression). Both are written to a
+temporary name and renamed, so a backup either exists whole or not at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import gzip
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from taskqueue_server import errors
+from taskqueue_server.model import BackupInfo
+from taskqueue_server.store import backup as store_backup
+
+log = logging.getLogger(__name__)
+
+PREFIX = "taskqueue-"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    tmp.replace(path)
+
+
+def take(db_path: str, directory: Path, now_us: int) -> BackupInfo:
+    """Takes one backup of `db_path` into `directory` (blocking: run it in a thread)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now_us / 1e6))
+    name = f"{PREFIX}{stamp}{now_us % 1_000_000:06d}Z"
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".backup-") as work:
+        raw = Path(work) / "copy.db"
+        store_backup.copy(db_path, str(raw))
+        facts = store_backup.inspect(str(raw))
+        if facts.integrity_check != "ok":
+            raise errors.TaskQueueError(
+                f"the copy failed its integrity check: {facts.integrity_check}",
+                reason="BACKUP_NOT_VERIFIED",
+            )
+        packed = Path(work) / "copy.db.gz"
+        with raw.open("rb") as src, gzip.open(packed, "wb", compresslevel=6) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        with packed.open("rb") as f:
+            os.fsync(f.fileno())
+        target = directory / f"{name}.db.gz"
+        packed.replace(target)
+    info = BackupInfo(
+        name=target.name,
+        path=str(target),
+        create_time=now_us,
+        size_bytes=target.stat().st_size,
+        sha256=_sha256(target),
+        schema_version=facts.schema_version,
+        task_count=facts.task_count,
+        integrity_check=facts.integrity_check,
+    )
+    _write_atomically(directory / f"{name}.json", json.dumps(dataclasses.asdict(info)).encode())
+    return info
+
+
+def listed(directory: Path) -> list[BackupInfo]:
+    """Every backup with a readable manifest, newest first."""
+    found = []
+    for manifest in directory.glob(f"{PREFIX}*.json"):
+        try:
+            found.append(BackupInfo(**json.loads(manifest.read_text())))
+        except (OSError, ValueError, TypeError):
+            log.warning("skipping unreadable backup manifest %s", manifest)
+    return sorted(found, key=lambda b: b.create_time, reverse=True)
+
+
+def prune(directory: Path, keep: int) -> None:
+    """Deletes all but the `keep` newest backups."""
+    for old in listed(directory)[keep:]:
+        for path in (Path(old.path), Path(old.path.removesuffix(".db.gz") + ".json")):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+def restore(backup_path: str, db_path: str) -> BackupInfo:
+    """Restores a backup into `db_path`: checks the checksum and the copy's integrity,
+    refuses while a server holds `db_path`, keeps any database it replaces beside it."""
+    packed = Path(backup_path)
+    manifest_path = packed.with_name(packed.name.removesuffix(".db.gz") + ".json")
+    try:
+        info = BackupInfo(**json.loads(manifest_path.read_text()))
+    except (OSError, ValueError, TypeError) as exc:
+        raise errors.TaskQueueError(
+            f"cannot read the manifest {manifest_path}: {exc}", reason="BACKUP_UNREADABLE"
+        ) from exc
+    actual = _sha256(packed)
+    if actual != info.sha256:
+        raise errors.TaskQueueError(
+            f"{packed} is damaged: its SHA-256 is {actual}, the manifest says {info.sha256}",
+            reason="BACKUP_CHECKSUM_MISMATCH",
+        )
+    target = Path(db_path).resolve()
+    if store_backup.is_locked(str(target)):
+        raise errors.TaskQueueError(
+            f"{target} is in use by a running taskqueue server: stop it first",
+            reason="DATABASE_IN_USE",
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as work:
+        raw = Path(work) / "restored.db"
+        try:
+            with gzip.open(packed, "rb") as src, raw.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except (OSError, EOFError) as exc:
+            raise errors.TaskQueueError(
+                f"{packed} cannot be decompressed: {exc}", reason="BACKUP_UNREADABLE"
+            ) from exc
+        facts = store_backup.inspect(str(raw))
+        if facts.integrity_check != "ok":
+            raise errors.TaskQueueError(
+                f"the restored copy failed its integrity check: {facts.integrity_check}",
+                reason="BACKUP_NOT_VERIFIED",
+            )
+        with raw.open("rb") as f:
+            os.fsync(f.fileno())
+        if target.exists():
+            aside = target.with_name(f"{target.name}.before-restore-{int(time.time())}")
+            for suffix in ("", "-wal", "-shm"):
+                old = Path(str(target) + suffix)
+                if old.exists():
+                    old.replace(Path(str(aside) + suffix))
+            log.warning("kept the database that was there as %s", aside)
+        raw.replace(target)
+    return info
+
+
+class Backups:
+    """CreateBackup and ListBackups, and the schedule from the settings.
+
+    Args:
+        db_path: the live database.
+        directory: where backups go.
+        keep: how many to keep.
+        interval_s: how often to take one on schedule; 0 means never.
+        clock: microseconds since the epoch.
+    """
+
+    def __init__(
+        self, db_path: str, directory: Path, *, keep: int, interval_s: float,
+        clock: Callable[[], int],
+    ) -> None:  # fmt: skip
+        self._db_path = db_path
+        self.directory = directory
+        self._keep = keep
+        self._interval = interval_s
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self.last_outcome = ""
+        self.last_success: BackupInfo | None = None
+
+    async def create(self) -> BackupInfo:
+        """Takes a backup now (one at a time), then prunes old ones."""
+        async with self._lock:
+            try:
+                info = await asyncio.to_thread(take, self._db_path, self.directory, self._clock())
+            except (OSError, errors.TaskQueueError) as exc:
+                message = getattr(exc, "message", str(exc))
+                self.last_outcome = f"failed: {message}"
+                raise errors.StorageUnavailable(
+                    f"backup failed: {message}", reason="BACKUP_FAILED"
+                ) from exc
+            await asyncio.to_thread(prune, self.directory, self._keep)
+            self.last_outcome, self.last_success = "ok", info
+            log.info("backup %s: %d tasks, %d bytes", info.name, info.task_count, info.size_bytes)
+            return info
+
+    async def list(self) -> list[BackupInfo]:
+        return await asyncio.to_thread(listed, self.directory)
+
+    def start(self) -> None:
+        if self._interval > 0:
+            self._task = asyncio.create_task(self._scheduled(), name="backups")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _scheduled(self) -> None:
+        """A backup every interval; a failure is logged and retried after 1 s, 2 s, 4 s, …
+        (never later than the next scheduled one)."""
+        delay = self._interval
+        retry = 1.0
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self.create()
+                delay, retry = self._interval, 1.0
+            except errors.TaskQueueError as exc:
+                log.error("scheduled %s; retrying in %gs", exc.message, retry)
+                delay, retry = min(retry, self._interval), retry * 2
