@@ -24,6 +24,7 @@ from taskqueue_server.config import Settings
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.backups import restore as restore_backup
 from taskqueue_server.ops.health_probe import HealthProbe
+from taskqueue_server.ops.stats import Stats
 from taskqueue_server.queue.service import TaskQueue, now_us
 from taskqueue_server.store.db import Database
 
@@ -67,6 +68,7 @@ class Server:
         directory = settings.backup_dir or os.path.join(
             os.path.dirname(os.path.abspath(settings.db)), "backups"
         )
+        self.stats = Stats(self.db, now_us)
         self.backups = Backups(
             self.db.path,
             Path(directory),
@@ -80,7 +82,7 @@ class Server:
         for name in ("", SERVICE_NAME):
             await self.health.set(name, NOT_SERVING)
         taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(
-            TaskQueueServicer(self.queue, self.backups), self._grpc
+            TaskQueueServicer(self.queue, backups=self.backups, stats=self.stats), self._grpc
         )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
         reflection.enable_server_reflection(

@@ -355,3 +355,26 @@ async def test_stats_count_by_state_and_priority(tq: Running) -> None:
     assert (stats.tasks_by_state.waiting, stats.tasks_by_state.completed) == (2, 1)
     assert (stats.tasks_by_priority.high, stats.tasks_by_priority.low) == (2, 1)
     assert (stats.waiting_by_priority.high, stats.waiting_by_priority.low) == (1, 1)
+
+
+async def test_stats_window_and_trend_through_the_api(tq: Running) -> None:
+    await tq.stub.CreateTask(create_request())
+    claim = await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w"))
+    await tq.stub.CompleteTask(pb.CompleteTaskRequest(task_id=claim.task.id))
+    stats = await tq.stub.GetStats(pb.GetStatsRequest(bucket=pb.STATS_BUCKET_HOUR))
+    assert (stats.window.created, stats.window.started, stats.window.completed) == (1, 1, 1)
+    assert len(stats.trend) == 24 and sum(b.counts.created for b in stats.trend) == 1
+    high = next(d for d in stats.durations if d.priority == task_pb2.PRIORITY_MEDIUM)
+    assert high.wait.count == 1 and high.run.count == 1
+    for bad in (
+        pb.GetStatsRequest(bucket=pb.STATS_BUCKET_MINUTE, start_time=stats.start_time,
+                           end_time=stats.end_time),  # 1,440 minutes: fine
+        pb.GetStatsRequest(bucket=7),
+        pb.GetStatsRequest(start_time=stats.end_time, end_time=stats.start_time),
+    ):  # fmt: skip
+        try:
+            await tq.stub.GetStats(bad)
+        except grpc.aio.AioRpcError as exc:
+            assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT
+        else:
+            assert bad.bucket == pb.STATS_BUCKET_MINUTE

@@ -16,8 +16,10 @@ from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server import errors
 from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
-from taskqueue_server.model import Counts, Lease, Priority, TaskState
+from taskqueue_server.model import Lease, Priority, TaskState
+from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.backups import Backups
+from taskqueue_server.ops.stats import Stats
 from taskqueue_server.queue.listing import FilterInput
 from taskqueue_server.queue.retries import PolicyInput
 from taskqueue_server.queue.service import TaskQueue
@@ -56,9 +58,10 @@ def _lease_duration(request: pb.ClaimTaskRequest | pb.WatchNextRequest) -> int |
 class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     """The service, backed by one `TaskQueue`."""
 
-    def __init__(self, queue: TaskQueue, backups: Backups) -> None:
+    def __init__(self, queue: TaskQueue, *, backups: Backups, stats: Stats) -> None:
         self._queue = queue
         self._backups = backups
+        self._stats = stats
 
     @_guard
     async def CreateBackup(
@@ -158,7 +161,14 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     async def GetStats(
         self, request: pb.GetStatsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetStatsResponse:
-        return _stats(await self._queue.stats())
+        report = await self._stats.report(
+            start=convert.timestamp_us(request.start_time)
+            if request.HasField("start_time")
+            else None,
+            end=convert.timestamp_us(request.end_time) if request.HasField("end_time") else None,
+            bucket=request.bucket,
+        )
+        return _stats(report)
 
     @_guard
     async def ClaimTask(
@@ -235,7 +245,30 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         return pb.FailTaskResponse(task=convert.task(task))
 
 
-def _stats(counts: Counts) -> pb.GetStatsResponse:
+def _transitions(c: ops_stats.TransitionCounts) -> pb.TransitionCounts:
+    return pb.TransitionCounts(
+        created=c.created,
+        started=c.started,
+        completed=c.completed,
+        failed=c.failed,
+        cancelled=c.cancelled,
+        retried=c.retried,
+    )
+
+
+def _durations(d: ops_stats.DurationStats) -> pb.DurationStats:
+    return pb.DurationStats(
+        count=d.count,
+        p50=convert.duration(d.p50),
+        p95=convert.duration(d.p95),
+        p99=convert.duration(d.p99),
+        mean=convert.duration(d.mean),
+    )
+
+
+def _stats(report: ops_stats.Report) -> pb.GetStatsResponse:
+    counts = report.counts
+
     def by_priority(values: dict[Priority, int]) -> pb.PriorityCounts:
         return pb.PriorityCounts(**{p.name.lower(): values.get(p, 0) for p in Priority})
 
@@ -248,6 +281,24 @@ def _stats(counts: Counts) -> pb.GetStatsResponse:
         tasks_by_priority=by_priority(counts.by_priority),
         waiting_by_priority=by_priority(counts.waiting_by_priority),
         total_tasks=sum(counts.by_state.values()),
+        start_time=convert.timestamp(report.start),
+        end_time=convert.timestamp(report.end),
+        window=_transitions(report.window),
+        durations=[
+            pb.PriorityDurations(
+                priority=int(p),  # type: ignore[arg-type]
+                wait=_durations(report.waits[p]),
+                run=_durations(report.runs[p]),
+            )
+            for p in Priority
+        ],
+        trend=[
+            pb.TrendBucket(
+                start_time=convert.timestamp(report.start + i * report.width),
+                counts=_transitions(c),
+            )
+            for i, c in enumerate(report.trend)
+        ],
     )
 
 

@@ -10,14 +10,14 @@ from typing import Any
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import Counts, Lease, Task
+from taskqueue_server.model import Lease, Task
 from taskqueue_server.queue import leases, prompt_match, retries, validation
 from taskqueue_server.queue.alarm import Alarm
 from taskqueue_server.queue.control import Control
 from taskqueue_server.queue.listing import Lister
 from taskqueue_server.queue.submit import Submitter
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
-from taskqueue_server.store import stats, tasks
+from taskqueue_server.store import tasks
 from taskqueue_server.store.db import Connection, Database
 
 
@@ -87,10 +87,6 @@ class TaskQueue:
         if task is None:
             raise _not_found(key)
         return task
-
-    async def stats(self) -> Counts:
-        """How many tasks there are, by state and priority."""
-        return await self._db.read(stats.counts)
 
     # -- workers --------------------------------------------------------------------------
 

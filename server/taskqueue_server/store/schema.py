@@ -114,6 +114,11 @@ INSERT INTO directory_load (work_directory, working)
   SELECT work_directory, count(*) FROM tasks WHERE state = 2 GROUP BY work_directory;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Operations: stats over time ranges read the history by time.
+_V4 = """
+CREATE INDEX task_events_by_time ON task_events (time, to_state, from_state);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -29,3 +29,37 @@ def counts(conn: apsw.Connection) -> Counts:
         waiting_by_priority={Priority(p): n for p, n in conn.execute(WAITING_BY_PRIORITY)},
         scheduled=int(conn.execute(SCHEDULED).fetchone()[0]),  # type: ignore[index]
     )
+
+
+TRANSITIONS: Final = """
+SELECT (time - :start) / :width AS bucket, from_state, to_state, count(*)
+FROM task_events INDEXED BY task_events_by_time
+WHERE time >= :start AND time < :end
+GROUP BY bucket, from_state, to_state
+"""
+
+# Durations of what happened in the range: waits end at a claim, runs at a completion.
+DURATIONS: Final = """
+SELECT e.to_state, t.priority,
+       CASE e.to_state WHEN 2 THEN e.time - t.create_time ELSE e.time - t.start_time END
+FROM task_events AS e INDEXED BY task_events_by_time
+JOIN tasks AS t ON t.seq = e.task_seq
+WHERE e.time >= :start AND e.time < :end AND e.to_state IN (2, 3)
+"""
+
+
+def transitions(
+    conn: apsw.Connection, *, start: int, end: int, width: int
+) -> list[tuple[int, int | None, int, int]]:
+    """(bucket index, from state, to state, count) of every transition in [start, end)."""
+    params = {"start": start, "end": end, "width": width}
+    return [(int(b), f, int(t), int(n)) for b, f, t, n in conn.execute(TRANSITIONS, params)]
+
+
+def durations(conn: apsw.Connection, *, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(2 for a wait or 3 for a run, priority, microseconds) of what happened in the range."""
+    return [
+        (int(k), int(p), int(d))
+        for k, p, d in conn.execute(DURATIONS, {"start": start, "end": end})
+        if d is not None
+    ]

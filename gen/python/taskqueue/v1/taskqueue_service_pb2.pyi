@@ -47,6 +47,34 @@ DUE_FILTER_SCHEDULED: DueFilter.ValueType  # 2
 """Waiting tasks whose schedule_time (or retry backoff) is still ahead."""
 Global___DueFilter: _TypeAlias = DueFilter  # noqa: Y015
 
+class _StatsBucket:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StatsBucketEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StatsBucket.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STATS_BUCKET_UNSPECIFIED: _StatsBucket.ValueType  # 0
+    """Not set: an hour."""
+    STATS_BUCKET_MINUTE: _StatsBucket.ValueType  # 1
+    """One minute."""
+    STATS_BUCKET_HOUR: _StatsBucket.ValueType  # 2
+    """One hour."""
+    STATS_BUCKET_DAY: _StatsBucket.ValueType  # 3
+    """One day."""
+
+class StatsBucket(_StatsBucket, metaclass=_StatsBucketEnumTypeWrapper):
+    """The width of one bucket of a stats trend."""
+
+STATS_BUCKET_UNSPECIFIED: StatsBucket.ValueType  # 0
+"""Not set: an hour."""
+STATS_BUCKET_MINUTE: StatsBucket.ValueType  # 1
+"""One minute."""
+STATS_BUCKET_HOUR: StatsBucket.ValueType  # 2
+"""One hour."""
+STATS_BUCKET_DAY: StatsBucket.ValueType  # 3
+"""One day."""
+Global___StatsBucket: _TypeAlias = StatsBucket  # noqa: Y015
+
 @_typing.final
 class CreateTaskRequest(_message.Message):
     """Request for CreateTask."""
@@ -1009,16 +1037,187 @@ class GetStatsRequest(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    BUCKET_FIELD_NUMBER: _builtins.int
+    bucket: Global___StatsBucket.ValueType
+    """Optional. Width of each trend bucket; default an hour. At most 10,000 buckets."""
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Optional. Start of the range the window counts, durations and trend cover; default
+        end_time minus 24 hours.
+        """
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """Optional. End of the range (exclusive); default now."""
+
     def __init__(
         self,
+        *,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        bucket: Global___StatsBucket.ValueType = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket", b"bucket", "end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetStatsRequest: _TypeAlias = GetStatsRequest  # noqa: Y015
+
+@_typing.final
+class TransitionCounts(_message.Message):
+    """How many transitions of each kind happened in a range."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CREATED_FIELD_NUMBER: _builtins.int
+    STARTED_FIELD_NUMBER: _builtins.int
+    COMPLETED_FIELD_NUMBER: _builtins.int
+    FAILED_FIELD_NUMBER: _builtins.int
+    CANCELLED_FIELD_NUMBER: _builtins.int
+    RETRIED_FIELD_NUMBER: _builtins.int
+    created: _builtins.int
+    """Tasks created."""
+    started: _builtins.int
+    """Attempts started (claims)."""
+    completed: _builtins.int
+    """Tasks completed."""
+    failed: _builtins.int
+    """Tasks that became failed."""
+    cancelled: _builtins.int
+    """Tasks cancelled."""
+    retried: _builtins.int
+    """Tasks put back to waiting after a failure or a lost lease (manual or automatic retry)."""
+    def __init__(
+        self,
+        *,
+        created: _builtins.int = ...,
+        started: _builtins.int = ...,
+        completed: _builtins.int = ...,
+        failed: _builtins.int = ...,
+        cancelled: _builtins.int = ...,
+        retried: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancelled", b"cancelled", "completed", b"completed", "created", b"created", "failed", b"failed", "retried", b"retried", "started", b"started"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TransitionCounts: _TypeAlias = TransitionCounts  # noqa: Y015
+
+@_typing.final
+class DurationStats(_message.Message):
+    """Percentiles and mean of a set of durations."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COUNT_FIELD_NUMBER: _builtins.int
+    P50_FIELD_NUMBER: _builtins.int
+    P95_FIELD_NUMBER: _builtins.int
+    P99_FIELD_NUMBER: _builtins.int
+    MEAN_FIELD_NUMBER: _builtins.int
+    count: _builtins.int
+    """How many durations there were."""
+    @_builtins.property
+    def p50(self) -> _duration_pb2.Duration:
+        """Median."""
+
+    @_builtins.property
+    def p95(self) -> _duration_pb2.Duration:
+        """95th percentile."""
+
+    @_builtins.property
+    def p99(self) -> _duration_pb2.Duration:
+        """99th percentile."""
+
+    @_builtins.property
+    def mean(self) -> _duration_pb2.Duration:
+        """Mean."""
+
+    def __init__(
+        self,
+        *,
+        count: _builtins.int = ...,
+        p50: _duration_pb2.Duration | None = ...,
+        p95: _duration_pb2.Duration | None = ...,
+        p99: _duration_pb2.Duration | None = ...,
+        mean: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["mean", b"mean", "p50", b"p50", "p95", b"p95", "p99", b"p99"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "mean", b"mean", "p50", b"p50", "p95", b"p95", "p99", b"p99"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DurationStats: _TypeAlias = DurationStats  # noqa: Y015
+
+@_typing.final
+class PriorityDurations(_message.Message):
+    """Wait and run times of one priority."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRIORITY_FIELD_NUMBER: _builtins.int
+    WAIT_FIELD_NUMBER: _builtins.int
+    RUN_FIELD_NUMBER: _builtins.int
+    priority: _task_pb2.Priority.ValueType
+    """The priority."""
+    @_builtins.property
+    def wait(self) -> Global___DurationStats:
+        """create_time to start_time of attempts started in the range."""
+
+    @_builtins.property
+    def run(self) -> Global___DurationStats:
+        """start_time to complete_time of tasks completed in the range."""
+
+    def __init__(
+        self,
+        *,
+        priority: _task_pb2.Priority.ValueType = ...,
+        wait: Global___DurationStats | None = ...,
+        run: Global___DurationStats | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["run", b"run", "wait", b"wait"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["priority", b"priority", "run", b"run", "wait", b"wait"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PriorityDurations: _TypeAlias = PriorityDurations  # noqa: Y015
+
+@_typing.final
+class TrendBucket(_message.Message):
+    """One bucket of a trend."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    START_TIME_FIELD_NUMBER: _builtins.int
+    COUNTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Where the bucket starts; it ends where the next one starts."""
+
+    @_builtins.property
+    def counts(self) -> Global___TransitionCounts:
+        """What happened in it."""
+
+    def __init__(
+        self,
+        *,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        counts: Global___TransitionCounts | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "start_time", b"start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TrendBucket: _TypeAlias = TrendBucket  # noqa: Y015
 
 @_typing.final
 class StateCounts(_message.Message):
@@ -1106,6 +1305,11 @@ class GetStatsResponse(_message.Message):
     TASKS_BY_PRIORITY_FIELD_NUMBER: _builtins.int
     WAITING_BY_PRIORITY_FIELD_NUMBER: _builtins.int
     TOTAL_TASKS_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    DURATIONS_FIELD_NUMBER: _builtins.int
+    TREND_FIELD_NUMBER: _builtins.int
     total_tasks: _builtins.int
     """Every task in the database."""
     @_builtins.property
@@ -1120,6 +1324,26 @@ class GetStatsResponse(_message.Message):
     def waiting_by_priority(self) -> Global___PriorityCounts:
         """Waiting tasks only, by priority: the backlog in claim order."""
 
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """The range the following fields cover."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """End of the range (exclusive)."""
+
+    @_builtins.property
+    def window(self) -> Global___TransitionCounts:
+        """Transitions in the range."""
+
+    @_builtins.property
+    def durations(self) -> _containers.RepeatedCompositeFieldContainer[Global___PriorityDurations]:
+        """Wait and run times in the range, per priority (high, medium, low)."""
+
+    @_builtins.property
+    def trend(self) -> _containers.RepeatedCompositeFieldContainer[Global___TrendBucket]:
+        """The window's counts per bucket, oldest first, empty buckets included."""
+
     def __init__(
         self,
         *,
@@ -1127,10 +1351,15 @@ class GetStatsResponse(_message.Message):
         tasks_by_priority: Global___PriorityCounts | None = ...,
         waiting_by_priority: Global___PriorityCounts | None = ...,
         total_tasks: _builtins.int = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        window: Global___TransitionCounts | None = ...,
+        durations: _abc.Iterable[Global___PriorityDurations] | None = ...,
+        trend: _abc.Iterable[Global___TrendBucket] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "waiting_by_priority", b"waiting_by_priority"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time", "tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "waiting_by_priority", b"waiting_by_priority", "window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "total_tasks", b"total_tasks", "waiting_by_priority", b"waiting_by_priority"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["durations", b"durations", "end_time", b"end_time", "start_time", b"start_time", "tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "total_tasks", b"total_tasks", "trend", b"trend", "waiting_by_priority", b"waiting_by_priority", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

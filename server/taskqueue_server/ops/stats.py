@@ -1,0 +1,144 @@
+"""GetStats: counts, durations and trends over a time range, computed from the history.
+
+Stats come from the data (the task_events table, read through its time index), so they
+survive restarts and need no counters kept in memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from taskqueue_server import errors
+from taskqueue_server.model import Counts, Priority, TaskState
+from taskqueue_server.store import stats
+from taskqueue_server.store.db import Connection, Database
+
+DAY_US: Final = 86_400_000_000
+BUCKETS: Final = {1: 60_000_000, 2: 3_600_000_000, 3: DAY_US}
+MAX_BUCKETS: Final = 10_000
+
+
+@dataclass(kw_only=True, slots=True)
+class TransitionCounts:
+    created: int = 0
+    started: int = 0
+    completed: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    retried: int = 0
+
+    def add(self, from_state: int | None, to_state: int, n: int) -> None:
+        if from_state is None:
+            self.created += n
+        elif to_state == TaskState.WORKING:
+            self.started += n
+        elif to_state == TaskState.COMPLETED:
+            self.completed += n
+        elif to_state == TaskState.FAILED:
+            self.failed += n
+        elif to_state == TaskState.CANCELLED:
+            self.cancelled += n
+        elif to_state == TaskState.WAITING and from_state in (TaskState.FAILED, TaskState.WORKING):
+            self.retried += n
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DurationStats:
+    count: int
+    p50: int
+    p95: int
+    p99: int
+    mean: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Report:
+    counts: Counts
+    start: int
+    end: int
+    width: int
+    window: TransitionCounts
+    waits: dict[Priority, DurationStats]
+    runs: dict[Priority, DurationStats]
+    trend: list[TransitionCounts] = field(default_factory=list)
+
+
+def summarise(values: Sequence[int]) -> DurationStats:
+    """Nearest-rank percentiles and the mean; zeros for no values."""
+    if not values:
+        return DurationStats(count=0, p50=0, p95=0, p99=0, mean=0)
+    ordered = sorted(values)
+
+    def rank(p: float) -> int:
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+    return DurationStats(
+        count=len(ordered),
+        p50=rank(50),
+        p95=rank(95),
+        p99=rank(99),
+        mean=sum(ordered) // len(ordered),
+    )
+
+
+class Stats:
+    """Computes reports on a reader connection."""
+
+    def __init__(self, db: Database, clock: Callable[[], int]) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def report(
+        self, *, start: int | None = None, end: int | None = None, bucket: int = 0
+    ) -> Report:
+        """Counts now, plus transitions, durations and a trend over [start, end)."""
+        end = self._clock() if end is None else end
+        start = end - DAY_US if start is None else start
+        width = BUCKETS.get(bucket or 2)
+        if width is None:
+            raise errors.InvalidArgument(
+                [errors.FieldViolation(field="bucket", description=f"unknown bucket {bucket}")]
+            )
+        if start >= end:
+            raise errors.InvalidArgument(
+                [errors.FieldViolation(field="start_time", description="must be before end_time")]
+            )
+        buckets = -(-(end - start) // width)
+        if buckets > MAX_BUCKETS:
+            raise errors.InvalidArgument(
+                [
+                    errors.FieldViolation(
+                        field="bucket",
+                        description=f"{buckets} buckets in that range; at most {MAX_BUCKETS}: use a"
+                        " wider bucket or a shorter range",
+                    )
+                ]
+            )
+
+        def run(conn: Connection) -> Report:
+            trend = [TransitionCounts() for _ in range(buckets)]
+            window = TransitionCounts()
+            for index, from_state, to_state, n in stats.transitions(
+                conn, start=start, end=end, width=width
+            ):
+                window.add(from_state, to_state, n)
+                trend[index].add(from_state, to_state, n)
+            waits: dict[Priority, list[int]] = {p: [] for p in Priority}
+            runs: dict[Priority, list[int]] = {p: [] for p in Priority}
+            for kind, priority, micros in stats.durations(conn, start=start, end=end):
+                (waits if kind == TaskState.WORKING else runs)[Priority(priority)].append(micros)
+            return Report(
+                counts=stats.counts(conn),
+                start=start,
+                end=end,
+                width=width,
+                window=window,
+                waits={p: summarise(v) for p, v in waits.items()},
+                runs={p: summarise(v) for p, v in runs.items()},
+                trend=trend,
+            )
+
+        return await self._db.read(run)

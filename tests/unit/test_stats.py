@@ -1,0 +1,89 @@
+"""GetStats arithmetic on a fixture with known timestamps: time is passed in, never slept."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import apsw
+import pytest
+from taskqueue_server.model import Priority, TaskState
+from taskqueue_server.ops.stats import Stats, summarise
+from taskqueue_server.store import tasks
+from taskqueue_server.store.db import Database
+
+pytestmark = pytest.mark.anyio
+
+S = 1_000_000  # one second in microseconds
+HOUR = 3600 * S
+T0 = 1_700_000_000 * S - (1_700_000_000 * S) % HOUR  # on an hour boundary
+
+
+async def build(db: Database) -> None:
+    """Hour 0: three tasks created. Hour 1: two started (waits 10 s and 30 s, high and low)
+    and one completed after a 5 s run. Hour 2: one fails, then is retried; one cancelled."""
+
+    def op(conn: apsw.Connection) -> None:
+        def new(task_id: str, priority: Priority, at: int) -> None:
+            tasks.insert(conn, task_id=task_id, work_directory="/w", prompt="p",
+                         priority=priority, tags=(), now=at, actor="t")  # fmt: skip
+
+        new("a", Priority.HIGH, T0 + 0)
+        new("b", Priority.LOW, T0 + 10 * S)
+        new("c", Priority.MEDIUM, T0 + 20 * S)
+        first = tasks.claim_next(conn, work_directory=None, worker_id="w", token="t1",
+                                 now=T0 + HOUR + 0, lease_duration=HOUR)  # fmt: skip
+        assert first is not None and first.id == "a"  # waited 3600 s
+        row = tasks.task_row(conn, "a")
+        assert row is not None
+        tasks.complete(conn, row, result_json=None, now=T0 + HOUR + 5 * S, actor="w")
+        second = tasks.claim_next(conn, work_directory=None, worker_id="w", token="t2",
+                                  now=T0 + HOUR + 40 * S, lease_duration=HOUR)  # fmt: skip
+        assert second is not None and second.id == "c"
+        row = tasks.task_row(conn, "c")
+        assert row is not None
+        tasks.fail(conn, row, error="x", now=T0 + 2 * HOUR, actor="w")
+        row = tasks.task_row(conn, "c")
+        assert row is not None
+        tasks.retry(conn, row, reason="", now=T0 + 2 * HOUR + S, actor="client")
+        row = tasks.task_row(conn, "b")
+        assert row is not None
+        tasks.cancel(conn, row, reason="no", now=T0 + 2 * HOUR + 2 * S, actor="client")
+
+    await db.write(op)
+
+
+async def test_window_durations_and_hourly_trend(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "s.db"))
+    db.open(asyncio.get_running_loop())
+    try:
+        await build(db)
+        report = await Stats(db, clock=lambda: T0 + 3 * HOUR).report(start=T0)
+        w = report.window
+        assert (w.created, w.started, w.completed, w.failed, w.cancelled, w.retried) == (
+            3, 2, 1, 1, 1, 1,
+        )  # fmt: skip
+        assert report.waits[Priority.HIGH].p50 == HOUR  # a: created T0, started T0+1h
+        assert report.waits[Priority.MEDIUM].p50 == HOUR + 20 * S  # c: T0+20s -> T0+1h+40s
+        assert report.waits[Priority.LOW].count == 0
+        assert report.runs[Priority.HIGH].mean == 5 * S
+        assert [(b.created, b.started, b.completed, b.failed, b.retried, b.cancelled)
+                for b in report.trend] == [
+            (3, 0, 0, 0, 0, 0), (0, 2, 1, 0, 0, 0), (0, 0, 0, 1, 1, 1),
+        ]  # fmt: skip
+        assert report.counts.by_state == {TaskState.COMPLETED: 1, TaskState.WAITING: 1,
+                                          TaskState.CANCELLED: 1}  # fmt: skip
+        minutes = await Stats(db, clock=lambda: T0 + 3 * HOUR).report(
+            start=T0 + HOUR, end=T0 + HOUR + 2 * 60 * S, bucket=1
+        )
+        assert [(b.started, b.completed) for b in minutes.trend] == [(2, 1), (0, 0)]
+        empty = await Stats(db, clock=lambda: T0).report(start=T0 - 5 * HOUR, end=T0)
+        assert len(empty.trend) == 5 and all(b.created == 0 for b in empty.trend)
+    finally:
+        db.close()
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    d = summarise(list(range(1, 101)))
+    assert (d.count, d.p50, d.p95, d.p99, d.mean) == (100, 50, 95, 99, 50)
+    assert summarise([]).count == 0
