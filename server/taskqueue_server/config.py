@@ -72,6 +72,12 @@ class Settings:
         0, "take a backup this often; 0: only on request (CreateBackup)", 0, None
     )
     backup_keep: int = _setting(7, "how many backups to keep; older ones are deleted", 1, 10_000)
+    degraded_loop_lag_us: int = _setting(
+        200_000, "event-loop lag above this makes the status DEGRADED", 1000, None
+    )
+    degraded_writer_queue: int = _setting(
+        1000, "writer queue longer than this makes the status DEGRADED", 1, None
+    )
     busy_timeout_us: int = _setting(
         5 * SECOND_US, "how long a write waits for a lock held by another process", 0, None
     )

@@ -25,6 +25,7 @@ from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.backups import restore as restore_backup
 from taskqueue_server.ops.health_probe import HealthProbe
 from taskqueue_server.ops.stats import Stats
+from taskqueue_server.ops.status import LoopLag, ServerStatus
 from taskqueue_server.queue.service import TaskQueue, now_us
 from taskqueue_server.store.db import Database
 
@@ -65,10 +66,12 @@ class Server:
         self._grpc = grpc.aio.server(options=GRPC_OPTIONS)
         self._stopped = asyncio.Event()
         self.probe: HealthProbe | None = None
+        self._servicer: TaskQueueServicer | None = None
         directory = settings.backup_dir or os.path.join(
             os.path.dirname(os.path.abspath(settings.db)), "backups"
         )
         self.stats = Stats(self.db, now_us)
+        self.lag = LoopLag()
         self.backups = Backups(
             self.db.path,
             Path(directory),
@@ -76,14 +79,26 @@ class Server:
             interval_s=settings.backup_interval_us / 1e6,
             clock=now_us,
         )
+        self.status = ServerStatus(
+            settings=settings,
+            db=self.db,
+            probe=lambda: self.probe,
+            backups=self.backups,
+            lag=self.lag,
+            in_flight=lambda: self._servicer.in_flight if self._servicer else 0,
+            open_watchers=lambda: self.queue.open_watchers,
+            clock=now_us,
+        )
 
     async def start(self) -> None:
         """Serves health at once (NOT_SERVING), opens the database, then turns SERVING."""
         for name in ("", SERVICE_NAME):
             await self.health.set(name, NOT_SERVING)
-        taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(
-            TaskQueueServicer(self.queue, backups=self.backups, stats=self.stats), self._grpc
+        servicer = TaskQueueServicer(
+            self.queue, backups=self.backups, stats=self.stats, status=self.status
         )
+        self._servicer = servicer
+        taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(servicer, self._grpc)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._grpc)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._grpc
@@ -104,6 +119,7 @@ class Server:
         )
         self.probe.start()
         self.backups.start()
+        self.lag.start()
 
     async def _health_changed(self, healthy: bool, reason: str) -> None:
         if self._stopped.is_set():
@@ -124,6 +140,7 @@ class Server:
         if self.probe is not None:
             await self.probe.stop()
         await self.backups.stop()
+        await self.lag.stop()
         await self.health.enter_graceful_shutdown()
         await self.queue.stop()
         await self._grpc.stop(self.settings.grace_seconds if grace is None else grace)

@@ -152,3 +152,57 @@ async def test_full_disk_refuses_writes_keeps_reads_and_recovers(
     await wait_for(lambda: _is(tq, SERVING), deadline_s=5, what="health to recover")
     for task_id in acknowledged:
         assert (await tq.stub.GetTask(pb.GetTaskRequest(task_id=task_id))).task.prompt == prompt
+
+
+async def test_server_status_reports_figures_and_degradation(tmp_path: Path) -> None:
+    async with running_server(tmp_path / "t.db", degraded_writer_queue=2,
+                              degraded_loop_lag_us=10_000_000) as tq:  # fmt: skip
+        await tq.stub.CreateTask(create_request())
+        stream = tq.stub.WatchNext(pb.WatchNextRequest(worker_id="w"))
+        await stream.read()
+        status = await tq.stub.GetServerStatus(pb.GetServerStatusRequest())
+        assert status.condition == pb.SERVER_CONDITION_OK and not status.reasons
+        assert status.database_path == str(tmp_path / "t.db")
+        assert status.database_size_bytes > 0 and status.version
+        assert status.tasks_by_state.working == 1
+        assert status.open_watch_streams == 1 and status.in_flight_rpcs >= 2
+        assert status.rss_bytes > 10 << 20 and status.cpu_time.ToNanoseconds() > 0
+        assert status.HasField("last_probe_time")
+        # Hold the writer and queue writes behind it: over the threshold of 2.
+        gate, holding = threading.Event(), threading.Event()
+
+        def hold(conn: apsw.Connection) -> None:
+            holding.set()
+            gate.wait(10)
+
+        held = asyncio.ensure_future(tq.server.db.write(hold))
+        assert await asyncio.to_thread(holding.wait, 10)
+        creates = [asyncio.ensure_future(tq.stub.CreateTask(create_request())) for _ in range(5)]
+
+        async def degraded() -> bool:
+            s = await tq.stub.GetServerStatus(pb.GetServerStatusRequest())
+            return s.condition == pb.SERVER_CONDITION_DEGRADED
+
+        await wait_for(degraded, deadline_s=5, what="DEGRADED")
+        status = await tq.stub.GetServerStatus(pb.GetServerStatusRequest())
+        assert any("waiting for the writer" in r for r in status.reasons), status.reasons
+        gate.set()
+        await held
+        await asyncio.gather(*creates)
+        stream.cancel()
+
+
+async def test_server_status_is_unhealthy_while_the_database_is_locked(tmp_path: Path) -> None:
+    async with running_server(tmp_path / "t.db", **FAST_PROBE) as tq:
+        other = apsw.Connection(str(tmp_path / "t.db"))
+        other.execute("BEGIN EXCLUSIVE")
+        try:
+
+            async def unhealthy() -> bool:
+                s = await tq.stub.GetServerStatus(pb.GetServerStatusRequest())
+                return s.condition == pb.SERVER_CONDITION_UNHEALTHY
+
+            await wait_for(unhealthy, deadline_s=5, what="UNHEALTHY")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()

@@ -16,10 +16,11 @@ from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server import errors
 from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
-from taskqueue_server.model import Lease, Priority, TaskState
+from taskqueue_server.model import Counts, Lease, Priority, TaskState
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.stats import Stats
+from taskqueue_server.ops.status import ServerStatus
 from taskqueue_server.queue.listing import FilterInput
 from taskqueue_server.queue.retries import PolicyInput
 from taskqueue_server.queue.service import TaskQueue
@@ -37,12 +38,15 @@ def _guard(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
     async def guarded(
         self: Any, request: Req, context: grpc.aio.ServicerContext[Req, Resp]
     ) -> Resp:
+        self.in_flight += 1
         try:
             return await method(self, request, context)
         except errors.TaskQueueError as exc:
             status = api_errors.to_status(exc)
         except Exception as exc:
             status = api_errors.internal_status(exc)
+        finally:
+            self.in_flight -= 1
         await context.abort(status.code, status.details, status.trailing_metadata)
         raise AssertionError("unreachable: abort raises")
 
@@ -58,10 +62,45 @@ def _lease_duration(request: pb.ClaimTaskRequest | pb.WatchNextRequest) -> int |
 class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     """The service, backed by one `TaskQueue`."""
 
-    def __init__(self, queue: TaskQueue, *, backups: Backups, stats: Stats) -> None:
+    def __init__(
+        self, queue: TaskQueue, *, backups: Backups, stats: Stats, status: ServerStatus
+    ) -> None:
         self._queue = queue
         self._backups = backups
         self._stats = stats
+        self._status = status
+        self.in_flight = 0
+        """Calls being served (unary calls and open streams)."""
+
+    @_guard
+    async def GetServerStatus(
+        self, request: pb.GetServerStatusRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GetServerStatusResponse:
+        s = await self._status.status()
+        response = pb.GetServerStatusResponse(
+            condition=int(s.condition),  # type: ignore[arg-type]
+            reasons=s.reasons,
+            version=s.version,
+            start_time=convert.timestamp(s.start_time),
+            uptime=convert.duration(s.uptime_us),
+            database_path=s.database_path,
+            database_size_bytes=s.database_size_bytes,
+            wal_size_bytes=s.wal_size_bytes,
+            tasks_by_state=_state_counts(s.counts),
+            in_flight_rpcs=s.in_flight_rpcs,
+            open_watch_streams=s.open_watch_streams,
+            writer_queue_length=s.writer_queue_length,
+            last_batch_size=s.last_batch_size,
+            event_loop_lag=convert.duration(s.event_loop_lag_us),
+            rss_bytes=s.rss_bytes,
+            cpu_time=convert.duration(s.cpu_time_us),
+            last_backup_outcome=s.last_backup_outcome,
+        )
+        if s.last_probe_time is not None:
+            response.last_probe_time.CopyFrom(convert.timestamp(s.last_probe_time))
+        if s.last_backup is not None:
+            response.last_backup.CopyFrom(convert.backup(s.last_backup))
+        return response
 
     @_guard
     async def CreateBackup(
@@ -192,6 +231,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         self, request: pb.WatchNextRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[pb.WatchNextResponse]:
         status: grpc.Status | None = None
+        self.in_flight += 1
         try:
             leases = await self._queue.watch(
                 worker_id=request.worker_id,
@@ -207,6 +247,8 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             status = api_errors.to_status(exc)
         except Exception as exc:
             status = api_errors.internal_status(exc)
+        finally:
+            self.in_flight -= 1
         if status is not None:
             await context.abort(status.code, status.details, status.trailing_metadata)
 
@@ -266,6 +308,14 @@ def _durations(d: ops_stats.DurationStats) -> pb.DurationStats:
     )
 
 
+def _state_counts(counts: Counts) -> pb.StateCounts:
+    return pb.StateCounts(
+        **{s.name.lower(): counts.by_state.get(s, 0) for s in TaskState},
+        scheduled=counts.scheduled,
+        dead=counts.by_state.get(TaskState.FAILED, 0),
+    )
+
+
 def _stats(report: ops_stats.Report) -> pb.GetStatsResponse:
     counts = report.counts
 
@@ -273,11 +323,7 @@ def _stats(report: ops_stats.Report) -> pb.GetStatsResponse:
         return pb.PriorityCounts(**{p.name.lower(): values.get(p, 0) for p in Priority})
 
     return pb.GetStatsResponse(
-        tasks_by_state=pb.StateCounts(
-            **{s.name.lower(): counts.by_state.get(s, 0) for s in TaskState},
-            scheduled=counts.scheduled,
-            dead=counts.by_state.get(TaskState.FAILED, 0),
-        ),
+        tasks_by_state=_state_counts(counts),
         tasks_by_priority=by_priority(counts.by_priority),
         waiting_by_priority=by_priority(counts.waiting_by_priority),
         total_tasks=sum(counts.by_state.values()),

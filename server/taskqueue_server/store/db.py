@@ -239,6 +239,11 @@ class Database:
             self._lock_file.close()
             self._lock_file = None
 
+    @property
+    def pending(self) -> int:
+        """Operations waiting for the writer."""
+        return self._queue.qsize()
+
     # -- writes ---------------------------------------------------------------------------
 
     async def write(self, op: Callable[[apsw.Connection], T]) -> T:

@@ -75,6 +75,34 @@ STATS_BUCKET_DAY: StatsBucket.ValueType  # 3
 """One day."""
 Global___StatsBucket: _TypeAlias = StatsBucket  # noqa: Y015
 
+class _ServerCondition:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ServerConditionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ServerCondition.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SERVER_CONDITION_UNSPECIFIED: _ServerCondition.ValueType  # 0
+    """Never sent."""
+    SERVER_CONDITION_OK: _ServerCondition.ValueType  # 1
+    """Everything within its thresholds."""
+    SERVER_CONDITION_DEGRADED: _ServerCondition.ValueType  # 2
+    """Serving, but a figure is over its threshold (too much load): see reasons."""
+    SERVER_CONDITION_UNHEALTHY: _ServerCondition.ValueType  # 3
+    """The database probe fails: health is NOT_SERVING. See reasons."""
+
+class ServerCondition(_ServerCondition, metaclass=_ServerConditionEnumTypeWrapper):
+    """The server's overall condition."""
+
+SERVER_CONDITION_UNSPECIFIED: ServerCondition.ValueType  # 0
+"""Never sent."""
+SERVER_CONDITION_OK: ServerCondition.ValueType  # 1
+"""Everything within its thresholds."""
+SERVER_CONDITION_DEGRADED: ServerCondition.ValueType  # 2
+"""Serving, but a figure is over its threshold (too much load): see reasons."""
+SERVER_CONDITION_UNHEALTHY: ServerCondition.ValueType  # 3
+"""The database probe fails: health is NOT_SERVING. See reasons."""
+Global___ServerCondition: _TypeAlias = ServerCondition  # noqa: Y015
+
 @_typing.final
 class CreateTaskRequest(_message.Message):
     """Request for CreateTask."""
@@ -1498,3 +1526,130 @@ class ListBackupsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListBackupsResponse: _TypeAlias = ListBackupsResponse  # noqa: Y015
+
+@_typing.final
+class GetServerStatusRequest(_message.Message):
+    """Request for GetServerStatus."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetServerStatusRequest: _TypeAlias = GetServerStatusRequest  # noqa: Y015
+
+@_typing.final
+class GetServerStatusResponse(_message.Message):
+    """Response for GetServerStatus."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONDITION_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    UPTIME_FIELD_NUMBER: _builtins.int
+    DATABASE_PATH_FIELD_NUMBER: _builtins.int
+    DATABASE_SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    WAL_SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    LAST_PROBE_TIME_FIELD_NUMBER: _builtins.int
+    TASKS_BY_STATE_FIELD_NUMBER: _builtins.int
+    IN_FLIGHT_RPCS_FIELD_NUMBER: _builtins.int
+    OPEN_WATCH_STREAMS_FIELD_NUMBER: _builtins.int
+    WRITER_QUEUE_LENGTH_FIELD_NUMBER: _builtins.int
+    LAST_BATCH_SIZE_FIELD_NUMBER: _builtins.int
+    EVENT_LOOP_LAG_FIELD_NUMBER: _builtins.int
+    RSS_BYTES_FIELD_NUMBER: _builtins.int
+    CPU_TIME_FIELD_NUMBER: _builtins.int
+    LAST_BACKUP_FIELD_NUMBER: _builtins.int
+    LAST_BACKUP_OUTCOME_FIELD_NUMBER: _builtins.int
+    condition: Global___ServerCondition.ValueType
+    """OK, DEGRADED or UNHEALTHY."""
+    version: _builtins.str
+    """The server's version."""
+    database_path: _builtins.str
+    """The database file."""
+    database_size_bytes: _builtins.int
+    """Size of the database file."""
+    wal_size_bytes: _builtins.int
+    """Size of its write-ahead log."""
+    in_flight_rpcs: _builtins.int
+    """Calls being served right now (streams included)."""
+    open_watch_streams: _builtins.int
+    """Open WatchNext streams."""
+    writer_queue_length: _builtins.int
+    """Operations waiting for the writer."""
+    last_batch_size: _builtins.int
+    """Operations in the writer's last transaction."""
+    rss_bytes: _builtins.int
+    """Resident memory of the process."""
+    last_backup_outcome: _builtins.str
+    """"ok", "failed: …", or empty when no backup was attempted."""
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Why it is not OK, one sentence each."""
+
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """When the server started."""
+
+    @_builtins.property
+    def uptime(self) -> _duration_pb2.Duration:
+        """How long it has been up."""
+
+    @_builtins.property
+    def last_probe_time(self) -> _timestamp_pb2.Timestamp:
+        """When the database probe last succeeded."""
+
+    @_builtins.property
+    def tasks_by_state(self) -> Global___StateCounts:
+        """Tasks by state."""
+
+    @_builtins.property
+    def event_loop_lag(self) -> _duration_pb2.Duration:
+        """How late the event loop ran a timer, recently (its worst in the last minute)."""
+
+    @_builtins.property
+    def cpu_time(self) -> _duration_pb2.Duration:
+        """CPU time the process has used."""
+
+    @_builtins.property
+    def last_backup(self) -> Global___Backup:
+        """The last backup that succeeded, if any."""
+
+    def __init__(
+        self,
+        *,
+        condition: Global___ServerCondition.ValueType = ...,
+        reasons: _abc.Iterable[_builtins.str] | None = ...,
+        version: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        uptime: _duration_pb2.Duration | None = ...,
+        database_path: _builtins.str = ...,
+        database_size_bytes: _builtins.int = ...,
+        wal_size_bytes: _builtins.int = ...,
+        last_probe_time: _timestamp_pb2.Timestamp | None = ...,
+        tasks_by_state: Global___StateCounts | None = ...,
+        in_flight_rpcs: _builtins.int = ...,
+        open_watch_streams: _builtins.int = ...,
+        writer_queue_length: _builtins.int = ...,
+        last_batch_size: _builtins.int = ...,
+        event_loop_lag: _duration_pb2.Duration | None = ...,
+        rss_bytes: _builtins.int = ...,
+        cpu_time: _duration_pb2.Duration | None = ...,
+        last_backup: Global___Backup | None = ...,
+        last_backup_outcome: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["cpu_time", b"cpu_time", "event_loop_lag", b"event_loop_lag", "last_backup", b"last_backup", "last_probe_time", b"last_probe_time", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "cpu_time", b"cpu_time", "database_path", b"database_path", "database_size_bytes", b"database_size_bytes", "event_loop_lag", b"event_loop_lag", "in_flight_rpcs", b"in_flight_rpcs", "last_backup", b"last_backup", "last_backup_outcome", b"last_backup_outcome", "last_batch_size", b"last_batch_size", "last_probe_time", b"last_probe_time", "open_watch_streams", b"open_watch_streams", "reasons", b"reasons", "rss_bytes", b"rss_bytes", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime", "version", b"version", "wal_size_bytes", b"wal_size_bytes", "writer_queue_length", b"writer_queue_length"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetServerStatusResponse: _TypeAlias = GetServerStatusResponse  # noqa: Y015

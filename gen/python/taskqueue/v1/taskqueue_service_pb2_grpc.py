@@ -94,6 +94,11 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsResponse.FromString,
                 _registered_method=True)
+        self.GetServerStatus = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/GetServerStatus',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusResponse.FromString,
+                _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/ClaimTask',
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ClaimTaskRequest.SerializeToString,
@@ -206,6 +211,14 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetServerStatus(self, request, context):
+        """How the server is doing right now: load, storage, queue depth, and whether it is
+        degraded (a figure over its threshold) or unhealthy (the database probe fails).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClaimTask(self, request, context):
         """Atomically takes the highest-priority, oldest waiting task that matches the filter.
         An empty response (no task) when nothing matches.
@@ -300,6 +313,11 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     servicer.ListBackups,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsResponse.SerializeToString,
+            ),
+            'GetServerStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetServerStatus,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
@@ -629,6 +647,33 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/ListBackups',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.ListBackupsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetServerStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/GetServerStatus',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -60,6 +60,10 @@ class TaskQueueServiceStub:
     """Takes an online, verified, compressed backup of the database now."""
     ListBackups: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListBackupsRequest, _taskqueue_service_pb2.ListBackupsResponse]
     """Lists the backups in the backup directory, newest first."""
+    GetServerStatus: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetServerStatusRequest, _taskqueue_service_pb2.GetServerStatusResponse]
+    """How the server is doing right now: load, storage, queue depth, and whether it is
+    degraded (a figure over its threshold) or unhealthy (the database probe fails).
+    """
     ClaimTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -107,6 +111,10 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     """Takes an online, verified, compressed backup of the database now."""
     ListBackups: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListBackupsRequest, _taskqueue_service_pb2.ListBackupsResponse]  # type: ignore[assignment]
     """Lists the backups in the backup directory, newest first."""
+    GetServerStatus: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetServerStatusRequest, _taskqueue_service_pb2.GetServerStatusResponse]  # type: ignore[assignment]
+    """How the server is doing right now: load, storage, queue depth, and whether it is
+    degraded (a figure over its threshold) or unhealthy (the database probe fails).
+    """
     ClaimTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]  # type: ignore[assignment]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -217,6 +225,16 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_taskqueue_service_pb2.ListBackupsResponse, _abc.Awaitable[_taskqueue_service_pb2.ListBackupsResponse]]:
         """Lists the backups in the backup directory, newest first."""
+
+    @_abc_1.abstractmethod
+    def GetServerStatus(
+        self,
+        request: _taskqueue_service_pb2.GetServerStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.GetServerStatusResponse, _abc.Awaitable[_taskqueue_service_pb2.GetServerStatusResponse]]:
+        """How the server is doing right now: load, storage, queue depth, and whether it is
+        degraded (a figure over its threshold) or unhealthy (the database probe fails).
+        """
 
     @_abc_1.abstractmethod
     def ClaimTask(
