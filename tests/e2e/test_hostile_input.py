@@ -105,6 +105,7 @@ REQUESTS: dict[str, st.SearchStrategy[Any]] = {
     "SetTaskPriority": st.builds(pb.SetTaskPriorityRequest, task_id=ids, priority=enum),
     "GetStats": st.just(pb.GetStatsRequest()),
     "ListBackups": st.just(pb.ListBackupsRequest()),
+    "GetServerStatus": st.just(pb.GetServerStatusRequest()),
 }  # fmt: skip
 
 
