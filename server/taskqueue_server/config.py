@@ -78,6 +78,7 @@ class Settings:
     degraded_writer_queue: int = _setting(
         1000, "writer queue longer than this makes the status DEGRADED", 1, None
     )
+    metrics_listen: str = _setting("", "serve Prometheus metrics on HOST:PORT; empty: off")
     busy_timeout_us: int = _setting(
         5 * SECOND_US, "how long a write waits for a lock held by another process", 0, None
     )

@@ -24,9 +24,11 @@ from taskqueue_server.config import Settings
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.backups import restore as restore_backup
 from taskqueue_server.ops.health_probe import HealthProbe
+from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus
 from taskqueue_server.queue.service import TaskQueue, now_us
+from taskqueue_server.store import stats
 from taskqueue_server.store.db import Database
 
 log = logging.getLogger("taskqueue_server")
@@ -56,10 +58,12 @@ class Server:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.port = 0
+        self.metrics = Metrics(lambda: self.db.read_blocking(stats.counts))
         self.db = Database(
             settings.db,
             synchronous=settings.synchronous,
             busy_timeout_ms=settings.busy_timeout_us // 1000,
+            on_batch=self.metrics.batch_size.observe,
         )
         self.queue = TaskQueue(self.db, settings)
         self.health = health_async.HealthServicer()
@@ -78,7 +82,9 @@ class Server:
             keep=settings.backup_keep,
             interval_s=settings.backup_interval_us / 1e6,
             clock=now_us,
+            on_outcome=lambda outcome: self.metrics.backups.labels(outcome).inc(),
         )
+        self.metrics_port = 0
         self.status = ServerStatus(
             settings=settings,
             db=self.db,
@@ -95,7 +101,11 @@ class Server:
         for name in ("", SERVICE_NAME):
             await self.health.set(name, NOT_SERVING)
         servicer = TaskQueueServicer(
-            self.queue, backups=self.backups, stats=self.stats, status=self.status
+            self.queue,
+            backups=self.backups,
+            stats=self.stats,
+            status=self.status,
+            metrics=self.metrics,
         )
         self._servicer = servicer
         taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(servicer, self._grpc)
@@ -120,6 +130,8 @@ class Server:
         self.probe.start()
         self.backups.start()
         self.lag.start()
+        if self.settings.metrics_listen:
+            self.metrics_port = self.metrics.serve(self.settings.metrics_listen)
 
     async def _health_changed(self, healthy: bool, reason: str) -> None:
         if self._stopped.is_set():
@@ -141,6 +153,7 @@ class Server:
             await self.probe.stop()
         await self.backups.stop()
         await self.lag.stop()
+        self.metrics.stop()
         await self.health.enter_graceful_shutdown()
         await self.queue.stop()
         await self._grpc.stop(self.settings.grace_seconds if grace is None else grace)

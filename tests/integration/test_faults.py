@@ -206,3 +206,28 @@ async def test_server_status_is_unhealthy_while_the_database_is_locked(tmp_path:
         finally:
             other.execute("ROLLBACK")
             other.close()
+
+
+async def test_metrics_are_scraped_over_http_while_the_server_works(tmp_path: Path) -> None:
+    import urllib.request
+
+    async with running_server(tmp_path / "t.db", metrics_listen="127.0.0.1:0") as tq:
+        for _ in range(3):
+            await tq.stub.CreateTask(create_request())
+        got = await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w"))
+        await tq.stub.CompleteTask(pb.CompleteTaskRequest(task_id=got.task.id))
+        with pytest.raises(grpc.aio.AioRpcError):
+            await tq.stub.GetTask(pb.GetTaskRequest(task_id="nope"))
+        await tq.stub.CreateBackup(pb.CreateBackupRequest())
+        url = f"http://127.0.0.1:{tq.server.metrics_port}/metrics"
+        text = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read())
+        body = text.decode()
+    assert 'taskqueue_rpcs_total{code="OK",method="CreateTask"} 3.0' in body
+    assert 'taskqueue_rpcs_total{code="INVALID_ARGUMENT",method="GetTask"} 1.0' in body
+    assert 'taskqueue_tasks{state="waiting"} 2.0' in body
+    assert 'taskqueue_tasks{state="completed"} 1.0' in body
+    assert "taskqueue_task_wait_seconds_count 1.0" in body
+    assert "taskqueue_task_run_seconds_count 1.0" in body
+    assert "taskqueue_writer_batch_size_count" in body
+    assert 'taskqueue_backups_total{outcome="ok"} 1.0' in body
+    assert 'taskqueue_rpc_seconds_bucket{le="0.5",method="CreateTask"}' in body

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from taskqueue_server.api import errors as api_errors
 from taskqueue_server.model import Counts, Lease, Priority, TaskState
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.backups import Backups
+from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import ServerStatus
 from taskqueue_server.queue.listing import FilterInput
@@ -39,14 +41,19 @@ def _guard(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
         self: Any, request: Req, context: grpc.aio.ServicerContext[Req, Resp]
     ) -> Resp:
         self.in_flight += 1
+        started = time.perf_counter()
         try:
-            return await method(self, request, context)
+            response = await method(self, request, context)
         except errors.TaskQueueError as exc:
             status = api_errors.to_status(exc)
         except Exception as exc:
             status = api_errors.internal_status(exc)
+        else:
+            self.metrics.observe_rpc(method.__name__, "OK", time.perf_counter() - started)
+            return response
         finally:
             self.in_flight -= 1
+        self.metrics.observe_rpc(method.__name__, status.code.name, time.perf_counter() - started)
         await context.abort(status.code, status.details, status.trailing_metadata)
         raise AssertionError("unreachable: abort raises")
 
@@ -63,9 +70,16 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     """The service, backed by one `TaskQueue`."""
 
     def __init__(
-        self, queue: TaskQueue, *, backups: Backups, stats: Stats, status: ServerStatus
+        self,
+        queue: TaskQueue,
+        *,
+        backups: Backups,
+        stats: Stats,
+        status: ServerStatus,
+        metrics: Metrics,
     ) -> None:
         self._queue = queue
+        self.metrics = metrics
         self._backups = backups
         self._stats = stats
         self._status = status
@@ -221,6 +235,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         )
         if lease is None:
             return pb.ClaimTaskResponse()
+        self._observe_wait(lease)
         return pb.ClaimTaskResponse(
             task=convert.task(lease.task),
             lease_token=lease.token,
@@ -242,6 +257,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             )
             async with contextlib.aclosing(leases):
                 async for lease in leases:
+                    self._observe_wait(lease)
                     yield _pushed(lease)
         except errors.TaskQueueError as exc:
             status = api_errors.to_status(exc)
@@ -271,7 +287,15 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             original_prompt=request.original_prompt,
             result=convert.struct_to_dict(request.result) if request.HasField("result") else None,
         )
+        if task.start_time is not None and task.complete_time is not None:
+            self.metrics.run_seconds.observe((task.complete_time - task.start_time) / 1e6)
         return pb.CompleteTaskResponse(task=convert.task(task))
+
+    def _observe_wait(self, lease: Lease) -> None:
+        if lease.task.start_time is not None:
+            self.metrics.wait_seconds.observe(
+                (lease.task.start_time - lease.task.create_time) / 1e6
+            )
 
     @_guard
     async def FailTask(

@@ -167,13 +167,14 @@ class Backups:
 
     def __init__(
         self, db_path: str, directory: Path, *, keep: int, interval_s: float,
-        clock: Callable[[], int],
+        clock: Callable[[], int], on_outcome: Callable[[str], None] | None = None,
     ) -> None:  # fmt: skip
         self._db_path = db_path
         self.directory = directory
         self._keep = keep
         self._interval = interval_s
         self._clock = clock
+        self._on_outcome = on_outcome or (lambda outcome: None)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.last_outcome = ""
@@ -187,11 +188,13 @@ class Backups:
             except (OSError, errors.TaskQueueError) as exc:
                 message = getattr(exc, "message", str(exc))
                 self.last_outcome = f"failed: {message}"
+                self._on_outcome("failed")
                 raise errors.StorageUnavailable(
                     f"backup failed: {message}", reason="BACKUP_FAILED"
                 ) from exc
             await asyncio.to_thread(prune, self.directory, self._keep)
             self.last_outcome, self.last_success = "ok", info
+            self._on_outcome("ok")
             log.info("backup %s: %d tasks, %d bytes", info.name, info.task_count, info.size_bytes)
             return info
 

@@ -171,11 +171,17 @@ class Database:
     """
 
     def __init__(
-        self, path: str, *, synchronous: str = "FULL", busy_timeout_ms: int = 5000
+        self,
+        path: str,
+        *,
+        synchronous: str = "FULL",
+        busy_timeout_ms: int = 5000,
+        on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self.path = os.path.abspath(path)
         self.synchronous = synchronous
         self.busy_timeout_ms = busy_timeout_ms
+        self._on_batch = on_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._write_conn: apsw.Connection | None = None
@@ -278,6 +284,8 @@ class Database:
                 batch.append(item)
             outcomes = self._run_batch(batch)
             self.last_batch_size = len(batch)
+            if self._on_batch is not None:
+                self._on_batch(len(batch))
             assert self._loop is not None
             # A closed loop means nobody is waiting any more.
             with contextlib.suppress(RuntimeError):
@@ -326,6 +334,11 @@ class Database:
             raise errors.ShuttingDown("the server is shutting down")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self._read, op)
+
+    def read_blocking(self, op: Callable[[apsw.Connection], T]) -> T:
+        """Runs `op` on this thread's reader connection, blocking (for threads other than
+        the event loop's, such as the metrics scrape)."""
+        return self._read(op)
 
     def _read(self, op: Callable[[apsw.Connection], T]) -> T:
         conn: apsw.Connection | None = getattr(self._local, "conn", None)
