@@ -1,15 +1,17 @@
-"""Server settings: defaults, then environment variables (TASKQUEUE_*), then flags.
+"""Server settings: defaults, then a TOML file (--config), then environment variables
+(TASKQUEUE_*), then the latest stored revision (see ops/config.py), then flags.
 
-A plain frozen record, free of any layer, so the queue can read its limits from it. Every
-setting carries its help text and range; `--NAME` flags and `TASKQUEUE_NAME` variables are
-derived from the fields, so a new setting is configurable the moment it is declared.
-Durations are stored in microseconds (`*_us`) and given in seconds (`--*-seconds`).
+A plain record, free of any layer, shared by every part of the server: live updates change
+it in place. Every setting carries its help text, range, and whether it can change without a
+restart; `--NAME` flags, `TASKQUEUE_NAME` variables and TOML keys are derived from the fields.
+Durations are stored in microseconds (`*_us`) and given in seconds (`*_seconds`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
@@ -19,18 +21,30 @@ DEFAULT_DB: Final = "taskqueue.db"
 SECOND_US: Final = 1_000_000
 
 
-def _setting(default: Any, help: str, low: float | None = None, high: float | None = None) -> Any:
-    return field(default=default, metadata={"help": help, "low": low, "high": high})
+def _setting(
+    default: Any,
+    help: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    restart: bool = False,
+) -> Any:
+    meta = {"help": help, "low": low, "high": high, "restart": restart}
+    return field(default=default, metadata=meta)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(kw_only=True)
 class Settings:
     """Everything the server is configured with."""
 
-    listen: str = _setting(DEFAULT_LISTEN, "address to serve gRPC on, HOST:PORT (port 0: any)")
-    db: str = _setting(DEFAULT_DB, "the SQLite database file; created when missing")
+    listen: str = _setting(
+        DEFAULT_LISTEN, "address to serve gRPC on, HOST:PORT (port 0: any)", restart=True
+    )
+    db: str = _setting(DEFAULT_DB, "the SQLite database file; created when missing", restart=True)
     synchronous: str = _setting(
-        "FULL", "SQLite synchronous mode (FULL, EXTRA or NORMAL); FULL: every write is on disk"
+        "FULL",
+        "SQLite synchronous mode (FULL, EXTRA or NORMAL); FULL: every write is on disk",
+        restart=True,
     )
     max_prompt_bytes: int = _setting(64 * 1024, "largest prompt accepted, bytes", 1, 16 << 20)
     prompt_match_threshold: float = _setting(
@@ -67,7 +81,9 @@ class Settings:
     probe_timeout_us: int = _setting(
         2 * SECOND_US, "a probe slower than this marks the server NOT_SERVING", 1000, None
     )
-    backup_dir: str = _setting("", "where backups go; empty: a 'backups' folder beside the db")
+    backup_dir: str = _setting(
+        "", "where backups go; empty: a 'backups' folder beside the db", restart=True
+    )
     backup_interval_us: int = _setting(
         0, "take a backup this often; 0: only on request (CreateBackup)", 0, None
     )
@@ -78,23 +94,71 @@ class Settings:
     degraded_writer_queue: int = _setting(
         1000, "writer queue longer than this makes the status DEGRADED", 1, None
     )
-    metrics_listen: str = _setting("", "serve Prometheus metrics on HOST:PORT; empty: off")
+    metrics_listen: str = _setting(
+        "", "serve Prometheus metrics on HOST:PORT; empty: off", restart=True
+    )
     busy_timeout_us: int = _setting(
-        5 * SECOND_US, "how long a write waits for a lock held by another process", 0, None
+        5 * SECOND_US,
+        "how long a write waits for a lock held by another process",
+        0,
+        None,
+        restart=True,
     )
 
-    def with_env(self, env: Mapping[str, str] | None = None) -> Settings:
+    def with_env(
+        self, env: Mapping[str, str] | None = None, sources: dict[str, str] | None = None
+    ) -> Settings:
         """These settings overridden by every TASKQUEUE_<NAME> variable that is set."""
         env = os.environ if env is None else env
         changes = {}
         for f in fields(self):
-            variable = f"TASKQUEUE_{_public(f.name).upper()}"
+            variable = f"TASKQUEUE_{public_name(f.name).upper()}"
             raw = env.get(variable)
             if raw:
                 try:
                     changes[f.name] = _parse(f.name, type(f.default), raw)
                 except ValueError as exc:
                     raise ValueError(f"{variable}={raw!r}: {exc}") from exc
+                if sources is not None:
+                    sources[public_name(f.name)] = f"env {variable}"
+        return replace(self, **changes)
+
+    def with_file(self, path: str, sources: dict[str, str] | None = None) -> Settings:
+        """These settings overridden by the keys of a TOML file (public names, e.g.
+        max_retries = 5, default_lease_seconds = 600)."""
+        with open(path, "rb") as stream:
+            data = tomllib.load(stream)
+        changes, unknown = {}, []
+        by_public = {public_name(f.name): f for f in fields(self)}
+        for key, value in data.items():
+            f = by_public.get(key)
+            if f is None:
+                unknown.append(key)
+                continue
+            try:
+                changes[f.name] = _parse(f.name, type(f.default), str(value))
+            except ValueError as exc:
+                raise ValueError(f"{path}: {key} = {value!r}: {exc}") from exc
+            if sources is not None:
+                sources[key] = f"file {path}"
+        if unknown:
+            raise ValueError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
+        return replace(self, **changes)
+
+    def public(self) -> dict[str, Any]:
+        """Every setting by its public name, durations in seconds."""
+        return {public_name(f.name): _shown(f.name, getattr(self, f.name)) for f in fields(self)}
+
+    def changed(self, values: Mapping[str, Any]) -> Settings:
+        """A copy with `values` (public names, public units) applied; ValueError names a
+        setting that does not exist or a value of the wrong kind."""
+        by_public = {public_name(f.name): f for f in fields(self)}
+        changes = {}
+        for key, value in values.items():
+            f = by_public.get(key)
+            if f is None:
+                raise ValueError(f"no setting named {key}")
+            changes[f.name] = _parse(f.name, type(f.default), str(value))
         return replace(self, **changes)
 
     def problems(self) -> list[str]:
@@ -103,14 +167,23 @@ class Settings:
         for f in fields(self):
             value, low, high = getattr(self, f.name), f.metadata["low"], f.metadata["high"]
             if (low is not None and value < low) or (high is not None and value > high):
-                out.append(f"{_public(f.name)}={_shown(f.name, value)} is outside its range")
+                out.append(f"{public_name(f.name)}={_shown(f.name, value)} is outside its range")
         if self.synchronous not in ("FULL", "EXTRA", "NORMAL"):
             out.append(f"synchronous={self.synchronous} is not FULL, EXTRA or NORMAL")
         return out
 
 
-def _public(name: str) -> str:
+def public_name(name: str) -> str:
+    """The name users see: durations in seconds."""
     return name.removesuffix("_us") + "_seconds" if name.endswith("_us") else name
+
+
+def needs_restart(public: str) -> bool:
+    return any(public_name(f.name) == public and f.metadata["restart"] for f in fields(Settings))
+
+
+def describe(public: str) -> str:
+    return next(str(f.metadata["help"]) for f in fields(Settings) if public_name(f.name) == public)
 
 
 def _shown(name: str, value: Any) -> Any:
@@ -122,32 +195,42 @@ def _parse(name: str, kind: type, raw: str) -> Any:
         return round(float(raw) * SECOND_US)
     if kind is str:
         return raw.upper() if name == "synchronous" else raw
+    if kind is int:
+        as_float = float(raw)
+        if not as_float.is_integer():
+            raise ValueError(f"{raw} is not a whole number")
+        return int(as_float)
     return kind(raw)
 
 
 def add_flags(parser: argparse.ArgumentParser, base: Settings) -> None:
-    """One --flag per setting, defaulting to `base` (defaults plus environment)."""
+    """One --flag per setting; only the flags given end up in the parsed namespace."""
     for f in fields(base):
-        public = _public(f.name)
-        value = _shown(f.name, getattr(base, f.name))
+        public = public_name(f.name)
+        value = _shown(f.name, getattr(Settings(), f.name))
         parser.add_argument(
             f"--{public.replace('_', '-')}",
             dest=f.name,
-            default=value,
+            default=argparse.SUPPRESS,
             type=str,
             metavar=type(value).__name__.upper(),
             help=f"{f.metadata['help']} (env TASKQUEUE_{public.upper()}; default {value})",
         )
 
 
-def from_flags(args: argparse.Namespace, base: Settings) -> Settings:
-    """The settings the parsed flags describe."""
+def from_flags(
+    args: argparse.Namespace, base: Settings, sources: dict[str, str] | None = None
+) -> Settings:
+    """The settings the parsed flags describe, on top of `base`."""
     changes = {}
     for f in fields(base):
-        value = getattr(args, f.name)
+        value = getattr(args, f.name, None)
         if isinstance(value, str):
+            flag = f"--{public_name(f.name).replace('_', '-')}"
             try:
                 changes[f.name] = _parse(f.name, type(f.default), value)
             except ValueError as exc:
-                raise SystemExit(f"--{_public(f.name).replace('_', '-')}: {exc}") from exc
+                raise SystemExit(f"{flag}: {exc}") from exc
+            if sources is not None:
+                sources[public_name(f.name)] = f"flag {flag}"
     return replace(base, **changes)

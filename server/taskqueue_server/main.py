@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -23,12 +24,14 @@ from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.backups import restore as restore_backup
+from taskqueue_server.ops.config import ConfigManager
 from taskqueue_server.ops.health_probe import HealthProbe
 from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus
 from taskqueue_server.queue.service import TaskQueue, now_us
 from taskqueue_server.store import stats
+from taskqueue_server.store.config import stored_revision
 from taskqueue_server.store.db import Database
 
 log = logging.getLogger("taskqueue_server")
@@ -55,7 +58,13 @@ class Server:
         settings: what to listen on, where the database is, and the queue's limits.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sources: dict[str, str] | None = None,
+        config_file: str = "",
+    ) -> None:
         self.settings = settings
         self.port = 0
         self.metrics = Metrics(lambda: self.db.read_blocking(stats.counts))
@@ -74,13 +83,16 @@ class Server:
         directory = settings.backup_dir or os.path.join(
             os.path.dirname(os.path.abspath(settings.db)), "backups"
         )
+        self.config = ConfigManager(
+            self.db, settings, sources if sources is not None else {}, config_file, now_us
+        )
         self.stats = Stats(self.db, now_us)
         self.lag = LoopLag()
         self.backups = Backups(
             self.db.path,
             Path(directory),
-            keep=settings.backup_keep,
-            interval_s=settings.backup_interval_us / 1e6,
+            keep=lambda: self.settings.backup_keep,
+            interval_s=lambda: self.settings.backup_interval_us / 1e6,
             clock=now_us,
             on_outcome=lambda outcome: self.metrics.backups.labels(outcome).inc(),
         )
@@ -106,6 +118,7 @@ class Server:
             stats=self.stats,
             status=self.status,
             metrics=self.metrics,
+            config=self.config,
         )
         self._servicer = servicer
         taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(servicer, self._grpc)
@@ -117,13 +130,14 @@ class Server:
         await self._grpc.start()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.db.open, loop)
+        await self.config.load_latest()
         await self.queue.start()
         for name in ("", SERVICE_NAME):
             await self.health.set(name, SERVING)
         self.probe = HealthProbe(
             self.db,
-            interval_s=self.settings.probe_interval_us / 1e6,
-            timeout_s=self.settings.probe_timeout_us / 1e6,
+            interval_s=lambda: self.settings.probe_interval_us / 1e6,
+            timeout_s=lambda: self.settings.probe_timeout_us / 1e6,
             on_change=self._health_changed,
             clock=now_us,
         )
@@ -163,14 +177,33 @@ class Server:
         await self._stopped.wait()
 
 
-async def serve(settings: Settings) -> None:
-    """Runs a server until SIGTERM or SIGINT, then shuts it down gracefully."""
+@dataclass(frozen=True, kw_only=True)
+class Startup:
+    """What the command line asked for."""
+
+    settings: Settings
+    sources: dict[str, str]
+    config_file: str
+    print_config: bool
+
+
+async def serve(startup: Startup) -> None:
+    """Runs a server until SIGTERM or SIGINT, then shuts it down gracefully. SIGHUP reloads
+    the --config file."""
     loop = asyncio.get_running_loop()
     done = asyncio.Event()
     # Installed before anything else, so that a SIGTERM during start-up is graceful too.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, done.set)
-    server = Server(settings)
+    server = Server(startup.settings, sources=startup.sources, config_file=startup.config_file)
+    reloads: set[asyncio.Task[int | None]] = set()
+
+    def reload() -> None:
+        task = asyncio.create_task(server.config.reload_file())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload)
     try:
         await server.start()
     except (errors.TaskQueueError, OSError, RuntimeError) as exc:
@@ -186,27 +219,73 @@ async def serve(settings: Settings) -> None:
         server.db.path,
     )
     await done.wait()
-    log.info("shutting down: finishing in-flight calls (grace %gs)", settings.grace_seconds)
+    log.info("shutting down: finishing in-flight calls (grace %gs)", server.settings.grace_seconds)
     await server.stop()
     log.info("stopped; database closed")
 
 
-def parse_args(argv: Sequence[str] | None) -> Settings:
-    """Settings from defaults, then TASKQUEUE_* variables, then flags; refuses bad values."""
+def load_startup(argv: Sequence[str] | None) -> Startup:
+    """Settings from defaults, a TOML file, TASKQUEUE_* variables and flags, with where each
+    value came from; refuses bad values."""
     parser = argparse.ArgumentParser(
-        prog="taskqueue-server", description="Serve the taskqueue gRPC service."
+        prog="taskqueue-server",
+        description="Serve the taskqueue gRPC service. `taskqueue-server restore --help` for"
+        " restoring a backup.",
     )
-    try:
-        base = Settings().with_env()
-    except ValueError as exc:
-        parser.error(str(exc))
-    config.add_flags(parser, base)
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("TASKQUEUE_CONFIG", ""),
+        help="TOML file of settings (keys as the flags, with underscores); SIGHUP reloads it",
+    )
+    parser.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the effective settings and where each came from, then exit",
+    )
+    config.add_flags(parser, Settings())
     parser.add_argument("--version", action="version", version=f"taskqueue {__version__}")
-    settings = config.from_flags(parser.parse_args(argv), base)
+    args = parser.parse_args(argv)
+    sources = {name: "default" for name in Settings().public()}
+    settings = Settings()
+    try:
+        if args.config:
+            settings = settings.with_file(args.config, sources)
+        settings = settings.with_env(sources=sources)
+    except (OSError, ValueError) as exc:
+        parser.error(str(exc))
+    settings = config.from_flags(args, settings, sources)
     problems = settings.problems()
     if problems:
         parser.error("; ".join(problems))
-    return settings
+    return Startup(
+        settings=settings,
+        sources=sources,
+        config_file=args.config,
+        print_config=args.print_config,
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> Settings:
+    """The settings the command line describes (see load_startup)."""
+    return load_startup(argv).settings
+
+
+def print_config(startup: Startup) -> None:
+    """The effective settings, one per line: name = value  (source). A stored revision in the
+    database is applied on top of file and environment when the server starts."""
+    values = startup.settings.public()
+    sources = dict(startup.sources)
+    latest = stored_revision(startup.settings.db)
+    if latest is not None:
+        revision, stored_values = latest
+        for name, value in stored_values.items():
+            if name in values and not sources.get(name, "").startswith("flag"):
+                values[name] = value
+                sources[name] = f"revision {revision}"
+    width = max(len(n) for n in values)
+    for name, value in values.items():
+        restart = "" if not config.needs_restart(name) else ", restart to change"
+        print(f"{name:<{width}} = {value!r}  ({sources.get(name, 'default')}{restart})")
 
 
 def restore_command(argv: Sequence[str]) -> None:
@@ -240,8 +319,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if arguments[:1] == ["restore"]:
         restore_command(arguments[1:])
         return
-    settings = parse_args(arguments)
-    asyncio.run(serve(settings))
+    startup = load_startup(arguments)
+    if startup.print_config:
+        print_config(startup)
+        return
+    asyncio.run(serve(startup))
 
 
 if __name__ == "__main__":

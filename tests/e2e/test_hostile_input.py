@@ -106,6 +106,9 @@ REQUESTS: dict[str, st.SearchStrategy[Any]] = {
     "GetStats": st.just(pb.GetStatsRequest()),
     "ListBackups": st.just(pb.ListBackupsRequest()),
     "GetServerStatus": st.just(pb.GetServerStatusRequest()),
+    "GetConfig": st.just(pb.GetConfigRequest()),
+    "ListConfigRevisions": st.builds(pb.ListConfigRevisionsRequest, page_size=int32,
+                                     page_token=text),
 }  # fmt: skip
 
 
@@ -123,8 +126,10 @@ def stub(server: ServerProcess) -> Iterator[pb_grpc.TaskQueueServiceStub]:
 
 def test_every_rpc_is_covered() -> None:
     service = pb.DESCRIPTOR.services_by_name["TaskQueueService"]
-    # WatchNext has its own test below; CreateBackup takes no input to be hostile with.
-    assert set(REQUESTS) | {"WatchNext", "CreateBackup"} == {m.name for m in service.methods}
+    # WatchNext has its own test below; CreateBackup takes no input to be hostile with;
+    # UpdateConfig has its own tests (a random valid update would reconfigure this server).
+    special = {"WatchNext", "CreateBackup", "UpdateConfig"}
+    assert set(REQUESTS) | special == {m.name for m in service.methods}
 
 
 @pytest.mark.parametrize("rpc", sorted(REQUESTS))

@@ -20,6 +20,7 @@ from taskqueue_server.api import errors as api_errors
 from taskqueue_server.model import Counts, Lease, Priority, TaskState
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.backups import Backups
+from taskqueue_server.ops.config import ConfigManager
 from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import ServerStatus
@@ -77,14 +78,88 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         stats: Stats,
         status: ServerStatus,
         metrics: Metrics,
+        config: ConfigManager,
     ) -> None:
         self._queue = queue
+        self._config = config
         self.metrics = metrics
         self._backups = backups
         self._stats = stats
         self._status = status
         self.in_flight = 0
         """Calls being served (unary calls and open streams)."""
+
+    def _server_config(self) -> pb.ServerConfig:
+        return pb.ServerConfig(**self._config.settings.public())
+
+    @_guard
+    async def GetConfig(
+        self, request: pb.GetConfigRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.GetConfigResponse:
+        return pb.GetConfigResponse(
+            config=self._server_config(),
+            sources=self._config.sources,
+            revision=self._config.revision,
+        )
+
+    @_guard
+    async def UpdateConfig(
+        self, request: pb.UpdateConfigRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.UpdateConfigResponse:
+        paths = list(request.update_mask.paths)
+        known = set(pb.ServerConfig.DESCRIPTOR.fields_by_name)
+        bad = [
+            errors.FieldViolation(field=f"update_mask.paths[{i}]", description=f"no setting {p!r}")
+            for i, p in enumerate(paths)
+            if p not in known
+        ]
+        if not paths:
+            bad.append(
+                errors.FieldViolation(
+                    field="update_mask", description="required: name the settings to change"
+                )
+            )
+        if bad:
+            raise errors.InvalidArgument(bad)
+        values = {p: getattr(request.config, p) for p in paths}
+        revision = await self._config.update(values, actor="client")
+        return pb.UpdateConfigResponse(config=self._server_config(), revision=revision)
+
+    @_guard
+    async def ListConfigRevisions(
+        self, request: pb.ListConfigRevisionsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListConfigRevisionsResponse:
+        size = request.page_size or 50
+        if not 1 <= size <= 1000:
+            raise errors.InvalidArgument(
+                [errors.FieldViolation(field="page_size", description="must be from 0 to 1000")]
+            )
+        before = 2**62
+        if request.page_token:
+            try:
+                before = int(request.page_token.removeprefix("r"))
+            except ValueError:
+                raise errors.InvalidArgument(
+                    [errors.FieldViolation(field="page_token", description="not a page token")]
+                ) from None
+        found = await self._config.revisions(before=before, limit=size + 1)
+        more = len(found) > size
+        found = found[:size]
+        return pb.ListConfigRevisionsResponse(
+            revisions=[
+                pb.ConfigRevision(
+                    revision=r.revision,
+                    time=convert.timestamp(r.time),
+                    actor=r.actor,
+                    changes=[
+                        pb.ConfigChange(name=k, old_value=str(old), new_value=str(new))
+                        for k, (old, new) in r.changes.items()
+                    ],
+                )
+                for r in found
+            ],
+            next_page_token=f"r{found[-1].revision}" if more and found else "",
+        )
 
     @_guard
     async def GetServerStatus(

@@ -166,8 +166,9 @@ class Backups:
     """
 
     def __init__(
-        self, db_path: str, directory: Path, *, keep: int, interval_s: float,
-        clock: Callable[[], int], on_outcome: Callable[[str], None] | None = None,
+        self, db_path: str, directory: Path, *, keep: Callable[[], int],
+        interval_s: Callable[[], float], clock: Callable[[], int],
+        on_outcome: Callable[[str], None] | None = None,
     ) -> None:  # fmt: skip
         self._db_path = db_path
         self.directory = directory
@@ -192,7 +193,7 @@ class Backups:
                 raise errors.StorageUnavailable(
                     f"backup failed: {message}", reason="BACKUP_FAILED"
                 ) from exc
-            await asyncio.to_thread(prune, self.directory, self._keep)
+            await asyncio.to_thread(prune, self.directory, self._keep())
             self.last_outcome, self.last_success = "ok", info
             self._on_outcome("ok")
             log.info("backup %s: %d tasks, %d bytes", info.name, info.task_count, info.size_bytes)
@@ -202,8 +203,7 @@ class Backups:
         return await asyncio.to_thread(listed, self.directory)
 
     def start(self) -> None:
-        if self._interval > 0:
-            self._task = asyncio.create_task(self._scheduled(), name="backups")
+        self._task = asyncio.create_task(self._scheduled(), name="backups")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -212,15 +212,18 @@ class Backups:
                 await self._task
 
     async def _scheduled(self) -> None:
-        """A backup every interval; a failure is logged and retried after 1 s, 2 s, 4 s, …
-        (never later than the next scheduled one)."""
-        delay = self._interval
-        retry = 1.0
+        """A backup every interval (read live: 0 turns the schedule off); a failure is logged
+        and retried after 1 s, 2 s, 4 s, … (never later than the next scheduled one)."""
+        retry: float | None = None
         while True:
-            await asyncio.sleep(delay)
+            interval = self._interval()
+            if interval <= 0:
+                await asyncio.sleep(1.0)
+                continue
+            await asyncio.sleep(interval if retry is None else min(retry, interval))
             try:
                 await self.create()
-                delay, retry = self._interval, 1.0
+                retry = None
             except errors.TaskQueueError as exc:
+                retry = 1.0 if retry is None else retry * 2
                 log.error("scheduled %s; retrying in %gs", exc.message, retry)
-                delay, retry = min(retry, self._interval), retry * 2

@@ -27,13 +27,13 @@ class HealthProbe:
         self,
         db: Database,
         *,
-        interval_s: float,
-        timeout_s: float,
+        interval_s: Callable[[], float],
+        timeout_s: Callable[[], float],
         on_change: Callable[[bool, str], Awaitable[None]],
         clock: Callable[[], int],
     ) -> None:
         self._db = db
-        self._interval = interval_s
+        self._interval = interval_s  # read each round: the settings can change live
         self._timeout = timeout_s
         self._on_change = on_change
         self._clock = clock
@@ -57,12 +57,12 @@ class HealthProbe:
         """One round trip: (healthy, reason)."""
         now = self._clock()
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self._timeout()):
                 await self._db.write(lambda conn: probe.touch(conn, now))
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(self._timeout()):
                 seen = await self._db.read(probe.read)
         except TimeoutError:
-            return False, f"the database did not answer within {self._timeout:g}s"
+            return False, f"the database did not answer within {self._timeout():g}s"
         except errors.TaskQueueError as exc:
             return False, exc.message
         if seen is None:
@@ -81,5 +81,5 @@ class HealthProbe:
                 self.healthy, self.reason = healthy, reason
                 await self._on_change(healthy, reason)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._interval):
+                async with asyncio.timeout(self._interval()):
                     await self._stop.wait()

@@ -119,6 +119,17 @@ _V4 = """
 CREATE INDEX task_events_by_time ON task_events (time, to_state, from_state);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+# Live configuration: every applied change is a numbered revision.
+_V5 = """
+CREATE TABLE config_revisions (
+  revision  INTEGER PRIMARY KEY,
+  time      INTEGER NOT NULL,
+  actor     TEXT    NOT NULL,
+  changes   TEXT    NOT NULL,  -- JSON {name: [old, new]}
+  settings  TEXT    NOT NULL   -- JSON {name: value} of every live setting after the change
+) STRICT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 SCHEMA_VERSION = len(MIGRATIONS)

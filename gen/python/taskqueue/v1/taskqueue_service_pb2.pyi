@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -1653,3 +1654,376 @@ class GetServerStatusResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetServerStatusResponse: _TypeAlias = GetServerStatusResponse  # noqa: Y015
+
+@_typing.final
+class ServerConfig(_message.Message):
+    """Every server setting, by the names the flags, environment and TOML file use. Durations are
+    in seconds.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTEN_FIELD_NUMBER: _builtins.int
+    DB_FIELD_NUMBER: _builtins.int
+    SYNCHRONOUS_FIELD_NUMBER: _builtins.int
+    MAX_PROMPT_BYTES_FIELD_NUMBER: _builtins.int
+    PROMPT_MATCH_THRESHOLD_FIELD_NUMBER: _builtins.int
+    DEFAULT_LEASE_SECONDS_FIELD_NUMBER: _builtins.int
+    MIN_LEASE_SECONDS_FIELD_NUMBER: _builtins.int
+    MAX_LEASE_SECONDS_FIELD_NUMBER: _builtins.int
+    MAX_RETRIES_FIELD_NUMBER: _builtins.int
+    MAX_LEASE_EXPIRIES_FIELD_NUMBER: _builtins.int
+    MAX_WORKING_PER_DIRECTORY_FIELD_NUMBER: _builtins.int
+    RETRY_MAX_ATTEMPTS_FIELD_NUMBER: _builtins.int
+    RETRY_INITIAL_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
+    RETRY_MAX_BACKOFF_SECONDS_FIELD_NUMBER: _builtins.int
+    RETRY_BACKOFF_MULTIPLIER_FIELD_NUMBER: _builtins.int
+    GRACE_SECONDS_FIELD_NUMBER: _builtins.int
+    PROBE_INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    PROBE_TIMEOUT_SECONDS_FIELD_NUMBER: _builtins.int
+    BACKUP_DIR_FIELD_NUMBER: _builtins.int
+    BACKUP_INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    BACKUP_KEEP_FIELD_NUMBER: _builtins.int
+    DEGRADED_LOOP_LAG_SECONDS_FIELD_NUMBER: _builtins.int
+    DEGRADED_WRITER_QUEUE_FIELD_NUMBER: _builtins.int
+    METRICS_LISTEN_FIELD_NUMBER: _builtins.int
+    BUSY_TIMEOUT_SECONDS_FIELD_NUMBER: _builtins.int
+    listen: _builtins.str
+    """Address to serve gRPC on, HOST:PORT (port 0: any). Needs a restart."""
+    db: _builtins.str
+    """The SQLite database file; created when missing. Needs a restart."""
+    synchronous: _builtins.str
+    """SQLite synchronous mode (FULL, EXTRA or NORMAL); FULL: every write is on disk. Needs a restart."""
+    max_prompt_bytes: _builtins.int
+    """Largest prompt accepted, bytes."""
+    prompt_match_threshold: _builtins.float
+    """Lowest fuzzy score (0-100) at which a reported prompt matches."""
+    default_lease_seconds: _builtins.float
+    """Lease of a claim that names none."""
+    min_lease_seconds: _builtins.float
+    """Shortest lease a claim may ask for."""
+    max_lease_seconds: _builtins.float
+    """Longest lease a claim may ask for."""
+    max_retries: _builtins.int
+    """How often RetryTask may revive one failed task."""
+    max_lease_expiries: _builtins.int
+    """A task whose lease ran out more often than this fails."""
+    max_working_per_directory: _builtins.int
+    """At most this many working tasks per work directory; 0: no limit."""
+    retry_max_attempts: _builtins.int
+    """Attempts of a retry policy that leaves max_attempts at 0."""
+    retry_initial_backoff_seconds: _builtins.float
+    """First backoff of a retry policy that leaves it at 0."""
+    retry_max_backoff_seconds: _builtins.float
+    """Longest backoff of a retry policy that leaves it at 0."""
+    retry_backoff_multiplier: _builtins.float
+    """Backoff growth of a retry policy that leaves it at 0."""
+    grace_seconds: _builtins.float
+    """How long in-flight calls may finish on SIGTERM."""
+    probe_interval_seconds: _builtins.float
+    """How often the health probe checks the database."""
+    probe_timeout_seconds: _builtins.float
+    """A probe slower than this marks the server NOT_SERVING."""
+    backup_dir: _builtins.str
+    """Where backups go; empty: a 'backups' folder beside the db. Needs a restart."""
+    backup_interval_seconds: _builtins.float
+    """Take a backup this often; 0: only on request (CreateBackup)."""
+    backup_keep: _builtins.int
+    """How many backups to keep; older ones are deleted."""
+    degraded_loop_lag_seconds: _builtins.float
+    """Event-loop lag above this makes the status DEGRADED."""
+    degraded_writer_queue: _builtins.int
+    """Writer queue longer than this makes the status DEGRADED."""
+    metrics_listen: _builtins.str
+    """Serve Prometheus metrics on HOST:PORT; empty: off. Needs a restart."""
+    busy_timeout_seconds: _builtins.float
+    """How long a write waits for a lock held by another process. Needs a restart."""
+    def __init__(
+        self,
+        *,
+        listen: _builtins.str = ...,
+        db: _builtins.str = ...,
+        synchronous: _builtins.str = ...,
+        max_prompt_bytes: _builtins.int = ...,
+        prompt_match_threshold: _builtins.float = ...,
+        default_lease_seconds: _builtins.float = ...,
+        min_lease_seconds: _builtins.float = ...,
+        max_lease_seconds: _builtins.float = ...,
+        max_retries: _builtins.int = ...,
+        max_lease_expiries: _builtins.int = ...,
+        max_working_per_directory: _builtins.int = ...,
+        retry_max_attempts: _builtins.int = ...,
+        retry_initial_backoff_seconds: _builtins.float = ...,
+        retry_max_backoff_seconds: _builtins.float = ...,
+        retry_backoff_multiplier: _builtins.float = ...,
+        grace_seconds: _builtins.float = ...,
+        probe_interval_seconds: _builtins.float = ...,
+        probe_timeout_seconds: _builtins.float = ...,
+        backup_dir: _builtins.str = ...,
+        backup_interval_seconds: _builtins.float = ...,
+        backup_keep: _builtins.int = ...,
+        degraded_loop_lag_seconds: _builtins.float = ...,
+        degraded_writer_queue: _builtins.int = ...,
+        metrics_listen: _builtins.str = ...,
+        busy_timeout_seconds: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backup_dir", b"backup_dir", "backup_interval_seconds", b"backup_interval_seconds", "backup_keep", b"backup_keep", "busy_timeout_seconds", b"busy_timeout_seconds", "db", b"db", "default_lease_seconds", b"default_lease_seconds", "degraded_loop_lag_seconds", b"degraded_loop_lag_seconds", "degraded_writer_queue", b"degraded_writer_queue", "grace_seconds", b"grace_seconds", "listen", b"listen", "max_lease_expiries", b"max_lease_expiries", "max_lease_seconds", b"max_lease_seconds", "max_prompt_bytes", b"max_prompt_bytes", "max_retries", b"max_retries", "max_working_per_directory", b"max_working_per_directory", "metrics_listen", b"metrics_listen", "min_lease_seconds", b"min_lease_seconds", "probe_interval_seconds", b"probe_interval_seconds", "probe_timeout_seconds", b"probe_timeout_seconds", "prompt_match_threshold", b"prompt_match_threshold", "retry_backoff_multiplier", b"retry_backoff_multiplier", "retry_initial_backoff_seconds", b"retry_initial_backoff_seconds", "retry_max_attempts", b"retry_max_attempts", "retry_max_backoff_seconds", b"retry_max_backoff_seconds", "synchronous", b"synchronous"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServerConfig: _TypeAlias = ServerConfig  # noqa: Y015
+
+@_typing.final
+class GetConfigRequest(_message.Message):
+    """Request for GetConfig."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConfigRequest: _TypeAlias = GetConfigRequest  # noqa: Y015
+
+@_typing.final
+class GetConfigResponse(_message.Message):
+    """Response for GetConfig."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class SourcesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    CONFIG_FIELD_NUMBER: _builtins.int
+    SOURCES_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    revision: _builtins.int
+    """The latest applied revision; 0 when none was ever made."""
+    @_builtins.property
+    def config(self) -> Global___ServerConfig:
+        """The effective configuration."""
+
+    @_builtins.property
+    def sources(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """Where each setting's value came from: "default", "file PATH", "env NAME", "flag --NAME"
+        or "revision N".
+        """
+
+    def __init__(
+        self,
+        *,
+        config: Global___ServerConfig | None = ...,
+        sources: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        revision: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["config", b"config"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "revision", b"revision", "sources", b"sources"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetConfigResponse: _TypeAlias = GetConfigResponse  # noqa: Y015
+
+@_typing.final
+class UpdateConfigRequest(_message.Message):
+    """Request for UpdateConfig."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONFIG_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def config(self) -> Global___ServerConfig:
+        """The new values; only the fields named in update_mask are read."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """Required. The settings to change, e.g. paths: ["max_retries", "default_lease_seconds"]."""
+
+    def __init__(
+        self,
+        *,
+        config: Global___ServerConfig | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "update_mask", b"update_mask"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "update_mask", b"update_mask"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateConfigRequest: _TypeAlias = UpdateConfigRequest  # noqa: Y015
+
+@_typing.final
+class UpdateConfigResponse(_message.Message):
+    """Response for UpdateConfig."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONFIG_FIELD_NUMBER: _builtins.int
+    REVISION_FIELD_NUMBER: _builtins.int
+    revision: _builtins.int
+    """The revision the change was stored as (unchanged when nothing changed)."""
+    @_builtins.property
+    def config(self) -> Global___ServerConfig:
+        """The effective configuration after the change."""
+
+    def __init__(
+        self,
+        *,
+        config: Global___ServerConfig | None = ...,
+        revision: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["config", b"config"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "revision", b"revision"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateConfigResponse: _TypeAlias = UpdateConfigResponse  # noqa: Y015
+
+@_typing.final
+class ListConfigRevisionsRequest(_message.Message):
+    """Request for ListConfigRevisions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """At most this many revisions; 0 means 50, at most 1,000."""
+    page_token: _builtins.str
+    """The next_page_token of the previous page."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConfigRevisionsRequest: _TypeAlias = ListConfigRevisionsRequest  # noqa: Y015
+
+@_typing.final
+class ConfigChange(_message.Message):
+    """One setting changed by a revision."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    OLD_VALUE_FIELD_NUMBER: _builtins.int
+    NEW_VALUE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The setting."""
+    old_value: _builtins.str
+    """Its value before, as text."""
+    new_value: _builtins.str
+    """Its value after, as text."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        old_value: _builtins.str = ...,
+        new_value: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "new_value", b"new_value", "old_value", b"old_value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfigChange: _TypeAlias = ConfigChange  # noqa: Y015
+
+@_typing.final
+class ConfigRevision(_message.Message):
+    """One applied configuration change."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REVISION_FIELD_NUMBER: _builtins.int
+    TIME_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
+    CHANGES_FIELD_NUMBER: _builtins.int
+    revision: _builtins.int
+    """The revision number, counting from 1."""
+    actor: _builtins.str
+    """Who applied it: "client", "sighup"."""
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp:
+        """When it was applied."""
+
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConfigChange]:
+        """What it changed."""
+
+    def __init__(
+        self,
+        *,
+        revision: _builtins.int = ...,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        actor: _builtins.str = ...,
+        changes: _abc.Iterable[Global___ConfigChange] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "changes", b"changes", "revision", b"revision", "time", b"time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConfigRevision: _TypeAlias = ConfigRevision  # noqa: Y015
+
+@_typing.final
+class ListConfigRevisionsResponse(_message.Message):
+    """Response for ListConfigRevisions."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REVISIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Pass as page_token for the next page; empty on the last."""
+    @_builtins.property
+    def revisions(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConfigRevision]:
+        """Revisions, newest first."""
+
+    def __init__(
+        self,
+        *,
+        revisions: _abc.Iterable[Global___ConfigRevision] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "revisions", b"revisions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListConfigRevisionsResponse: _TypeAlias = ListConfigRevisionsResponse  # noqa: Y015

@@ -99,6 +99,21 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusResponse.FromString,
                 _registered_method=True)
+        self.GetConfig = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/GetConfig',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetConfigRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetConfigResponse.FromString,
+                _registered_method=True)
+        self.UpdateConfig = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/UpdateConfig',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.UpdateConfigRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.UpdateConfigResponse.FromString,
+                _registered_method=True)
+        self.ListConfigRevisions = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/ListConfigRevisions',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListConfigRevisionsRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListConfigRevisionsResponse.FromString,
+                _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/ClaimTask',
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ClaimTaskRequest.SerializeToString,
@@ -219,6 +234,27 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetConfig(self, request, context):
+        """The effective configuration and where each value came from.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateConfig(self, request, context):
+        """Changes settings live, all or none; stored as a numbered revision that survives restarts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConfigRevisions(self, request, context):
+        """Every applied configuration change, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ClaimTask(self, request, context):
         """Atomically takes the highest-priority, oldest waiting task that matches the filter.
         An empty response (no task) when nothing matches.
@@ -318,6 +354,21 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     servicer.GetServerStatus,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusResponse.SerializeToString,
+            ),
+            'GetConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConfig,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetConfigRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.GetConfigResponse.SerializeToString,
+            ),
+            'UpdateConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateConfig,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.UpdateConfigRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.UpdateConfigResponse.SerializeToString,
+            ),
+            'ListConfigRevisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConfigRevisions,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListConfigRevisionsRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListConfigRevisionsResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
@@ -674,6 +725,87 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/GetServerStatus',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.GetServerStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/GetConfig',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.GetConfigRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.GetConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/UpdateConfig',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.UpdateConfigRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.UpdateConfigResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConfigRevisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/ListConfigRevisions',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListConfigRevisionsRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListConfigRevisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -64,6 +64,12 @@ class TaskQueueServiceStub:
     """How the server is doing right now: load, storage, queue depth, and whether it is
     degraded (a figure over its threshold) or unhealthy (the database probe fails).
     """
+    GetConfig: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetConfigRequest, _taskqueue_service_pb2.GetConfigResponse]
+    """The effective configuration and where each value came from."""
+    UpdateConfig: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.UpdateConfigRequest, _taskqueue_service_pb2.UpdateConfigResponse]
+    """Changes settings live, all or none; stored as a numbered revision that survives restarts."""
+    ListConfigRevisions: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListConfigRevisionsRequest, _taskqueue_service_pb2.ListConfigRevisionsResponse]
+    """Every applied configuration change, newest first."""
     ClaimTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -115,6 +121,12 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     """How the server is doing right now: load, storage, queue depth, and whether it is
     degraded (a figure over its threshold) or unhealthy (the database probe fails).
     """
+    GetConfig: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.GetConfigRequest, _taskqueue_service_pb2.GetConfigResponse]  # type: ignore[assignment]
+    """The effective configuration and where each value came from."""
+    UpdateConfig: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.UpdateConfigRequest, _taskqueue_service_pb2.UpdateConfigResponse]  # type: ignore[assignment]
+    """Changes settings live, all or none; stored as a numbered revision that survives restarts."""
+    ListConfigRevisions: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListConfigRevisionsRequest, _taskqueue_service_pb2.ListConfigRevisionsResponse]  # type: ignore[assignment]
+    """Every applied configuration change, newest first."""
     ClaimTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ClaimTaskRequest, _taskqueue_service_pb2.ClaimTaskResponse]  # type: ignore[assignment]
     """Atomically takes the highest-priority, oldest waiting task that matches the filter.
     An empty response (no task) when nothing matches.
@@ -235,6 +247,30 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
         """How the server is doing right now: load, storage, queue depth, and whether it is
         degraded (a figure over its threshold) or unhealthy (the database probe fails).
         """
+
+    @_abc_1.abstractmethod
+    def GetConfig(
+        self,
+        request: _taskqueue_service_pb2.GetConfigRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.GetConfigResponse, _abc.Awaitable[_taskqueue_service_pb2.GetConfigResponse]]:
+        """The effective configuration and where each value came from."""
+
+    @_abc_1.abstractmethod
+    def UpdateConfig(
+        self,
+        request: _taskqueue_service_pb2.UpdateConfigRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.UpdateConfigResponse, _abc.Awaitable[_taskqueue_service_pb2.UpdateConfigResponse]]:
+        """Changes settings live, all or none; stored as a numbered revision that survives restarts."""
+
+    @_abc_1.abstractmethod
+    def ListConfigRevisions(
+        self,
+        request: _taskqueue_service_pb2.ListConfigRevisionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.ListConfigRevisionsResponse, _abc.Awaitable[_taskqueue_service_pb2.ListConfigRevisionsResponse]]:
+        """Every applied configuration change, newest first."""
 
     @_abc_1.abstractmethod
     def ClaimTask(

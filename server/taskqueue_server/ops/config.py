@@ -1,0 +1,160 @@
+"""Live configuration: GetConfig, UpdateConfig (validated as a whole, applied in place,
+stored as a numbered revision), ListConfigRevisions, reloading the TOML file on SIGHUP, and
+the latest revision applied again at start-up.
+
+Settings that need a restart (the listen address, the database path, ...) are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from taskqueue_server import config, errors
+from taskqueue_server.config import Settings
+from taskqueue_server.store import config as stored
+from taskqueue_server.store.db import Connection, Database
+
+log = logging.getLogger(__name__)
+
+
+class ConfigManager:
+    """Owns the server's one Settings object and its revisions.
+
+    Args:
+        settings: the object every part of the server reads; changed in place.
+        sources: where each setting's value came from (public name -> "default", "file …",
+            "env …", "flag …", "revision N"); kept up to date.
+        config_file: the TOML file to reload on SIGHUP, if any.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        sources: dict[str, str],
+        config_file: str,
+        clock: Callable[[], int],
+    ) -> None:
+        self._db = db
+        self.settings = settings
+        self.sources = sources
+        for name in settings.public():
+            sources.setdefault(name, "default")
+        self._config_file = config_file
+        self._clock = clock
+        self.revision = 0
+
+    def live_values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.settings.public().items() if not config.needs_restart(k)}
+
+    async def load_latest(self) -> None:
+        """Applies the latest stored revision to every live setting no flag has set."""
+        found = await self._db.read(stored.latest)
+        if found is None:
+            return
+        self.revision, values = found
+        keep = {
+            k: v
+            for k, v in values.items()
+            if k in self.live_values() and not self.sources.get(k, "").startswith("flag")
+        }
+        try:
+            candidate = self.settings.changed(keep)
+        except ValueError as exc:
+            log.error("ignoring stored config revision %d: %s", self.revision, exc)
+            return
+        self._apply(candidate, {k: f"revision {self.revision}" for k in keep})
+
+    def _apply(self, candidate: Settings, sources: Mapping[str, str]) -> None:
+        for f in dataclasses.fields(candidate):
+            setattr(self.settings, f.name, getattr(candidate, f.name))
+        self.sources.update(sources)
+
+    async def update(self, values: Mapping[str, Any], *, actor: str) -> int:
+        """Validates `values` as a whole and applies them live as a new revision; nothing
+        changes when any of them is refused."""
+        problems: list[errors.FieldViolation] = []
+        for name in values:
+            if name not in self.settings.public():
+                problems.append(
+                    errors.FieldViolation(
+                        field=f"update_mask.{name}", description="no such setting"
+                    )
+                )
+            elif config.needs_restart(name):
+                problems.append(
+                    errors.FieldViolation(
+                        field=f"config.{name}",
+                        description="cannot change while the server runs: set it in the config"
+                        " file, environment or flags, and restart",
+                    )
+                )
+        if problems:
+            raise errors.InvalidArgument(problems)
+        try:
+            candidate = self.settings.changed(values)
+        except ValueError as exc:
+            raise errors.InvalidArgument(
+                [errors.FieldViolation(field="config", description=str(exc))]
+            ) from exc
+        bad = candidate.problems()
+        if bad:
+            raise errors.InvalidArgument(
+                [
+                    errors.FieldViolation(field=f"config.{p.split('=')[0]}", description=p)
+                    for p in bad
+                ]
+            )
+        before = self.settings.public()
+        after = candidate.public()
+        changes = {k: (before[k], after[k]) for k in values if before[k] != after[k]}
+        if not changes:
+            return self.revision
+        settings_after = {k: v for k, v in after.items() if not config.needs_restart(k)}
+        now = self._clock()
+
+        def op(conn: Connection) -> int:
+            return stored.insert(
+                conn, now=now, actor=actor, changes=changes, settings=settings_after
+            )
+
+        self.revision = await self._db.write(op)
+        self._apply(candidate, {k: f"revision {self.revision}" for k in changes})
+        log.info("config revision %d by %s: %s", self.revision, actor, changes)
+        return self.revision
+
+    async def reload_file(self) -> int | None:
+        """SIGHUP: applies the live settings of the config file that differ from now."""
+        if not self._config_file:
+            log.warning("SIGHUP: no --config file to reload")
+            return None
+        try:
+            from_file = Settings().with_file(self._config_file).public()
+            with_keys = config_keys(self._config_file)
+        except (OSError, ValueError) as exc:
+            log.error("SIGHUP: %s; nothing changed", exc)
+            return None
+        current = self.settings.public()
+        wanted = {k: from_file[k] for k in with_keys if from_file[k] != current[k]}
+        restart = [k for k in wanted if config.needs_restart(k)]
+        if restart:
+            log.warning("SIGHUP: %s need a restart; left as they are", ", ".join(restart))
+        live = {k: v for k, v in wanted.items() if k not in restart}
+        try:
+            return await self.update(live, actor="sighup")
+        except errors.InvalidArgument as exc:
+            log.error("SIGHUP: %s; nothing changed", exc.message)
+            return None
+
+    async def revisions(self, *, before: int, limit: int) -> list[stored.Revision]:
+        return await self._db.read(lambda conn: stored.page(conn, before=before, limit=limit))
+
+
+def config_keys(path: str) -> list[str]:
+    import tomllib
+
+    with open(path, "rb") as f:
+        return list(tomllib.load(f))
