@@ -185,6 +185,23 @@ async def list_latency(address: str, repeats: int) -> dict[str, dict[str, float]
         return out
 
 
+async def stats_latency(address: str, end_us: int, repeats: int) -> dict[str, float]:
+    """GetStats over the 24 hours before `end_us` with hourly buckets."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+        request = pb.GetStatsRequest(bucket=pb.STATS_BUCKET_HOUR)
+        request.end_time.FromMicroseconds(end_us)
+        request.start_time.FromMicroseconds(end_us - 86_400_000_000)
+        latencies = []
+        created = 0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = await stub.GetStats(request, timeout=30)
+            latencies.append((time.perf_counter() - started) * 1000)
+            created = response.window.created
+        return {"p50_ms": percentile(latencies, 50), "created_in_window": created}
+
+
 async def batch_create(
     address: str, batch: int, concurrency: int, seconds: float
 ) -> dict[str, float]:
@@ -251,7 +268,9 @@ async def claim_cost(address: str, scenario: str, repeats: int) -> dict[str, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["cycle", "delivery", "rtt", "list", "batch", "claimcost"])
+    modes = ["cycle", "delivery", "rtt", "list", "batch", "claimcost", "stats"]
+    parser.add_argument("mode", choices=modes)
+    parser.add_argument("--end-us", type=int, default=0)
     parser.add_argument("--scenario", default="baseline")
     parser.add_argument("address")
     parser.add_argument("--concurrency", type=int, default=1)
@@ -268,6 +287,8 @@ def main() -> None:
         out = asyncio.run(rtt(args.address, args.rate, args.seconds))
     elif args.mode == "list":
         out = asyncio.run(list_latency(args.address, args.repeats))  # type: ignore[arg-type]
+    elif args.mode == "stats":
+        out = asyncio.run(stats_latency(args.address, args.end_us, args.repeats))
     elif args.mode == "claimcost":
         out = asyncio.run(claim_cost(args.address, args.scenario, args.repeats))
     else:

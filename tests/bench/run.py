@@ -263,9 +263,15 @@ def list_case(size: int) -> dict[str, Any]:
         )
     args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
             "--db", str(path)]  # fmt: skip
+    import apsw
+
+    conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
+    end = int(conn.execute("SELECT max(time) FROM task_events").fetchone()[0]) + 1  # type: ignore[index]
+    conn.close()
     with process(args, f"serving {SERVICE} on ") as address:
         api = driver("list", address, "--repeats", "10")
-    return {"api": api, "sql": sql_timings(path)}
+        stats = driver("stats", address, "--end-us", str(end), "--repeats", "10")
+    return {"api": api, "sql": sql_timings(path), "stats": stats}
 
 
 def sql_timings(path: Path) -> dict[str, dict[str, float]]:
@@ -311,6 +317,11 @@ def list_table(case: dict[str, Any], size: int) -> str:
             f"  {name:39}{api['first_page_p50_ms']:18.1f}{api['next_page_p50_ms']:18.1f}"
             f"{sql['page_ms']:13.1f}{sql['count_ms']:14.1f}{int(api['total_size']):12}"
         )
+    stats = case["stats"]
+    rows.append(
+        f"GetStats, 24 h hourly trend: p50 {stats['p50_ms']:.1f} ms"
+        f" ({int(stats['created_in_window'])} tasks created in the window)"
+    )
     return "\n".join(rows)
 
 

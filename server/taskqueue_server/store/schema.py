@@ -130,6 +130,11 @@ CREATE TABLE config_revisions (
 ) STRICT;
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+# Stats: tasks by state and priority in one index-only scan.
+_V6 = """
+CREATE INDEX tasks_by_state_priority ON tasks (state, priority);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 SCHEMA_VERSION = len(MIGRATIONS)

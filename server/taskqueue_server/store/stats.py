@@ -8,25 +8,31 @@ import apsw
 
 from taskqueue_server.model import Counts, Priority, TaskState
 
-BY_STATE: Final = "SELECT state, count(*) FROM tasks INDEXED BY tasks_by_state GROUP BY state"
-BY_PRIORITY: Final = (
-    "SELECT priority, count(*) FROM tasks INDEXED BY tasks_by_priority GROUP BY priority"
+# One index-only scan gives every total: by state, by priority, and waiting by priority.
+BY_STATE_AND_PRIORITY: Final = (
+    "SELECT state, priority, count(*) FROM tasks INDEXED BY tasks_by_state_priority"
+    " GROUP BY state, priority"
 )
 SCHEDULED: Final = (
     "SELECT count(*) FROM tasks INDEXED BY tasks_due WHERE state = 1 AND due_time IS NOT NULL"
-)
-WAITING_BY_PRIORITY: Final = (
-    "SELECT priority, count(*) FROM tasks INDEXED BY tasks_by_state WHERE state = 1"
-    " GROUP BY priority"
 )
 
 
 def counts(conn: apsw.Connection) -> Counts:
     """Task counts by state, by priority, and of waiting tasks by priority."""
+    by_state: dict[TaskState, int] = {}
+    by_priority: dict[Priority, int] = {}
+    waiting: dict[Priority, int] = {}
+    for state, priority, n in conn.execute(BY_STATE_AND_PRIORITY):
+        s, p = TaskState(state), Priority(priority)
+        by_state[s] = by_state.get(s, 0) + n
+        by_priority[p] = by_priority.get(p, 0) + n
+        if s is TaskState.WAITING:
+            waiting[p] = n
     return Counts(
-        by_state={TaskState(s): n for s, n in conn.execute(BY_STATE)},
-        by_priority={Priority(p): n for p, n in conn.execute(BY_PRIORITY)},
-        waiting_by_priority={Priority(p): n for p, n in conn.execute(WAITING_BY_PRIORITY)},
+        by_state=by_state,
+        by_priority=by_priority,
+        waiting_by_priority=waiting,
         scheduled=int(conn.execute(SCHEDULED).fetchone()[0]),  # type: ignore[index]
     )
 
