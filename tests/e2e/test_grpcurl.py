@@ -121,3 +121,19 @@ def test_empty_claim_prints_an_empty_object(server: ServerProcess) -> None:
 def test_health_check_is_serving(server: ServerProcess, service: str) -> None:
     out = grpcurl(server, "grpc.health.v1.Health/Check", data={"service": service})
     assert out.returncode == 0 and json.loads(out.stdout) == {"status": "SERVING"}
+
+
+def test_operations_through_grpcurl(server: ServerProcess) -> None:
+    status = json.loads(grpcurl(server, f"{SERVICE}/GetServerStatus").stdout)
+    assert status["condition"] == "SERVER_CONDITION_OK"
+    stats = json.loads(grpcurl(server, f"{SERVICE}/GetStats",
+                               data={"bucket": "STATS_BUCKET_HOUR"}).stdout)  # fmt: skip
+    assert len(stats["trend"]) == 24
+    updated = grpcurl(
+        server, f"{SERVICE}/UpdateConfig",
+        data={"config": {"max_retries": 5}, "update_mask": {"paths": ["max_retries"]}},
+    )  # fmt: skip
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout)["config"]["max_retries"] == "5"
+    backup = json.loads(grpcurl(server, f"{SERVICE}/CreateBackup").stdout)["backup"]
+    assert backup["integrity_check"] == "ok"
