@@ -86,18 +86,18 @@ def test_claims_use_the_partial_index_of_waiting_tasks(conn: apsw.Connection) ->
 
 
 def test_lease_queries_use_the_partial_index_of_working_tasks(conn: apsw.Connection) -> None:
-    from taskqueue_server.store import tasks
+    from taskqueue_server.store import leases as store_leases
 
-    for sql in (tasks.SELECT_EXPIRED, tasks.NEXT_LEASE_EXPIRY):
+    for sql in (store_leases.SELECT_EXPIRED, store_leases.NEXT_LEASE_EXPIRY):
         plan = listing.plan(conn, sql, {"now": 1} if ":now" in sql else {})
         assert any("tasks_lease_expiry" in line for line in plan), plan
         assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
 def test_schedule_queries_use_the_partial_index_of_scheduled_tasks(conn: apsw.Connection) -> None:
-    from taskqueue_server.store import tasks
+    from taskqueue_server.store import leases as store_leases
 
-    for sql in (tasks.PROMOTE_DUE, tasks.NEXT_DUE):
+    for sql in (store_leases.PROMOTE_DUE, store_leases.NEXT_DUE):
         plan = listing.plan(conn, sql, {"now": 1} if ":now" in sql else {})
         assert any("tasks_due" in line for line in plan), plan
         assert full_scans(plan) == [], plan

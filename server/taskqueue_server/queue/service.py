@@ -17,6 +17,7 @@ from taskqueue_server.queue.control import Control
 from taskqueue_server.queue.listing import Lister
 from taskqueue_server.queue.submit import Submitter
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
+from taskqueue_server.store import leases as store_leases
 from taskqueue_server.store import tasks
 from taskqueue_server.store.db import Connection, Database
 
@@ -66,8 +67,8 @@ class TaskQueue:
     async def start(self) -> None:
         """Starts the lease reaper from the soonest lease in the database."""
         await self.lister.start()
-        self._reaper.start(await self._db.read(tasks.next_lease_expiry))
-        self._schedule.start(await self._db.read(tasks.next_due))
+        self._reaper.start(await self._db.read(store_leases.next_lease_expiry))
+        self._schedule.start(await self._db.read(store_leases.next_due))
 
     async def stop(self) -> None:
         """Ends every WatchNext stream and the reaper; unary calls may still finish."""
@@ -230,7 +231,7 @@ class TaskQueue:
             def op(
                 conn: Connection, held: list[tuple[str, str]] = held, now: int = now
             ) -> dict[str, int]:
-                return tasks.renew_leases(conn, held, now=now)
+                return store_leases.renew_leases(conn, held, now=now)
 
             try:
                 renewed = await self._db.write(op)
@@ -252,7 +253,7 @@ class TaskQueue:
             lease = _lease_or_not_found(conn, key)
             leases.check_renewable(lease, token, now)
             expire = now + (lease.lease_duration or self._settings.default_lease_us)
-            tasks.extend_lease(conn, lease, expire_time=expire, now=now)
+            store_leases.extend_lease(conn, lease, expire_time=expire, now=now)
             return expire
 
         return await self._db.write(op)
@@ -313,7 +314,7 @@ class TaskQueue:
             if outcome.retry_after_us is None:
                 return tasks.fail(conn, lease, error=message, now=now, actor=actor)
             note = f"{outcome.reason}: {message}" if message else outcome.reason
-            return tasks.requeue(
+            return store_leases.requeue(
                 conn,
                 lease,
                 due_time=now + outcome.retry_after_us,
@@ -368,7 +369,7 @@ class TaskQueue:
 
         def op(conn: Connection) -> tuple[list[Task], int | None]:
             ended = []
-            for row in tasks.expired_leases(conn, now=now):
+            for row in store_leases.expired_leases(conn, now=now):
                 outcome = retries.after_lease_expiry(
                     row.retry_policy,
                     row.attempt,
@@ -377,11 +378,13 @@ class TaskQueue:
                     rng=self._rng,
                 )
                 if outcome.retry_after_us is None:
-                    ended.append(tasks.fail_expired(conn, row, error=outcome.reason, now=now))
+                    ended.append(
+                        store_leases.fail_expired(conn, row, error=outcome.reason, now=now)
+                    )
                     continue
                 due = now + outcome.retry_after_us if outcome.retry_after_us else None
                 ended.append(
-                    tasks.requeue(
+                    store_leases.requeue(
                         conn,
                         row,
                         due_time=due,
@@ -392,7 +395,7 @@ class TaskQueue:
                         reason=f"{outcome.reason} (lease of {row.worker_id})",
                     )
                 )
-            return ended, tasks.next_lease_expiry(conn)
+            return ended, store_leases.next_lease_expiry(conn)
 
         ended, next_expiry = await self._db.write(op)
         for task in ended:
@@ -410,7 +413,7 @@ class TaskQueue:
         now = self._clock()
         try:
             task = await self._db.write(
-                lambda conn: tasks.abandon_claim(conn, token=token, now=now)
+                lambda conn: store_leases.abandon_claim(conn, token=token, now=now)
             )
         except errors.TaskQueueError:
             return  # the lease will run out instead
@@ -422,7 +425,7 @@ class TaskQueue:
         now = self._clock()
 
         def op(conn: Connection) -> tuple[list[tuple[str, tuple[str, ...]]], int | None]:
-            return tasks.promote_due(conn, now=now), tasks.next_due(conn)
+            return store_leases.promote_due(conn, now=now), store_leases.next_due(conn)
 
         promoted, next_due = await self._db.write(op)
         for directory, labels in promoted:

@@ -7,7 +7,7 @@ completed? is this lease current?) are the queue layer's, made before these are 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -91,10 +91,10 @@ ON CONFLICT (work_directory) DO UPDATE SET working = working + 1
 """
 LOAD_DOWN: Final = "UPDATE directory_load SET working = working - 1 WHERE work_directory = ?"
 
-_ROW_COLUMNS: Final = """seq, state, lease_token, lease_expire_time, lease_duration, attempt,
+ROW_COLUMNS: Final = """seq, state, lease_token, lease_expire_time, lease_duration, attempt,
        worker_id, retry_count, priority, work_directory, tags, max_attempts, initial_backoff,
        max_backoff, backoff_multiplier, lease_expiries"""
-SELECT_ROW: Final = f"SELECT {_ROW_COLUMNS} FROM tasks WHERE id = ?"
+SELECT_ROW: Final = f"SELECT {ROW_COLUMNS} FROM tasks WHERE id = ?"
 
 CANCEL: Final = f"""
 UPDATE tasks SET state = 5, cancel_reason = ?, cancel_time = ?, update_time = ?
@@ -120,56 +120,6 @@ FAIL: Final = f"""
 UPDATE tasks SET state = 4, error = ?, fail_time = ?, update_time = ?, lease_expire_time = NULL
 WHERE seq = ? RETURNING {COLUMNS}
 """
-
-REQUEUE: Final = f"""
-UPDATE tasks SET state = 1, error = ?, due_time = ?, lease_token = NULL,
-  lease_expire_time = NULL, lease_expiries = lease_expiries + ?, update_time = ?
-WHERE seq = ? RETURNING {COLUMNS}
-"""
-
-FAIL_EXPIRED: Final = f"""
-UPDATE tasks SET state = 4, error = ?, fail_time = ?, update_time = ?, lease_token = NULL,
-  lease_expire_time = NULL, lease_expiries = lease_expiries + 1
-WHERE seq = ? RETURNING {COLUMNS}
-"""
-
-EXTEND_LEASE: Final = """
-UPDATE tasks SET lease_expire_time = ?, update_time = ? WHERE seq = ?
-"""
-
-RENEW_LEASE: Final = """
-UPDATE tasks SET lease_expire_time = ? + lease_duration
-WHERE id = ? AND state = 2 AND lease_token = ? AND lease_expire_time > ?
-RETURNING lease_expire_time
-"""
-
-ABANDON: Final = f"""
-UPDATE tasks SET state = 1, attempt = attempt - 1, lease_token = NULL, lease_expire_time = NULL,
-  update_time = :now
-WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_lease_expiry
-              WHERE state = 2 AND lease_expire_time > 0 AND lease_token = :token)
-RETURNING {COLUMNS}
-"""
-
-SELECT_EXPIRED: Final = f"""
-SELECT {_ROW_COLUMNS} FROM tasks INDEXED BY tasks_lease_expiry
-WHERE state = 2 AND lease_expire_time <= :now
-"""
-
-PROMOTE_DUE: Final = """
-UPDATE tasks SET due_time = NULL
-WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_due
-              WHERE state = 1 AND due_time IS NOT NULL AND due_time <= :now)
-RETURNING work_directory, tags
-"""
-
-NEXT_DUE: Final = (
-    "SELECT min(due_time) FROM tasks INDEXED BY tasks_due WHERE state = 1 AND due_time IS NOT NULL"
-)
-
-NEXT_LEASE_EXPIRY: Final = (
-    "SELECT min(lease_expire_time) FROM tasks INDEXED BY tasks_lease_expiry WHERE state = 2"
-)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -202,7 +152,7 @@ def _policy(max_attempts: int, initial: int, maximum: int, multiplier: float) ->
     )
 
 
-def _row(row: Sequence[Any]) -> TaskRow:
+def read_row(row: Sequence[Any]) -> TaskRow:
     return TaskRow(
         seq=row[0],
         state=TaskState(row[1]),
@@ -261,7 +211,7 @@ def _event(row: Sequence[Any]) -> TaskEvent:
     )
 
 
-def _one(conn: apsw.Connection, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:
+def one(conn: apsw.Connection, sql: str, params: tuple[Any, ...]) -> Sequence[Any]:
     row: Sequence[Any] | None = conn.execute(sql, params).fetchone()
     assert row is not None, "the row was read in the same transaction"
     return row
@@ -440,10 +390,10 @@ def claim_next(
 def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:
     """The state, lease, counters and policy of a task, for judging a request on it."""
     row = conn.execute(SELECT_ROW, (task_id,)).fetchone()
-    return None if row is None else _row(row)
+    return None if row is None else read_row(row)
 
 
-def _transition(
+def transition(
     conn: apsw.Connection,
     row: TaskRow,
     sql: str,
@@ -458,7 +408,7 @@ def _transition(
 ) -> Task:
     """Runs one state-changing UPDATE on a task and records the transition in its history;
     a task leaving WORKING frees its place in its directory's working count."""
-    updated = _one(conn, sql, params)
+    updated = one(conn, sql, params)
     if leaves_working:
         conn.execute(LOAD_DOWN, (row.work_directory,))
     add_event(
@@ -478,7 +428,7 @@ def complete(
     conn: apsw.Connection, lease: TaskRow, *, result_json: str | None, now: int, actor: str
 ) -> Task:
     """Moves a working task to completed with its result (a JSON object's text)."""
-    return _transition(
+    return transition(
         conn,
         lease,
         COMPLETE,
@@ -493,7 +443,7 @@ def complete(
 
 def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: str) -> Task:
     """Moves a working task to failed with its error (kept in the history too)."""
-    return _transition(
+    return transition(
         conn,
         lease,
         FAIL,
@@ -506,110 +456,6 @@ def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: 
     )
 
 
-def extend_lease(conn: apsw.Connection, lease: TaskRow, *, expire_time: int, now: int) -> None:
-    """Moves the end of a task's current lease."""
-    conn.execute(EXTEND_LEASE, (expire_time, now, lease.seq))
-
-
-def renew_leases(
-    conn: apsw.Connection, leases: Iterable[tuple[str, str]], *, now: int
-) -> dict[str, int]:
-    """Renews each (task id, token) lease still current by its own duration.
-
-    Returns the new expiry of each lease renewed; leases no longer held are left out.
-    """
-    renewed: dict[str, int] = {}
-    for task_id, token in leases:
-        row = conn.execute(RENEW_LEASE, (now, task_id, token, now)).fetchone()
-        if row is not None:
-            renewed[task_id] = int(row[0])
-    return renewed
-
-
-def expired_leases(conn: apsw.Connection, *, now: int) -> list[TaskRow]:
-    """Every working task whose lease has run out."""
-    return [_row(r) for r in conn.execute(SELECT_EXPIRED, {"now": now})]
-
-
-def requeue(
-    conn: apsw.Connection,
-    row: TaskRow,
-    *,
-    due_time: int | None,
-    error: str,
-    lease_expired: bool,
-    now: int,
-    actor: str,
-    reason: str,
-) -> Task:
-    """Moves a working task back to waiting: at once (due_time None) or after a backoff."""
-    return _transition(
-        conn,
-        row,
-        REQUEUE,
-        (error, due_time, int(lease_expired), now, row.seq),
-        to_state=TaskState.WAITING,
-        now=now,
-        actor=actor,
-        reason=reason,
-        leaves_working=True,
-    )
-
-
-def abandon_claim(conn: apsw.Connection, *, token: str, now: int) -> Task | None:
-    """Undoes a claim whose caller went away before receiving it: the task waits again, in
-    its place, and the attempt is not counted."""
-    row = conn.execute(ABANDON, {"now": now, "token": token}).fetchone()
-    if row is None:
-        return None
-    conn.execute(LOAD_DOWN, (row[2],))
-    add_event(
-        conn,
-        row[0],
-        time=now,
-        from_state=TaskState.WORKING,
-        to_state=TaskState.WAITING,
-        actor="server",
-        reason="claim abandoned: the caller went away before receiving the task",
-        attempt=row[8],
-    )
-    return row_to_task(row)
-
-
-def fail_expired(conn: apsw.Connection, row: TaskRow, *, error: str, now: int) -> Task:
-    """Moves a working task whose lease ran out once too often (or on its last attempt) to
-    failed."""
-    return _transition(
-        conn,
-        row,
-        FAIL_EXPIRED,
-        (error, now, now, row.seq),
-        to_state=TaskState.FAILED,
-        now=now,
-        actor="server",
-        reason=f"failed: {error}",
-        leaves_working=True,
-        with_history=False,
-    )
-
-
-def promote_due(conn: apsw.Connection, *, now: int) -> list[tuple[str, tuple[str, ...]]]:
-    """Makes every waiting task whose time has come claimable; (directory, tags) of each."""
-    return [(d, tuple(json.loads(t))) for d, t in conn.execute(PROMOTE_DUE, {"now": now})]
-
-
-def next_due(conn: apsw.Connection) -> int | None:
-    """When the soonest scheduled waiting task becomes claimable; None when none waits."""
-    row = conn.execute(NEXT_DUE).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
-
-
-def next_lease_expiry(conn: apsw.Connection) -> int | None:
-    """When the soonest current lease runs out; None when no task is working."""
-    row = conn.execute(NEXT_LEASE_EXPIRY).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
-
-
 def by_request_id(conn: apsw.Connection, request_id: str) -> tuple[str, str] | None:
     """The (task id, request hash) created under `request_id`, if any."""
     row = conn.execute(SELECT_BY_REQUEST_ID, (request_id,)).fetchone()
@@ -618,7 +464,7 @@ def by_request_id(conn: apsw.Connection, request_id: str) -> tuple[str, str] | N
 
 def cancel(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
     """Moves a waiting task to cancelled with the reason."""
-    return _transition(
+    return transition(
         conn,
         row,
         CANCEL,
@@ -634,7 +480,7 @@ def cancel(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor:
 def retry(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
     """Moves a failed task back to waiting; it keeps its priority and its place (seq)."""
     note = f"retry {row.retry_count + 1}" + (f": {reason}" if reason else "")
-    return _transition(
+    return transition(
         conn,
         row,
         RETRY,
@@ -651,7 +497,7 @@ def set_priority(
     conn: apsw.Connection, row: TaskRow, *, priority: Priority, now: int, actor: str
 ) -> Task:
     """Changes a waiting task's priority, recording old and new in the history."""
-    return _transition(
+    return transition(
         conn,
         row,
         SET_PRIORITY,
