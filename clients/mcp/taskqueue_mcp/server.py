@@ -115,6 +115,24 @@ def open_channel(config: Config) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(config.server, options=config.channel_options)
 
 
+def reads(title: str) -> ToolAnnotations:
+    """Annotations of a tool that only looks: read-only, so safe to repeat."""
+    return ToolAnnotations(
+        title=title, read_only_hint=True, idempotent_hint=True, open_world_hint=False
+    )
+
+
+def writes(title: str, *, destructive: bool = False, idempotent: bool = False) -> ToolAnnotations:
+    """Annotations of a tool that changes the queue."""
+    return ToolAnnotations(
+        title=title,
+        read_only_hint=False,
+        destructive_hint=destructive,
+        idempotent_hint=idempotent,
+        open_world_hint=False,
+    )
+
+
 def build(config: Config) -> MCPServer[Backend]:
     """The MCP server for one taskqueue server."""
 
@@ -147,12 +165,7 @@ def build(config: Config) -> MCPServer[Backend]:
     def backend(ctx: Context) -> Backend:
         return cast(Backend, ctx.request_context.lifespan_context)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Create a task", read_only_hint=False, destructive_hint=False,
-            idempotent_hint=False, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Create a task"))
     async def create_task(
         work_directory: WorkDirectory,
         prompt: Annotated[str, Field(min_length=1, max_length=65536, description="What to do")],
@@ -211,12 +224,7 @@ def build(config: Config) -> MCPServer[Backend]:
         response = await backend(ctx).call(backend(ctx).stub.CreateTask, request)
         return Task.of(response.task)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Take the next task", read_only_hint=False, destructive_hint=False,
-            idempotent_hint=False, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Take the next task"))
     async def get_next_task(
         worker_id: WorkerId,
         ctx: Context,
@@ -251,12 +259,7 @@ def build(config: Config) -> MCPServer[Backend]:
             message="do the task's prompt in its work_directory, then call complete_task",
         )
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Complete a task", read_only_hint=False, destructive_hint=False,
-            idempotent_hint=False, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Complete a task"))
     async def complete_task(
         task_id: TaskId,
         lease_token: LeaseToken,
@@ -282,12 +285,7 @@ def build(config: Config) -> MCPServer[Backend]:
         response = await backend(ctx).call(backend(ctx).stub.CompleteTask, request)
         return Task.of(response.task)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Fail a task", read_only_hint=False, destructive_hint=False,
-            idempotent_hint=False, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Fail a task"))
     async def fail_task(
         task_id: TaskId,
         lease_token: LeaseToken,
@@ -314,12 +312,7 @@ def build(config: Config) -> MCPServer[Backend]:
         response = await backend(ctx).call(backend(ctx).stub.FailTask, request)
         return Task.of(response.task)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Extend a lease", read_only_hint=False, destructive_hint=False,
-            idempotent_hint=True, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Extend a lease", idempotent=True))
     async def heartbeat(task_id: TaskId, lease_token: LeaseToken, ctx: Context) -> LeaseInfo:
         """Extend the lease on a task you are still working on, by its original length.
 
@@ -332,12 +325,7 @@ def build(config: Config) -> MCPServer[Backend]:
             task_id=task_id, lease_expire_time=response.lease_expire_time.ToJsonString()
         )
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Look at a task", read_only_hint=True, idempotent_hint=True,
-            open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=reads("Look at a task"))
     async def get_task(task_id: TaskId, ctx: Context) -> Task:
         """Return one task with every field and its full history of state changes.
         TASK_NOT_FOUND when no task has this id."""
@@ -346,11 +334,7 @@ def build(config: Config) -> MCPServer[Backend]:
         )
         return Task.of(response.task)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Find tasks", read_only_hint=True, idempotent_hint=True, open_world_hint=False
-        )
-    )
+    @mcp.tool(annotations=reads("Find tasks"))
     async def list_tasks(
         ctx: Context,
         states: list[State] | None = None,
@@ -391,12 +375,7 @@ def build(config: Config) -> MCPServer[Backend]:
             total_size=response.total_size,
         )
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Cancel a task", read_only_hint=False, destructive_hint=True,
-            idempotent_hint=False, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Cancel a task", destructive=True))
     async def cancel_task(task_id: TaskId, reason: Reason, ctx: Context) -> Task:
         """Withdraw a task that is still waiting, so no worker takes it. Final: a cancelled
         task cannot come back. TASK_NOT_WAITING when it is already taken or finished."""
@@ -404,12 +383,7 @@ def build(config: Config) -> MCPServer[Backend]:
         response = await backend(ctx).call(backend(ctx).stub.CancelTask, request)
         return Task.of(response.task)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Retry a failed task", read_only_hint=False, destructive_hint=False,
-            idempotent_hint=False, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Retry a failed task"))
     async def retry_task(
         task_id: TaskId, ctx: Context, reason: Annotated[str, Field(max_length=1024)] = ""
     ) -> Task:
@@ -420,12 +394,7 @@ def build(config: Config) -> MCPServer[Backend]:
         response = await backend(ctx).call(backend(ctx).stub.RetryTask, request)
         return Task.of(response.task)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Change a task's priority", read_only_hint=False, destructive_hint=False,
-            idempotent_hint=True, open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=writes("Change a task's priority", idempotent=True))
     async def set_priority(task_id: TaskId, priority: PriorityName, ctx: Context) -> Task:
         """Change the priority of a waiting task; the next worker to ask gets the new order.
         TASK_NOT_WAITING when the task is already taken or finished."""
@@ -433,24 +402,14 @@ def build(config: Config) -> MCPServer[Backend]:
         response = await backend(ctx).call(backend(ctx).stub.SetTaskPriority, request)
         return Task.of(response.task)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Queue statistics", read_only_hint=True, idempotent_hint=True,
-            open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=reads("Queue statistics"))
     async def get_stats(ctx: Context) -> Stats:
         """How many tasks there are by state and by priority, and the waiting backlog by
         priority."""
         response = await backend(ctx).call(backend(ctx).stub.GetStats, pb.GetStatsRequest())
         return Stats.of(response)
 
-    @mcp.tool(
-        annotations=ToolAnnotations(
-            title="Server health", read_only_hint=True, idempotent_hint=True,
-            open_world_hint=False,
-        )
-    )  # fmt: skip
+    @mcp.tool(annotations=reads("Server health"))
     async def server_health(ctx: Context) -> Health:
         """Whether the taskqueue server is up and serving. Never fails: an unreachable server
         is reported as status UNREACHABLE."""
