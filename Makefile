@@ -39,7 +39,7 @@ gen-check: gen
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy server/taskqueue_server clients/mcp/taskqueue_mcp
+	$(BIN)/mypy server/taskqueue_server clients/mcp/taskqueue_mcp clients/python/taskqueue_client
 	$(BIN)/lint-imports
 	npx buf lint
 

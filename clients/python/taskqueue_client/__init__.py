@@ -1,0 +1,31 @@
+"""Python client for taskqueue: typed calls, deadlines, credentials, TLS, safe retries."""
+
+from __future__ import annotations
+
+from taskqueue_client.client import Credentials, SyncTaskQueueClient, TaskQueueClient
+from taskqueue_client.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    LeaseLost,
+    NotFound,
+    PromptMismatch,
+    TaskQueueClientError,
+    Unavailable,
+    Violation,
+)
+from taskqueue_client.retry import RetryPolicy
+
+__all__ = [
+    "Credentials",
+    "FailedPrecondition",
+    "InvalidArgument",
+    "LeaseLost",
+    "NotFound",
+    "PromptMismatch",
+    "RetryPolicy",
+    "SyncTaskQueueClient",
+    "TaskQueueClient",
+    "TaskQueueClientError",
+    "Unavailable",
+    "Violation",
+]
