@@ -14,6 +14,7 @@ from taskqueue_client.errors import (
     Violation,
 )
 from taskqueue_client.retry import RetryPolicy
+from taskqueue_client.worker import Worker
 
 __all__ = [
     "Credentials",
@@ -28,4 +29,5 @@ __all__ = [
     "TaskQueueClientError",
     "Unavailable",
     "Violation",
+    "Worker",
 ]

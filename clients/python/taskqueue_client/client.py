@@ -4,7 +4,7 @@ stubs with default deadlines, credentials, TLS, and retries only where they are 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,7 +207,7 @@ class TaskQueueClient:
         tags: Sequence[str] = (),
         max_in_flight: int = 1,
         lease_seconds: float | None = None,
-    ) -> AsyncIterator[pb.WatchNextResponse]:
+    ) -> AsyncGenerator[pb.WatchNextResponse, None]:
         """Tasks pushed as they come, while the stream is open; no deadline."""
         request = pb.WatchNextRequest(
             worker_id=worker_id,
