@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 from google.protobuf import duration_pb2, struct_pb2, timestamp_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
@@ -375,5 +376,32 @@ class SyncTaskQueueClient:
         request = _complete(task_id, lease_token, original_prompt, result)
         return self._call("CompleteTask", request).task  # type: ignore[no-any-return]
 
+    def fail_task(
+        self, task_id: str, *, lease_token: str = "", error: str = "", original_prompt: str = ""
+    ) -> task_pb2.Task:
+        request = pb.FailTaskRequest(
+            task_id=task_id, lease_token=lease_token, error=error, original_prompt=original_prompt
+        )
+        return self._call("FailTask", request).task  # type: ignore[no-any-return]
+
+    def cancel_task(self, task_id: str, reason: str) -> task_pb2.Task:
+        request = pb.CancelTaskRequest(task_id=task_id, reason=reason)
+        return self._call("CancelTask", request).task  # type: ignore[no-any-return]
+
+    def retry_task(self, task_id: str, reason: str = "") -> task_pb2.Task:
+        request = pb.RetryTaskRequest(task_id=task_id, reason=reason)
+        return self._call("RetryTask", request).task  # type: ignore[no-any-return]
+
+    def set_priority(self, task_id: str, priority: int | str) -> task_pb2.Task:
+        request = pb.SetTaskPriorityRequest(task_id=task_id, priority=_priority(priority))  # type: ignore[arg-type]
+        return self._call("SetTaskPriority", request).task  # type: ignore[no-any-return]
+
     def get_stats(self, **fields: Any) -> pb.GetStatsResponse:
         return self._call("GetStats", pb.GetStatsRequest(**fields))  # type: ignore[no-any-return]
+
+    def health(self) -> int:
+        """The server's overall health status (grpc.health.v1)."""
+        reply = health_pb2_grpc.HealthStub(self._channel).Check(
+            health_pb2.HealthCheckRequest(), timeout=self._deadline
+        )
+        return int(reply.status)
