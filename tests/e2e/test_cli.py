@@ -73,3 +73,24 @@ def test_work_runs_a_command_per_task(server: ServerProcess, tmp_path: Path) -> 
     assert done["result"]["output"].strip() == "HELLO FROM THE PROMPT"
     failed = json.loads(cli(server, "--json", "get", bad).stdout)
     assert failed["state"] == "TASK_STATE_FAILED" and "exit status 3" in failed["error"]
+
+
+def test_list_watch_follows_changes(server: ServerProcess) -> None:
+    task_id = cli(server, "submit", "/srv/watch", "follow me").stdout.strip()
+    watcher = subprocess.Popen(
+        [CLI, "--server", server.address, "list", "--directory", "/srv/watch", "--watch",
+         "--interval", "0.1", "--watch-seconds", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert watcher.stdout is not None
+        first = watcher.stdout.readline()
+        assert task_id in first and "waiting" in first
+        assert cli(server, "cancel", task_id, "--reason", "seen").returncode == 0
+        second = watcher.stdout.readline()
+        assert task_id in second and "cancelled" in second
+    finally:
+        watcher.terminate()
+        watcher.wait(10)
+        if watcher.stdout:
+            watcher.stdout.close()

@@ -8,10 +8,12 @@ lost, ...); 5 server unavailable; 6 nothing to claim; 1 anything else.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -99,6 +101,7 @@ def run_command(task: task_pb2.Task, command: Sequence[str]) -> tuple[int, str]:
 
 def work(client: SyncTaskQueueClient, args: argparse.Namespace, out: Output) -> int:
     """Takes tasks one at a time and runs the command on each."""
+    print("waiting for tasks…", file=sys.stderr, flush=True)
     for handled, pushed in enumerate(
         client.watch_next(args.worker, work_directory=args.directory), start=1
     ):
@@ -119,7 +122,11 @@ def work(client: SyncTaskQueueClient, args: argparse.Namespace, out: Output) -> 
                 original_prompt=task.prompt,
                 error=f"exit status {code}: {output}"[:60_000],
             )
-        print(f"{task.id}: exit status {code} ({handled} done)", file=sys.stderr)
+        print(
+            f"{task.id}: exit status {code} ({handled} done); waiting for tasks…",
+            file=sys.stderr,
+            flush=True,
+        )
         if args.max_tasks and handled >= args.max_tasks:
             return 0
     return 0
@@ -148,6 +155,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--order-by", default="")
     p.add_argument("--page-size", type=int, default=50)
     p.add_argument("--all", action="store_true", help="every page, not only the first")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep following: print each task again whenever it changes",
+    )
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between looks (--watch)")
+    p.add_argument(
+        "--watch-seconds",
+        type=float,
+        default=0.0,
+        help="stop following after this long (0: until Ctrl-C)",
+    )
     for name in ("cancel", "retry"):
         p = sub.add_parser(name, help=f"{name} a task")
         p.add_argument("task_id")
@@ -191,6 +210,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CODES.get(exc.code, 1)
 
 
+def list_all(
+    client: SyncTaskQueueClient, fields: dict[str, Any], *, every_page: bool
+) -> tuple[list[task_pb2.Task], int]:
+    tasks: list[task_pb2.Task] = []
+    token = ""
+    while True:
+        page = client.list_tasks(page_token=token, **fields)
+        tasks += page.tasks
+        token = page.next_page_token
+        if not (every_page and token):
+            return tasks, int(page.total_size)
+
+
+def follow(
+    client: SyncTaskQueueClient, fields: dict[str, Any], args: argparse.Namespace, out: Output
+) -> int:
+    """Prints every matching task, then each one again whenever it changes (by update_time),
+    until Ctrl-C or --watch-seconds."""
+    seen: dict[str, int] = {}
+    deadline = time.monotonic() + args.watch_seconds if args.watch_seconds else None
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            tasks, total = list_all(client, fields, every_page=True)
+            for task in tasks:
+                stamp = task.update_time.ToMicroseconds()
+                if seen.get(task.id) != stamp:
+                    seen[task.id] = stamp
+                    line = _table([_row(task)], HEADER).splitlines()[1]
+                    out.message(task, functools.partial(str, line))
+                    sys.stdout.flush()
+            print(f"\rwatching {total} tasks…", end="", file=sys.stderr, flush=True)
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        pass
+    print(file=sys.stderr)
+    return 0
+
+
 def dispatch(client: SyncTaskQueueClient, args: argparse.Namespace, out: Output) -> int:
     name = args.command_name
     if name == "submit":
@@ -214,14 +271,9 @@ def dispatch(client: SyncTaskQueueClient, args: argparse.Namespace, out: Output)
             "order_by": args.order_by,
             "page_size": args.page_size,
         }
-        tasks: list[task_pb2.Task] = []
-        token = ""
-        while True:
-            page = client.list_tasks(page_token=token, **fields)
-            tasks += page.tasks
-            token = page.next_page_token
-            if not (args.all and token):
-                break
+        if args.watch:
+            return follow(client, fields, args, out)
+        tasks, total = list_all(client, fields, every_page=args.all)
         if out.as_json:
             print(
                 json.dumps(
@@ -231,7 +283,7 @@ def dispatch(client: SyncTaskQueueClient, args: argparse.Namespace, out: Output)
             )
         else:
             print(_table([_row(t) for t in tasks], HEADER))
-            print(f"{len(tasks)} of {page.total_size} tasks", file=sys.stderr)
+            print(f"{len(tasks)} of {total} tasks", file=sys.stderr)
     elif name in ("cancel", "retry", "priority", "fail"):
         if name == "cancel":
             task = client.cancel_task(args.task_id, args.reason)
