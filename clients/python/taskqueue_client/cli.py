@@ -99,7 +99,7 @@ def run_command(task: task_pb2.Task, command: Sequence[str]) -> tuple[int, str]:
     return done.returncode, (done.stdout + done.stderr)[-60_000:]
 
 
-def work(client: SyncTaskQueueClient, args: argparse.Namespace, out: Output) -> int:
+def work(client: SyncTaskQueueClient, args: argparse.Namespace) -> int:
     """Takes tasks one at a time and runs the command on each."""
     print("waiting for tasks…", file=sys.stderr, flush=True)
     for handled, pushed in enumerate(
@@ -307,7 +307,7 @@ def dispatch(client: SyncTaskQueueClient, args: argparse.Namespace, out: Output)
         )
         out.message(task, lambda: _task_text(task))
     elif name == "work":
-        return work(client, args, out)
+        return work(client, args)
     elif name == "stats":
         stats = client.get_stats()
         s = stats.tasks_by_state

@@ -99,6 +99,18 @@ def _complete(
     return request
 
 
+def _fail(
+    task_id: str, lease_token: str, error: str, original_prompt: str, retryable: bool
+) -> pb.FailTaskRequest:
+    return pb.FailTaskRequest(
+        task_id=task_id,
+        lease_token=lease_token,
+        error=error,
+        original_prompt=original_prompt,
+        retryable=retryable,
+    )
+
+
 def _claim(
     worker_id: str, work_directory: str, tags: Sequence[str], lease_seconds: float | None
 ) -> pb.ClaimTaskRequest:
@@ -251,13 +263,7 @@ class TaskQueueClient:
         original_prompt: str = "",
         retryable: bool = True,
     ) -> task_pb2.Task:
-        request = pb.FailTaskRequest(
-            task_id=task_id,
-            lease_token=lease_token,
-            error=error,
-            original_prompt=original_prompt,
-            retryable=retryable,
-        )
+        request = _fail(task_id, lease_token, error, original_prompt, retryable)
         return (await self._call("FailTask", request)).task  # type: ignore[no-any-return]
 
     async def cancel_task(self, task_id: str, reason: str) -> task_pb2.Task:
@@ -377,11 +383,15 @@ class SyncTaskQueueClient:
         return self._call("CompleteTask", request).task  # type: ignore[no-any-return]
 
     def fail_task(
-        self, task_id: str, *, lease_token: str = "", error: str = "", original_prompt: str = ""
+        self,
+        task_id: str,
+        *,
+        lease_token: str = "",
+        error: str = "",
+        original_prompt: str = "",
+        retryable: bool = True,
     ) -> task_pb2.Task:
-        request = pb.FailTaskRequest(
-            task_id=task_id, lease_token=lease_token, error=error, original_prompt=original_prompt
-        )
+        request = _fail(task_id, lease_token, error, original_prompt, retryable)
         return self._call("FailTask", request).task  # type: ignore[no-any-return]
 
     def cancel_task(self, task_id: str, reason: str) -> task_pb2.Task:
