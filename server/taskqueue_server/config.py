@@ -105,6 +105,50 @@ class Settings:
         restart=True,
     )
 
+    auth_enabled: bool = _setting(
+        False,
+        "require credentials (API key or JWT) on every call but health and reflection",
+    )
+    jwt_secret_file: str = _setting("", "file holding the HS256 secret of JWTs; empty: none")
+    jwt_public_key_file: str = _setting(
+        "", "PEM file of the RS256/ES256 public key of JWTs; empty: none"
+    )
+    jwt_jwks_file: str = _setting("", "JWKS file of RS256/ES256 public keys of JWTs; empty: none")
+    jwt_issuer: str = _setting("", "the `iss` every JWT must carry; empty: not checked")
+    jwt_audience: str = _setting("", "the `aud` every JWT must name; empty: JWTs with aud refused")
+    jwt_role_claim: str = _setting("role", "the JWT claim that holds the role")
+    jwt_leeway_us: int = _setting(
+        30 * SECOND_US, "clock skew allowed on exp and nbf", 0, 600 * SECOND_US
+    )
+    tls_cert: str = _setting(
+        "", "PEM certificate chain to serve TLS; empty: plaintext", restart=True
+    )
+    tls_key: str = _setting("", "PEM private key of tls_cert", restart=True)
+    tls_client_ca: str = _setting(
+        "", "PEM CA bundle; when set, clients must present a certificate it signed", restart=True
+    )
+    rate_limit_ip_per_second: float = _setting(
+        0.0, "calls per second per client address; 0: unlimited", 0, None
+    )
+    rate_limit_ip_burst: int = _setting(200, "calls a client address may make at once", 1, None)
+    rate_limit_submitter_per_second: float = _setting(
+        0.0, "calls per second per submitter principal; 0: unlimited", 0, None
+    )
+    rate_limit_submitter_burst: int = _setting(200, "burst of a submitter principal", 1, None)
+    rate_limit_worker_per_second: float = _setting(
+        0.0, "calls per second per worker principal; 0: unlimited", 0, None
+    )
+    rate_limit_worker_burst: int = _setting(200, "burst of a worker principal", 1, None)
+    rate_limit_monitor_per_second: float = _setting(
+        0.0, "calls per second per monitor principal; 0: unlimited", 0, None
+    )
+    rate_limit_monitor_burst: int = _setting(50, "burst of a monitor principal", 1, None)
+    rate_limit_admin_per_second: float = _setting(
+        0.0, "calls per second per admin principal; 0: unlimited", 0, None
+    )
+    rate_limit_admin_burst: int = _setting(50, "burst of an admin principal", 1, None)
+    audit_keep: int = _setting(100_000, "auth-log entries kept in the database", 100, None)
+
     def with_env(
         self, env: Mapping[str, str] | None = None, sources: dict[str, str] | None = None
     ) -> Settings:
@@ -168,6 +212,10 @@ class Settings:
             value, low, high = getattr(self, f.name), f.metadata["low"], f.metadata["high"]
             if (low is not None and value < low) or (high is not None and value > high):
                 out.append(f"{public_name(f.name)}={_shown(f.name, value)} is outside its range")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            out.append("tls_cert and tls_key go together: set both or neither")
+        if self.tls_client_ca and not self.tls_cert:
+            out.append("tls_client_ca needs tls_cert and tls_key")
         if self.synchronous not in ("FULL", "EXTRA", "NORMAL"):
             out.append(f"synchronous={self.synchronous} is not FULL, EXTRA or NORMAL")
         return out
@@ -195,6 +243,13 @@ def _parse(name: str, kind: type, raw: str) -> Any:
         return round(float(raw) * SECOND_US)
     if kind is str:
         return raw.upper() if name == "synchronous" else raw
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{raw} is not true or false")
     if kind is int:
         as_float = float(raw)
         if not as_float.is_integer():

@@ -93,3 +93,25 @@ class ShuttingDown(TaskQueueError):
     """The server is stopping and takes no new work."""
 
     reason = "SHUTTING_DOWN"
+
+
+class Unauthenticated(TaskQueueError):
+    """No credentials, or credentials that do not prove who the caller is."""
+
+    reason = "MISSING_CREDENTIALS"
+
+
+class PermissionDenied(TaskQueueError):
+    """A known principal called a method outside its role."""
+
+    reason = "ROLE_NOT_ALLOWED"
+
+
+class RateLimited(TaskQueueError):
+    """Over a rate limit; the call was not executed. Come back after `retry_after_s`."""
+
+    reason = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after_s: float, metadata: dict[str, str]) -> None:
+        super().__init__(message, metadata=metadata)
+        self.retry_after_s = retry_after_s

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import grpc
 from grpc_health.v1 import _async as health_async
@@ -20,6 +22,7 @@ from grpc_reflection.v1alpha import reflection
 from taskqueue.v1 import taskqueue_service_pb2, taskqueue_service_pb2_grpc
 
 from taskqueue_server import __version__, config, errors
+from taskqueue_server.api.security import SecurityInterceptor
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
 from taskqueue_server.ops.backups import Backups
@@ -30,9 +33,12 @@ from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus
 from taskqueue_server.queue.service import TaskQueue, now_us
+from taskqueue_server.security import keys, roles
+from taskqueue_server.security.service import Security, create_key_in, revoke_key_in
 from taskqueue_server.store import stats
+from taskqueue_server.store.auth import StoredKey, all_keys
 from taskqueue_server.store.config import stored_revision
-from taskqueue_server.store.db import Database
+from taskqueue_server.store.db import Database, run_offline
 
 log = logging.getLogger("taskqueue_server")
 
@@ -49,6 +55,21 @@ GRPC_OPTIONS: Final = (
 
 SERVING: Final = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING: Final = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
+    """TLS credentials from --tls-cert/--tls-key (and --tls-client-ca for mTLS); None for
+    plaintext. OSError when a file cannot be read."""
+    if not settings.tls_cert:
+        return None
+    with open(settings.tls_cert, "rb") as cert, open(settings.tls_key, "rb") as key:
+        pair = (key.read(), cert.read())
+    if not settings.tls_client_ca:
+        return grpc.ssl_server_credentials([pair])
+    with open(settings.tls_client_ca, "rb") as ca:
+        return grpc.ssl_server_credentials(
+            [pair], root_certificates=ca.read(), require_client_auth=True
+        )
 
 
 class Server:
@@ -76,7 +97,17 @@ class Server:
         )
         self.queue = TaskQueue(self.db, settings)
         self.health = health_async.HealthServicer()
-        self._grpc = grpc.aio.server(options=GRPC_OPTIONS)
+        self.security = Security(
+            self.db,
+            settings,
+            now_us,
+            on_throttle=lambda principal, method: self.metrics.throttled.labels(
+                principal, method
+            ).inc(),
+        )
+        self._grpc = grpc.aio.server(
+            options=GRPC_OPTIONS, interceptors=(SecurityInterceptor(self.security.gate),)
+        )
         self._stopped = asyncio.Event()
         self.probe: HealthProbe | None = None
         self._servicer: TaskQueueServicer | None = None
@@ -119,6 +150,7 @@ class Server:
             status=self.status,
             metrics=self.metrics,
             config=self.config,
+            security=self.security,
         )
         self._servicer = servicer
         taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server(servicer, self._grpc)
@@ -126,11 +158,17 @@ class Server:
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self._grpc
         )
-        self.port = self._grpc.add_insecure_port(self.settings.listen)
+        self.security.gate.check_jwt_settings()
+        credentials = server_credentials(self.settings)
+        if credentials is None:
+            self.port = self._grpc.add_insecure_port(self.settings.listen)
+        else:
+            self.port = self._grpc.add_secure_port(self.settings.listen, credentials)
         await self._grpc.start()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.db.open, loop)
         await self.config.load_latest()
+        await self.security.start()
         await self.queue.start()
         for name in ("", SERVICE_NAME):
             await self.health.set(name, SERVING)
@@ -199,6 +237,7 @@ async def serve(startup: Startup) -> None:
     reloads: set[asyncio.Task[int | None]] = set()
 
     def reload() -> None:
+        server.security.gate.reload()
         task = asyncio.create_task(server.config.reload_file())
         reloads.add(task)
         task.add_done_callback(reloads.discard)
@@ -206,17 +245,24 @@ async def serve(startup: Startup) -> None:
     loop.add_signal_handler(signal.SIGHUP, reload)
     try:
         await server.start()
-    except (errors.TaskQueueError, OSError, RuntimeError) as exc:
+    except (errors.TaskQueueError, OSError, RuntimeError, ValueError) as exc:
         log.error("cannot start: %s", getattr(exc, "message", exc))
         await server.stop(0)
         raise SystemExit(2) from None
     log.info(
-        "taskqueue %s serving %s on %s (database %s); authentication is off: anyone who can"
-        " reach this address can use it",
+        "taskqueue %s serving %s on %s (database %s, %s); %s",
         __version__,
         SERVICE_NAME,
         server.address,
         server.db.path,
+        "TLS" + (" with client certificates" if server.settings.tls_client_ca else "")
+        if server.settings.tls_cert
+        else "plaintext",
+        "authentication is on: every call but health and reflection needs"
+        " 'authorization: Bearer <API key or JWT>'"
+        if server.settings.auth_enabled
+        else "authentication is off: anyone who can reach this address can use it"
+        " (--auth-enabled true turns it on)",
     )
     await done.wait()
     log.info("shutting down: finishing in-flight calls (grace %gs)", server.settings.grace_seconds)
@@ -309,6 +355,93 @@ def restore_command(argv: Sequence[str]) -> None:
     )
 
 
+def keys_command(argv: Sequence[str]) -> None:
+    """`taskqueue-server keys create|list|revoke`: API keys, straight in the database file
+    (works while the server runs; it sees the change on the next call)."""
+    parser = argparse.ArgumentParser(
+        prog="taskqueue-server keys",
+        description="Manage API keys in the database file. A running server applies a change"
+        " from its next call on. Clients send a key as 'authorization: Bearer <key>'.",
+    )
+    parser.add_argument("--db", default=Settings().with_env().db, help="the database file")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="create a key and print it (only this once)")
+    create.add_argument(
+        "--name", required=True, help="a name for the key, unique among active keys"
+    )
+    create.add_argument("--role", required=True, choices=roles.ROLES)
+    create.add_argument("--ttl-seconds", type=float, help="the key expires after this long")
+    create.add_argument("--json", action="store_true", help="print JSON")
+    listing = commands.add_parser("list", help="list keys (never the keys themselves)")
+    listing.add_argument("--all", action="store_true", help="also revoked and expired keys")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    revoke = commands.add_parser("revoke", help="revoke a key by id or name")
+    revoke.add_argument("key", help="the key's id or name")
+    args = parser.parse_args(argv)
+    db_path = os.path.abspath(args.db)
+    now = now_us()
+    try:
+        if args.command == "create":
+            ttl = None if args.ttl_seconds is None else round(args.ttl_seconds * 1e6)
+            token, stored = keys.new_key(name=args.name, role=args.role, now_us=now, ttl_us=ttl)
+            run_offline(db_path, lambda conn: create_key_in(conn, stored))
+            keys.touch_stamp(db_path)
+            if args.json:
+                print(json.dumps({**_key_json(stored, now), "key": token}))
+            else:
+                print(token)
+                print(
+                    f"created API key {stored.name!r} (id {stored.key_id}, role {stored.role});"
+                    " it is shown only now",
+                    file=sys.stderr,
+                )
+        elif args.command == "list":
+            listed = run_offline(db_path, all_keys)
+            shown = [_key_json(k, now) for k in listed]
+            if not args.all:
+                shown = [k for k in shown if k["status"] == "active"]
+            if args.json:
+                print(json.dumps(shown))
+            else:
+                print(f"{'ID':<16}  {'NAME':<24} {'ROLE':<9} {'STATUS':<7} CREATED")
+                for k in shown:
+                    print(
+                        f"{k['key_id']:<16}  {k['name']:<24} {k['role']:<9} {k['status']:<7}"
+                        f" {k['create_time']}"
+                    )
+        else:
+            revoked = run_offline(db_path, lambda conn: revoke_key_in(conn, args.key, now))
+            keys.touch_stamp(db_path)
+            print(f"revoked API key {revoked.name!r} (id {revoked.key_id})")
+    except errors.TaskQueueError as exc:
+        print(f"keys {args.command}: {exc.message}", file=sys.stderr)
+        raise SystemExit(2 if isinstance(exc, errors.InvalidArgument) else 1) from None
+
+
+def _key_json(key: StoredKey, now: int) -> dict[str, Any]:
+    def iso(us: int | None) -> str | None:
+        if us is None:
+            return None
+        return datetime.fromtimestamp(us / 1e6, UTC).isoformat(timespec="seconds")
+
+    status = (
+        "revoked"
+        if key.revoke_time is not None
+        else "expired"
+        if key.expire_time is not None and key.expire_time <= now
+        else "active"
+    )
+    return {
+        "key_id": key.key_id,
+        "name": key.name,
+        "role": key.role,
+        "status": status,
+        "create_time": iso(key.create_time),
+        "expire_time": iso(key.expire_time),
+        "revoke_time": iso(key.revoke_time),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
@@ -318,6 +451,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     if arguments[:1] == ["restore"]:
         restore_command(arguments[1:])
+        return
+    if arguments[:1] == ["keys"]:
+        keys_command(arguments[1:])
         return
     startup = load_startup(arguments)
     if startup.print_config:

@@ -109,7 +109,28 @@ def limited_server() -> Any:
     return taskqueue_server("--max-working-per-directory", "1")
 
 
-def ghz(address: str, concurrency: int, seconds: float) -> dict[str, float]:
+@contextmanager
+def secured_server() -> Iterator[tuple[str, str]]:
+    """A server with authentication and every rate limit on (high enough never to refuse):
+    the per-call cost of the security gate. Yields its address and a submitter key."""
+    with tempfile.TemporaryDirectory(prefix="tq-bench-") as tmp:
+        made = subprocess.run(
+            [sys.executable, "-m", "taskqueue_server.main", "keys", "--db", f"{tmp}/bench.db",
+             "create", "--role", "submitter", "--name", "bench"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        token = made.stdout.strip()
+        args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
+                "--db", f"{tmp}/bench.db", "--synchronous", "FULL", "--auth-enabled", "true",
+                "--rate-limit-ip-per-second", "1e9", "--rate-limit-ip-burst", "1000000000",
+                "--rate-limit-submitter-per-second", "1e9",
+                "--rate-limit-submitter-burst", "1000000000"]  # fmt: skip
+        with process(args, f"serving {SERVICE} on ") as address:
+            yield address, token
+
+
+def ghz(address: str, concurrency: int, seconds: float, token: str = "") -> dict[str, float]:
+    metadata = ["--metadata", json.dumps({"authorization": f"Bearer {token}"})] if token else []
     command = [
         str(GHZ),
         "--insecure",
@@ -127,6 +148,7 @@ def ghz(address: str, concurrency: int, seconds: float) -> dict[str, float]:
         f"{SERVICE}/CreateTask",
         "-d",
         CREATE_JSON,
+        *metadata,
         "-O",
         "json",
         address,
@@ -134,9 +156,13 @@ def ghz(address: str, concurrency: int, seconds: float) -> dict[str, float]:
     out = subprocess.run(command, capture_output=True, text=True, check=True)
     report = json.loads(out.stdout)
     lat = {d["percentage"]: d["latency"] / 1e6 for d in report.get("latencyDistribution") or []}
-    # ghz cancels the calls still in flight when the duration ends: those are not errors.
-    codes = report.get("statusCodeDistribution") or {}
-    errors = sum(n for code, n in codes.items() if code not in ("OK", "Canceled"))
+    # ghz cancels the calls still in flight when the duration ends (as Canceled, or as
+    # Unavailable "use of closed network connection"): those are not errors.
+    errors = sum(
+        n
+        for message, n in (report.get("errorDistribution") or {}).items()
+        if "Canceled" not in message and "use of closed network connection" not in message
+    )
     return {
         "ops_per_s": report["rps"],
         "p50_ms": lat.get(50, 0),
@@ -205,6 +231,21 @@ def main() -> None:
                 "errors": sum(s["errors"] for s in samples),
             }
             print(f"create c={c} {name}: {cases[f'create c={c} {name}']}", flush=True)
+    # Security cost: runs alternate between the plain server and one with authentication
+    # and rate limits on, so that drift of this noisy machine hits both alike.
+    plain, secured = [], []
+    for _ in range(runs):
+        with taskqueue_server() as address:
+            plain.append(ghz(address, 64, seconds))
+        with secured_server() as (address, token):
+            secured.append(ghz(address, 64, seconds, token))
+    for name, samples in (("plain", plain), ("auth+limits", secured)):
+        cases[f"create c=64 {name}"] = {
+            "ops_per_s": summary(samples, "ops_per_s"),
+            "p99_ms": summary(samples, "p99_ms"),
+            "errors": sum(s["errors"] for s in samples),
+        }
+        print(f"create c=64 {name}: {cases[f'create c=64 {name}']}", flush=True)
     for c in (1, 64):
         for name, server in servers.items():
             args_c = ["--concurrency", str(c), "--seconds", str(seconds)]
@@ -340,6 +381,12 @@ def table(cases: dict[str, Any], rate: str) -> str:
             row(f"CreateTask ops/s, c={c}", tq["ops_per_s"], echo["ops_per_s"], f"{ratio:5.2f}x")
         )
         rows.append(row(f"  CreateTask p99 ms, c={c}", tq["p99_ms"], echo["p99_ms"]))
+    on, off = cases["create c=64 auth+limits"], cases["create c=64 plain"]
+    ratio = on["ops_per_s"]["median"] / off["ops_per_s"]["median"]
+    rows.append(
+        f"{'CreateTask ops/s c=64, auth+rate limits':40}{fmt(on['ops_per_s']):28}"
+        f"{fmt(off['ops_per_s']):28}{ratio:5.2f}x (vs the same server with them off)"
+    )
     for c in (1, 64):
         tq, echo = cases[f"cycle c={c} taskqueue"], cases[f"cycle c={c} echo"]
         ratio = tq["tasks_per_s"]["median"] / echo["tasks_per_s"]["median"]

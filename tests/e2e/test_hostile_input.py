@@ -114,6 +114,12 @@ REQUESTS: dict[str, st.SearchStrategy[Any]] = {
     "GetConfig": st.just(pb.GetConfigRequest()),
     "ListConfigRevisions": st.builds(pb.ListConfigRevisionsRequest, page_size=int32,
                                      page_token=text),
+    "CreateApiKey": st.builds(pb.CreateApiKeyRequest, name=text, role=enum,
+                              ttl=st.one_of(st.none(), durations)),
+    "ListApiKeys": st.builds(pb.ListApiKeysRequest, show_inactive=st.booleans()),
+    "RevokeApiKey": st.builds(pb.RevokeApiKeyRequest, key=text),
+    "ListAuditEvents": st.builds(pb.ListAuditEventsRequest, page_size=int32, page_token=text,
+                                 principal=text, failures_only=st.booleans()),
 }  # fmt: skip
 
 

@@ -2,7 +2,8 @@
 
 Tables for people, `--json` for scripts. Exit codes scripts can rely on:
 0 done; 2 invalid input; 3 no such task; 4 refused by the task's state (not waiting, lease
-lost, ...); 5 server unavailable; 6 nothing to claim; 1 anything else.
+lost, ...); 5 server unavailable; 6 nothing to claim; 7 credentials missing, refused or
+not allowed this call; 8 rate limited; 1 anything else.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ EXIT_CODES = {
     grpc.StatusCode.FAILED_PRECONDITION: 4,
     grpc.StatusCode.ALREADY_EXISTS: 4,
     grpc.StatusCode.UNAVAILABLE: 5,
+    grpc.StatusCode.UNAUTHENTICATED: 7,
+    grpc.StatusCode.PERMISSION_DENIED: 7,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 8,
 }
 NOTHING_TO_CLAIM = 6
 STATES = {"waiting": 1, "working": 2, "completed": 3, "failed": 4, "cancelled": 5}
@@ -137,7 +141,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="taskqueue", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--server", default=os.environ.get("TASKQUEUE_SERVER", "127.0.0.1:50051"))
-    parser.add_argument("--token", default=os.environ.get("TASKQUEUE_TOKEN", ""))
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("TASKQUEUE_TOKEN", ""),
+        help="API key or JWT (env TASKQUEUE_TOKEN)",
+    )
+    parser.add_argument(
+        "--tls-ca",
+        default=os.environ.get("TASKQUEUE_TLS_CA", ""),
+        help="PEM CA that signed the server's certificate: connect with TLS (env TASKQUEUE_TLS_CA)",
+    )
+    parser.add_argument(
+        "--tls-cert",
+        default=os.environ.get("TASKQUEUE_TLS_CERT", ""),
+        help="client certificate (PEM) for mTLS (env TASKQUEUE_TLS_CERT)",
+    )
+    parser.add_argument(
+        "--tls-key",
+        default=os.environ.get("TASKQUEUE_TLS_KEY", ""),
+        help="client private key (PEM) for mTLS (env TASKQUEUE_TLS_KEY)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="command_name", required=True)
     p = sub.add_parser("submit", help="queue a task")
@@ -200,7 +223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.command = args.command[1:]
         if not args.command:
             parser.error("work needs a command after --")
-    client = SyncTaskQueueClient(args.server, credentials=Credentials(token=args.token))
+    credentials = Credentials(
+        token=args.token, tls_ca=args.tls_ca, tls_cert=args.tls_cert, tls_key=args.tls_key
+    )
+    client = SyncTaskQueueClient(args.server, credentials=credentials)
     try:
         return dispatch(client, args, out)
     except TaskQueueClientError as exc:

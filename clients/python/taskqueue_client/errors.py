@@ -58,6 +58,20 @@ class Unavailable(TaskQueueClientError):
     """The server or its storage cannot be reached now; safe calls were retried already."""
 
 
+class Unauthenticated(TaskQueueClientError):
+    """No credentials, or credentials the server does not accept (`reason` says why)."""
+
+
+class PermissionDenied(TaskQueueClientError):
+    """The credentials are good but their role may not make this call."""
+
+
+class RateLimited(TaskQueueClientError):
+    """Over a rate limit; the call was not executed. Retry after `retry_after` seconds."""
+
+    retry_after: float = 0.0
+
+
 _BY_REASON: dict[str, type[TaskQueueClientError]] = {
     "LEASE_LOST": LeaseLost,
     "PROMPT_MISMATCH": PromptMismatch,
@@ -67,6 +81,9 @@ _BY_CODE: dict[grpc.StatusCode, type[TaskQueueClientError]] = {
     grpc.StatusCode.NOT_FOUND: NotFound,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
     grpc.StatusCode.UNAVAILABLE: Unavailable,
+    grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: RateLimited,
 }
 
 
@@ -76,6 +93,7 @@ def from_rpc_error(exc: Any) -> TaskQueueClientError:
     code: grpc.StatusCode = exc.code()
     message: str = exc.details() or ""
     reason, metadata, violations = "", {}, []
+    retry_after = 0.0
     try:
         status = rpc_status.from_call(exc)
     except (ValueError, AttributeError, TypeError):
@@ -93,5 +111,14 @@ def from_rpc_error(exc: Any) -> TaskQueueClientError:
                     Violation(field=v.field, description=v.description)
                     for v in bad.field_violations
                 ]
+            elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+                info_retry = error_details_pb2.RetryInfo()
+                detail.Unpack(info_retry)
+                retry_after = info_retry.retry_delay.ToNanoseconds() / 1e9
     kind = _BY_REASON.get(reason) or _BY_CODE.get(code, TaskQueueClientError)
-    return kind(code=code, message=message, reason=reason, metadata=metadata, violations=violations)
+    error = kind(
+        code=code, message=message, reason=reason, metadata=metadata, violations=violations
+    )
+    if isinstance(error, RateLimited):
+        error.retry_after = retry_after
+    return error

@@ -8,6 +8,7 @@ from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 from taskqueue.v1 import task_pb2, taskqueue_service_pb2
 
 from taskqueue_server.model import BackupInfo, Task, TaskEvent, TaskState
+from taskqueue_server.store.auth import AuditEvent, StoredKey
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:
@@ -92,4 +93,41 @@ def backup(info: BackupInfo) -> taskqueue_service_pb2.Backup:
         schema_version=info.schema_version,
         task_count=info.task_count,
         integrity_check=info.integrity_check,
+    )
+
+
+def role_name(role: int) -> str:
+    """ROLE_SUBMITTER -> "submitter"; "" for ROLE_UNSPECIFIED or an unknown number."""
+    if role not in taskqueue_service_pb2.Role.values() or role == 0:
+        return ""
+    return taskqueue_service_pb2.Role.Name(role).removeprefix("ROLE_").lower()  # type: ignore[arg-type]
+
+
+def role(name: str) -> taskqueue_service_pb2.Role.ValueType:
+    return taskqueue_service_pb2.Role.Value(f"ROLE_{name.upper()}")
+
+
+def api_key(key: StoredKey) -> taskqueue_service_pb2.ApiKey:
+    out = taskqueue_service_pb2.ApiKey(
+        key_id=key.key_id,
+        name=key.name,
+        role=role(key.role),
+        create_time=timestamp(key.create_time),
+    )
+    if key.expire_time is not None:
+        out.expire_time.CopyFrom(timestamp(key.expire_time))
+    if key.revoke_time is not None:
+        out.revoke_time.CopyFrom(timestamp(key.revoke_time))
+    return out
+
+
+def audit_event(event: AuditEvent) -> taskqueue_service_pb2.AuditEvent:
+    return taskqueue_service_pb2.AuditEvent(
+        seq=event.seq,
+        time=timestamp(event.time),
+        peer=event.peer,
+        principal=event.principal,
+        method=event.method,
+        outcome=event.outcome,
+        reason=event.reason,
     )

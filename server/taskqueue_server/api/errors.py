@@ -6,7 +6,7 @@ import logging
 from typing import Final
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -24,6 +24,9 @@ _CODES: Final[list[tuple[type[errors.TaskQueueError], grpc.StatusCode]]] = [
     (errors.StorageFull, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.StorageUnavailable, grpc.StatusCode.UNAVAILABLE),
     (errors.ShuttingDown, grpc.StatusCode.UNAVAILABLE),
+    (errors.Unauthenticated, grpc.StatusCode.UNAUTHENTICATED),
+    (errors.PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
+    (errors.RateLimited, grpc.StatusCode.RESOURCE_EXHAUSTED),
 ]
 
 
@@ -59,6 +62,10 @@ def to_status(exc: errors.TaskQueueError) -> grpc.Status:
                 )
             )
         )
+    if isinstance(exc, errors.RateLimited):
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(max(1_000_000, round(exc.retry_after_s * 1e9)))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     status = status_pb2.Status(code=code.value[0], message=exc.message, details=details)
     return rpc_status.to_status(status)
 

@@ -28,6 +28,7 @@ from taskqueue_server.queue.listing import FilterInput
 from taskqueue_server.queue.retries import PolicyInput
 from taskqueue_server.queue.service import TaskQueue
 from taskqueue_server.queue.submit import NewTask
+from taskqueue_server.security.service import Security
 
 Req = TypeVar("Req")
 Resp = TypeVar("Resp")
@@ -79,8 +80,10 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         status: ServerStatus,
         metrics: Metrics,
         config: ConfigManager,
+        security: Security,
     ) -> None:
         self._queue = queue
+        self._security = security
         self._config = config
         self.metrics = metrics
         self._backups = backups
@@ -296,7 +299,48 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             end=convert.timestamp_us(request.end_time) if request.HasField("end_time") else None,
             bucket=request.bucket,
         )
-        return _stats(report)
+        response = _stats(report)
+        for (principal, method), count in sorted(self._security.gate.throttled.items()):
+            response.throttled.add(principal=principal, method=method, count=count)
+        return response
+
+    @_guard
+    async def CreateApiKey(
+        self, request: pb.CreateApiKeyRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CreateApiKeyResponse:
+        ttl = convert.duration_us(request.ttl) if request.HasField("ttl") else None
+        key, stored = await self._security.create_key(
+            name=request.name, role=convert.role_name(request.role), ttl_us=ttl
+        )
+        return pb.CreateApiKeyResponse(api_key=convert.api_key(stored), key=key)
+
+    @_guard
+    async def ListApiKeys(
+        self, request: pb.ListApiKeysRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListApiKeysResponse:
+        listed = await self._security.list_keys(show_inactive=request.show_inactive)
+        return pb.ListApiKeysResponse(api_keys=[convert.api_key(k) for k in listed])
+
+    @_guard
+    async def RevokeApiKey(
+        self, request: pb.RevokeApiKeyRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.RevokeApiKeyResponse:
+        revoked = await self._security.revoke_key(request.key)
+        return pb.RevokeApiKeyResponse(api_key=convert.api_key(revoked))
+
+    @_guard
+    async def ListAuditEvents(
+        self, request: pb.ListAuditEventsRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.ListAuditEventsResponse:
+        events, token = await self._security.audit_page(
+            page_size=request.page_size,
+            page_token=request.page_token,
+            principal=request.principal,
+            failures_only=request.failures_only,
+        )
+        return pb.ListAuditEventsResponse(
+            events=[convert.audit_event(e) for e in events], next_page_token=token
+        )
 
     @_guard
     async def ClaimTask(

@@ -71,6 +71,12 @@ class Metrics:
         self.backups = Counter(
             "taskqueue_backups", "Backups by outcome", ["outcome"], registry=self.registry
         )
+        self.throttled = Counter(
+            "taskqueue_throttled",
+            "Calls refused by rate limiting, by principal and method",
+            ["principal", "method"],
+            registry=self.registry,
+        )
         self.registry.register(_QueueDepth(counts))
         self._server: Any = None
 

@@ -162,6 +162,27 @@ def migrate(conn: apsw.Connection) -> int:
     return found
 
 
+def run_offline(path: str, op: Callable[[apsw.Connection], T]) -> T:
+    """Runs `op` in one immediate transaction on a database file from another process than
+    the server (which may be running: WAL and the busy timeout let both write). Creates and
+    migrates the file when needed; refuses a file that is not taskqueue's."""
+    check_identity(path)
+    conn = open_connection(path)
+    try:
+        migrate(conn)
+        conn.pragma("application_id", APPLICATION_ID)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = op(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+    finally:
+        conn.close()
+
+
 class Database:
     """The one SQLite file: a writer thread with group commit plus a pool of readers.
 

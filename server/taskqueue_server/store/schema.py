@@ -135,6 +135,31 @@ _V6 = """
 CREATE INDEX tasks_by_state_priority ON tasks (state, priority);
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# Security: API keys (a salted hash, never the key) and the auth log.
+_V7 = """
+CREATE TABLE api_keys (
+  key_id      TEXT    PRIMARY KEY,
+  name        TEXT    NOT NULL,
+  role        TEXT    NOT NULL,
+  salt        BLOB    NOT NULL,
+  hash        BLOB    NOT NULL,  -- SHA-256 of salt || secret
+  create_time INTEGER NOT NULL,
+  expire_time INTEGER,
+  revoke_time INTEGER
+) STRICT;
+CREATE UNIQUE INDEX api_keys_active_name ON api_keys (name) WHERE revoke_time IS NULL;
+CREATE TABLE audit_events (
+  seq       INTEGER PRIMARY KEY,
+  time      INTEGER NOT NULL,
+  peer      TEXT    NOT NULL,
+  principal TEXT    NOT NULL,
+  method    TEXT    NOT NULL,
+  outcome   TEXT    NOT NULL,
+  reason    TEXT    NOT NULL
+) STRICT;
+CREATE INDEX audit_events_by_principal ON audit_events (principal, seq);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 SCHEMA_VERSION = len(MIGRATIONS)

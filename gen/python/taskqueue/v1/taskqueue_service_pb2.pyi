@@ -104,6 +104,38 @@ SERVER_CONDITION_UNHEALTHY: ServerCondition.ValueType  # 3
 """The database probe fails: health is NOT_SERVING. See reasons."""
 Global___ServerCondition: _TypeAlias = ServerCondition  # noqa: Y015
 
+class _Role:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _RoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Role.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ROLE_UNSPECIFIED: _Role.ValueType  # 0
+    """Never valid."""
+    ROLE_SUBMITTER: _Role.ValueType  # 1
+    """Create, get, list, cancel tasks and change their priority."""
+    ROLE_WORKER: _Role.ValueType  # 2
+    """Claim, watch, heartbeat, complete, fail and get tasks."""
+    ROLE_MONITOR: _Role.ValueType  # 3
+    """Get and list tasks, stats and server status."""
+    ROLE_ADMIN: _Role.ValueType  # 4
+    """Everything: also config, backups, keys and the audit log."""
+
+class Role(_Role, metaclass=_RoleEnumTypeWrapper):
+    """A role: which methods a principal may call."""
+
+ROLE_UNSPECIFIED: Role.ValueType  # 0
+"""Never valid."""
+ROLE_SUBMITTER: Role.ValueType  # 1
+"""Create, get, list, cancel tasks and change their priority."""
+ROLE_WORKER: Role.ValueType  # 2
+"""Claim, watch, heartbeat, complete, fail and get tasks."""
+ROLE_MONITOR: Role.ValueType  # 3
+"""Get and list tasks, stats and server status."""
+ROLE_ADMIN: Role.ValueType  # 4
+"""Everything: also config, backups, keys and the audit log."""
+Global___Role: _TypeAlias = Role  # noqa: Y015
+
 @_typing.final
 class CreateTaskRequest(_message.Message):
     """Request for CreateTask."""
@@ -1339,6 +1371,7 @@ class GetStatsResponse(_message.Message):
     WINDOW_FIELD_NUMBER: _builtins.int
     DURATIONS_FIELD_NUMBER: _builtins.int
     TREND_FIELD_NUMBER: _builtins.int
+    THROTTLED_FIELD_NUMBER: _builtins.int
     total_tasks: _builtins.int
     """Every task in the database."""
     @_builtins.property
@@ -1373,6 +1406,10 @@ class GetStatsResponse(_message.Message):
     def trend(self) -> _containers.RepeatedCompositeFieldContainer[Global___TrendBucket]:
         """The window's counts per bucket, oldest first, empty buckets included."""
 
+    @_builtins.property
+    def throttled(self) -> _containers.RepeatedCompositeFieldContainer[Global___ThrottledCount]:
+        """Calls refused by rate limiting since the server started, by principal and method."""
+
     def __init__(
         self,
         *,
@@ -1385,14 +1422,47 @@ class GetStatsResponse(_message.Message):
         window: Global___TransitionCounts | None = ...,
         durations: _abc.Iterable[Global___PriorityDurations] | None = ...,
         trend: _abc.Iterable[Global___TrendBucket] | None = ...,
+        throttled: _abc.Iterable[Global___ThrottledCount] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time", "tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "waiting_by_priority", b"waiting_by_priority", "window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["durations", b"durations", "end_time", b"end_time", "start_time", b"start_time", "tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "total_tasks", b"total_tasks", "trend", b"trend", "waiting_by_priority", b"waiting_by_priority", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["durations", b"durations", "end_time", b"end_time", "start_time", b"start_time", "tasks_by_priority", b"tasks_by_priority", "tasks_by_state", b"tasks_by_state", "throttled", b"throttled", "total_tasks", b"total_tasks", "trend", b"trend", "waiting_by_priority", b"waiting_by_priority", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetStatsResponse: _TypeAlias = GetStatsResponse  # noqa: Y015
+
+@_typing.final
+class ThrottledCount(_message.Message):
+    """How many calls of one principal to one method were rate limited."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRINCIPAL_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    principal: _builtins.str
+    """The principal ("key:NAME", "jwt:SUBJECT"), or "anonymous" when the caller was not
+    (yet) known, e.g. limited by its address before authenticating.
+    """
+    method: _builtins.str
+    """The method's short name, e.g. "CreateTask"."""
+    count: _builtins.int
+    """Calls refused with RESOURCE_EXHAUSTED (RATE_LIMITED)."""
+    def __init__(
+        self,
+        *,
+        principal: _builtins.str = ...,
+        method: _builtins.str = ...,
+        count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "method", b"method", "principal", b"principal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ThrottledCount: _TypeAlias = ThrottledCount  # noqa: Y015
 
 @_typing.final
 class Backup(_message.Message):
@@ -1688,6 +1758,28 @@ class ServerConfig(_message.Message):
     DEGRADED_WRITER_QUEUE_FIELD_NUMBER: _builtins.int
     METRICS_LISTEN_FIELD_NUMBER: _builtins.int
     BUSY_TIMEOUT_SECONDS_FIELD_NUMBER: _builtins.int
+    AUTH_ENABLED_FIELD_NUMBER: _builtins.int
+    JWT_SECRET_FILE_FIELD_NUMBER: _builtins.int
+    JWT_PUBLIC_KEY_FILE_FIELD_NUMBER: _builtins.int
+    JWT_JWKS_FILE_FIELD_NUMBER: _builtins.int
+    JWT_ISSUER_FIELD_NUMBER: _builtins.int
+    JWT_AUDIENCE_FIELD_NUMBER: _builtins.int
+    JWT_ROLE_CLAIM_FIELD_NUMBER: _builtins.int
+    JWT_LEEWAY_SECONDS_FIELD_NUMBER: _builtins.int
+    TLS_CERT_FIELD_NUMBER: _builtins.int
+    TLS_KEY_FIELD_NUMBER: _builtins.int
+    TLS_CLIENT_CA_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_IP_PER_SECOND_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_IP_BURST_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_SUBMITTER_PER_SECOND_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_SUBMITTER_BURST_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_WORKER_PER_SECOND_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_WORKER_BURST_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_MONITOR_PER_SECOND_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_MONITOR_BURST_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_ADMIN_PER_SECOND_FIELD_NUMBER: _builtins.int
+    RATE_LIMIT_ADMIN_BURST_FIELD_NUMBER: _builtins.int
+    AUDIT_KEEP_FIELD_NUMBER: _builtins.int
     listen: _builtins.str
     """Address to serve gRPC on, HOST:PORT (port 0: any). Needs a restart."""
     db: _builtins.str
@@ -1738,6 +1830,50 @@ class ServerConfig(_message.Message):
     """Serve Prometheus metrics on HOST:PORT; empty: off. Needs a restart."""
     busy_timeout_seconds: _builtins.float
     """How long a write waits for a lock held by another process. Needs a restart."""
+    auth_enabled: _builtins.bool
+    """Require credentials on every call but health and reflection."""
+    jwt_secret_file: _builtins.str
+    """File holding the HS256 secret of JWTs; empty: none."""
+    jwt_public_key_file: _builtins.str
+    """PEM file of the RS256/ES256 public key of JWTs; empty: none."""
+    jwt_jwks_file: _builtins.str
+    """JWKS file of RS256/ES256 public keys of JWTs; empty: none."""
+    jwt_issuer: _builtins.str
+    """The iss every JWT must carry; empty: not checked."""
+    jwt_audience: _builtins.str
+    """The aud every JWT must name; empty: JWTs that carry aud are refused."""
+    jwt_role_claim: _builtins.str
+    """The JWT claim that holds the role (a role name, or a list of them)."""
+    jwt_leeway_seconds: _builtins.float
+    """Clock skew allowed on exp and nbf."""
+    tls_cert: _builtins.str
+    """PEM certificate chain to serve TLS; empty: plaintext. Needs a restart."""
+    tls_key: _builtins.str
+    """PEM private key of tls_cert. Needs a restart."""
+    tls_client_ca: _builtins.str
+    """PEM CA bundle; when set, clients must present a certificate it signed. Needs a restart."""
+    rate_limit_ip_per_second: _builtins.float
+    """Calls per second per client address; 0: unlimited."""
+    rate_limit_ip_burst: _builtins.int
+    """Calls a client address may make at once."""
+    rate_limit_submitter_per_second: _builtins.float
+    """Calls per second per submitter principal; 0: unlimited."""
+    rate_limit_submitter_burst: _builtins.int
+    """Burst of a submitter principal."""
+    rate_limit_worker_per_second: _builtins.float
+    """Calls per second per worker principal; 0: unlimited."""
+    rate_limit_worker_burst: _builtins.int
+    """Burst of a worker principal."""
+    rate_limit_monitor_per_second: _builtins.float
+    """Calls per second per monitor principal; 0: unlimited."""
+    rate_limit_monitor_burst: _builtins.int
+    """Burst of a monitor principal."""
+    rate_limit_admin_per_second: _builtins.float
+    """Calls per second per admin principal; 0: unlimited."""
+    rate_limit_admin_burst: _builtins.int
+    """Burst of an admin principal."""
+    audit_keep: _builtins.int
+    """Auth-log entries kept in the database."""
     def __init__(
         self,
         *,
@@ -1766,10 +1902,32 @@ class ServerConfig(_message.Message):
         degraded_writer_queue: _builtins.int = ...,
         metrics_listen: _builtins.str = ...,
         busy_timeout_seconds: _builtins.float = ...,
+        auth_enabled: _builtins.bool = ...,
+        jwt_secret_file: _builtins.str = ...,
+        jwt_public_key_file: _builtins.str = ...,
+        jwt_jwks_file: _builtins.str = ...,
+        jwt_issuer: _builtins.str = ...,
+        jwt_audience: _builtins.str = ...,
+        jwt_role_claim: _builtins.str = ...,
+        jwt_leeway_seconds: _builtins.float = ...,
+        tls_cert: _builtins.str = ...,
+        tls_key: _builtins.str = ...,
+        tls_client_ca: _builtins.str = ...,
+        rate_limit_ip_per_second: _builtins.float = ...,
+        rate_limit_ip_burst: _builtins.int = ...,
+        rate_limit_submitter_per_second: _builtins.float = ...,
+        rate_limit_submitter_burst: _builtins.int = ...,
+        rate_limit_worker_per_second: _builtins.float = ...,
+        rate_limit_worker_burst: _builtins.int = ...,
+        rate_limit_monitor_per_second: _builtins.float = ...,
+        rate_limit_monitor_burst: _builtins.int = ...,
+        rate_limit_admin_per_second: _builtins.float = ...,
+        rate_limit_admin_burst: _builtins.int = ...,
+        audit_keep: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["backup_dir", b"backup_dir", "backup_interval_seconds", b"backup_interval_seconds", "backup_keep", b"backup_keep", "busy_timeout_seconds", b"busy_timeout_seconds", "db", b"db", "default_lease_seconds", b"default_lease_seconds", "degraded_loop_lag_seconds", b"degraded_loop_lag_seconds", "degraded_writer_queue", b"degraded_writer_queue", "grace_seconds", b"grace_seconds", "listen", b"listen", "max_lease_expiries", b"max_lease_expiries", "max_lease_seconds", b"max_lease_seconds", "max_prompt_bytes", b"max_prompt_bytes", "max_retries", b"max_retries", "max_working_per_directory", b"max_working_per_directory", "metrics_listen", b"metrics_listen", "min_lease_seconds", b"min_lease_seconds", "probe_interval_seconds", b"probe_interval_seconds", "probe_timeout_seconds", b"probe_timeout_seconds", "prompt_match_threshold", b"prompt_match_threshold", "retry_backoff_multiplier", b"retry_backoff_multiplier", "retry_initial_backoff_seconds", b"retry_initial_backoff_seconds", "retry_max_attempts", b"retry_max_attempts", "retry_max_backoff_seconds", b"retry_max_backoff_seconds", "synchronous", b"synchronous"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audit_keep", b"audit_keep", "auth_enabled", b"auth_enabled", "backup_dir", b"backup_dir", "backup_interval_seconds", b"backup_interval_seconds", "backup_keep", b"backup_keep", "busy_timeout_seconds", b"busy_timeout_seconds", "db", b"db", "default_lease_seconds", b"default_lease_seconds", "degraded_loop_lag_seconds", b"degraded_loop_lag_seconds", "degraded_writer_queue", b"degraded_writer_queue", "grace_seconds", b"grace_seconds", "jwt_audience", b"jwt_audience", "jwt_issuer", b"jwt_issuer", "jwt_jwks_file", b"jwt_jwks_file", "jwt_leeway_seconds", b"jwt_leeway_seconds", "jwt_public_key_file", b"jwt_public_key_file", "jwt_role_claim", b"jwt_role_claim", "jwt_secret_file", b"jwt_secret_file", "listen", b"listen", "max_lease_expiries", b"max_lease_expiries", "max_lease_seconds", b"max_lease_seconds", "max_prompt_bytes", b"max_prompt_bytes", "max_retries", b"max_retries", "max_working_per_directory", b"max_working_per_directory", "metrics_listen", b"metrics_listen", "min_lease_seconds", b"min_lease_seconds", "probe_interval_seconds", b"probe_interval_seconds", "probe_timeout_seconds", b"probe_timeout_seconds", "prompt_match_threshold", b"prompt_match_threshold", "rate_limit_admin_burst", b"rate_limit_admin_burst", "rate_limit_admin_per_second", b"rate_limit_admin_per_second", "rate_limit_ip_burst", b"rate_limit_ip_burst", "rate_limit_ip_per_second", b"rate_limit_ip_per_second", "rate_limit_monitor_burst", b"rate_limit_monitor_burst", "rate_limit_monitor_per_second", b"rate_limit_monitor_per_second", "rate_limit_submitter_burst", b"rate_limit_submitter_burst", "rate_limit_submitter_per_second", b"rate_limit_submitter_per_second", "rate_limit_worker_burst", b"rate_limit_worker_burst", "rate_limit_worker_per_second", b"rate_limit_worker_per_second", "retry_backoff_multiplier", b"retry_backoff_multiplier", "retry_initial_backoff_seconds", b"retry_initial_backoff_seconds", "retry_max_attempts", b"retry_max_attempts", "retry_max_backoff_seconds", b"retry_max_backoff_seconds", "synchronous", b"synchronous", "tls_cert", b"tls_cert", "tls_client_ca", b"tls_client_ca", "tls_key", b"tls_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2027,3 +2185,313 @@ class ListConfigRevisionsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListConfigRevisionsResponse: _TypeAlias = ListConfigRevisionsResponse  # noqa: Y015
+
+@_typing.final
+class ApiKey(_message.Message):
+    """An API key as listed: never the key itself."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    CREATE_TIME_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    REVOKE_TIME_FIELD_NUMBER: _builtins.int
+    key_id: _builtins.str
+    """Public identifier, the part of the key after "tq_" and before the second "_"."""
+    name: _builtins.str
+    """Name given at creation; unique among keys that are not revoked."""
+    role: Global___Role.ValueType
+    """What the key may call."""
+    @_builtins.property
+    def create_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was created."""
+
+    @_builtins.property
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
+        """When it stops working; unset: never."""
+
+    @_builtins.property
+    def revoke_time(self) -> _timestamp_pb2.Timestamp:
+        """When it was revoked; unset: not revoked."""
+
+    def __init__(
+        self,
+        *,
+        key_id: _builtins.str = ...,
+        name: _builtins.str = ...,
+        role: Global___Role.ValueType = ...,
+        create_time: _timestamp_pb2.Timestamp | None = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
+        revoke_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "expire_time", b"expire_time", "revoke_time", b"revoke_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "expire_time", b"expire_time", "key_id", b"key_id", "name", b"name", "revoke_time", b"revoke_time", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApiKey: _TypeAlias = ApiKey  # noqa: Y015
+
+@_typing.final
+class CreateApiKeyRequest(_message.Message):
+    """Request for CreateApiKey."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    TTL_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Required. 1-100 characters: letters, digits, ".", "_", "-", "@"."""
+    role: Global___Role.ValueType
+    """Required. The key's role."""
+    @_builtins.property
+    def ttl(self) -> _duration_pb2.Duration:
+        """Optional. How long the key works; unset: until revoked."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        role: Global___Role.ValueType = ...,
+        ttl: _duration_pb2.Duration | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["ttl", b"ttl"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "role", b"role", "ttl", b"ttl"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateApiKeyRequest: _TypeAlias = CreateApiKeyRequest  # noqa: Y015
+
+@_typing.final
+class CreateApiKeyResponse(_message.Message):
+    """Response for CreateApiKey."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    API_KEY_FIELD_NUMBER: _builtins.int
+    KEY_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """The key to send as "authorization: Bearer <key>". Shown once; it cannot be recovered."""
+    @_builtins.property
+    def api_key(self) -> Global___ApiKey:
+        """The key as stored (without the secret)."""
+
+    def __init__(
+        self,
+        *,
+        api_key: Global___ApiKey | None = ...,
+        key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["api_key", b"api_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_key", b"api_key", "key", b"key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreateApiKeyResponse: _TypeAlias = CreateApiKeyResponse  # noqa: Y015
+
+@_typing.final
+class ListApiKeysRequest(_message.Message):
+    """Request for ListApiKeys."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHOW_INACTIVE_FIELD_NUMBER: _builtins.int
+    show_inactive: _builtins.bool
+    """Also list revoked and expired keys."""
+    def __init__(
+        self,
+        *,
+        show_inactive: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["show_inactive", b"show_inactive"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiKeysRequest: _TypeAlias = ListApiKeysRequest  # noqa: Y015
+
+@_typing.final
+class ListApiKeysResponse(_message.Message):
+    """Response for ListApiKeys."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    API_KEYS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def api_keys(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApiKey]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        api_keys: _abc.Iterable[Global___ApiKey] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_keys", b"api_keys"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListApiKeysResponse: _TypeAlias = ListApiKeysResponse  # noqa: Y015
+
+@_typing.final
+class RevokeApiKeyRequest(_message.Message):
+    """Request for RevokeApiKey."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """Required. The key's id or its name."""
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeApiKeyRequest: _TypeAlias = RevokeApiKeyRequest  # noqa: Y015
+
+@_typing.final
+class RevokeApiKeyResponse(_message.Message):
+    """Response for RevokeApiKey."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    API_KEY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def api_key(self) -> Global___ApiKey:
+        """The key, now revoked."""
+
+    def __init__(
+        self,
+        *,
+        api_key: Global___ApiKey | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["api_key", b"api_key"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_key", b"api_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeApiKeyResponse: _TypeAlias = RevokeApiKeyResponse  # noqa: Y015
+
+@_typing.final
+class AuditEvent(_message.Message):
+    """One entry of the auth log."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEQ_FIELD_NUMBER: _builtins.int
+    TIME_FIELD_NUMBER: _builtins.int
+    PEER_FIELD_NUMBER: _builtins.int
+    PRINCIPAL_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    seq: _builtins.int
+    """Increasing number of the entry."""
+    peer: _builtins.str
+    """The caller's address, e.g. "ipv4:127.0.0.1:53012"."""
+    principal: _builtins.str
+    """"key:NAME", "jwt:SUBJECT", or empty when the caller could not be authenticated."""
+    method: _builtins.str
+    """The method's full name, e.g. "/taskqueue.v1.TaskQueueService/CreateTask"."""
+    outcome: _builtins.str
+    """"OK", or the status code the call was refused with (e.g. "UNAUTHENTICATED")."""
+    reason: _builtins.str
+    """The ErrorInfo reason of a refusal (e.g. "TOKEN_EXPIRED"); empty for OK."""
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp:
+        """When the call arrived."""
+
+    def __init__(
+        self,
+        *,
+        seq: _builtins.int = ...,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        peer: _builtins.str = ...,
+        principal: _builtins.str = ...,
+        method: _builtins.str = ...,
+        outcome: _builtins.str = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["method", b"method", "outcome", b"outcome", "peer", b"peer", "principal", b"principal", "reason", b"reason", "seq", b"seq", "time", b"time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuditEvent: _TypeAlias = AuditEvent  # noqa: Y015
+
+@_typing.final
+class ListAuditEventsRequest(_message.Message):
+    """Request for ListAuditEvents."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    PRINCIPAL_FIELD_NUMBER: _builtins.int
+    FAILURES_ONLY_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """At most this many entries (default 100, at most 1,000)."""
+    page_token: _builtins.str
+    """next_page_token of the previous page."""
+    principal: _builtins.str
+    """Only this principal's entries."""
+    failures_only: _builtins.bool
+    """Only refusals (outcome other than OK)."""
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        principal: _builtins.str = ...,
+        failures_only: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["failures_only", b"failures_only", "page_size", b"page_size", "page_token", b"page_token", "principal", b"principal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAuditEventsRequest: _TypeAlias = ListAuditEventsRequest  # noqa: Y015
+
+@_typing.final
+class ListAuditEventsResponse(_message.Message):
+    """Response for ListAuditEvents."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty on the last page."""
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[Global___AuditEvent]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        events: _abc.Iterable[Global___AuditEvent] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAuditEventsResponse: _TypeAlias = ListAuditEventsResponse  # noqa: Y015

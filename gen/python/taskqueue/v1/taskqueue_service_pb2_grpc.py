@@ -139,6 +139,26 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.FailTaskRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.FailTaskResponse.FromString,
                 _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/CreateApiKey',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/ListApiKeys',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/RevokeApiKey',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RevokeApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/ListAuditEvents',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
 
 
 class TaskQueueServiceServicer:
@@ -292,6 +312,35 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiKey(self, request, context):
+        """Creates an API key with a role. The key itself is in this response only; the server
+        keeps a salted hash of it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Lists API keys (never the keys themselves), newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Revokes an API key; the next call that presents it is UNAUTHENTICATED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """The auth log: every authentication failure, refusal and admin call, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TaskQueueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -394,6 +443,26 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     servicer.FailTask,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.FailTaskRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.FailTaskResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.RevokeApiKeyResponse.SerializeToString,
+            ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.ListAuditEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -941,6 +1010,114 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/FailTask',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.FailTaskRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.FailTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/CreateApiKey',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateApiKeyRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/ListApiKeys',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListApiKeysRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/RevokeApiKey',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.RevokeApiKeyRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.RevokeApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/ListAuditEvents',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListAuditEventsRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

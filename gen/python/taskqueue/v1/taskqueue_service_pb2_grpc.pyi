@@ -84,6 +84,16 @@ class TaskQueueServiceStub:
     """Marks a working task completed with its result."""
     FailTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.FailTaskRequest, _taskqueue_service_pb2.FailTaskResponse]
     """Marks a working task failed with an error message."""
+    CreateApiKey: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateApiKeyRequest, _taskqueue_service_pb2.CreateApiKeyResponse]
+    """Creates an API key with a role. The key itself is in this response only; the server
+    keeps a salted hash of it.
+    """
+    ListApiKeys: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListApiKeysRequest, _taskqueue_service_pb2.ListApiKeysResponse]
+    """Lists API keys (never the keys themselves), newest first."""
+    RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.RevokeApiKeyRequest, _taskqueue_service_pb2.RevokeApiKeyResponse]
+    """Revokes an API key; the next call that presents it is UNAUTHENTICATED."""
+    ListAuditEvents: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListAuditEventsRequest, _taskqueue_service_pb2.ListAuditEventsResponse]
+    """The auth log: every authentication failure, refusal and admin call, newest first."""
 
 @_typing.type_check_only
 class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
@@ -141,6 +151,16 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     """Marks a working task completed with its result."""
     FailTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.FailTaskRequest, _taskqueue_service_pb2.FailTaskResponse]  # type: ignore[assignment]
     """Marks a working task failed with an error message."""
+    CreateApiKey: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateApiKeyRequest, _taskqueue_service_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
+    """Creates an API key with a role. The key itself is in this response only; the server
+    keeps a salted hash of it.
+    """
+    ListApiKeys: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListApiKeysRequest, _taskqueue_service_pb2.ListApiKeysResponse]  # type: ignore[assignment]
+    """Lists API keys (never the keys themselves), newest first."""
+    RevokeApiKey: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.RevokeApiKeyRequest, _taskqueue_service_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
+    """Revokes an API key; the next call that presents it is UNAUTHENTICATED."""
+    ListAuditEvents: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.ListAuditEventsRequest, _taskqueue_service_pb2.ListAuditEventsResponse]  # type: ignore[assignment]
+    """The auth log: every authentication failure, refusal and admin call, newest first."""
 
 class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
     """A durable task queue. Submitters create tasks; workers claim them (one at a time with
@@ -315,5 +335,39 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_taskqueue_service_pb2.FailTaskResponse, _abc.Awaitable[_taskqueue_service_pb2.FailTaskResponse]]:
         """Marks a working task failed with an error message."""
+
+    @_abc_1.abstractmethod
+    def CreateApiKey(
+        self,
+        request: _taskqueue_service_pb2.CreateApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.CreateApiKeyResponse, _abc.Awaitable[_taskqueue_service_pb2.CreateApiKeyResponse]]:
+        """Creates an API key with a role. The key itself is in this response only; the server
+        keeps a salted hash of it.
+        """
+
+    @_abc_1.abstractmethod
+    def ListApiKeys(
+        self,
+        request: _taskqueue_service_pb2.ListApiKeysRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.ListApiKeysResponse, _abc.Awaitable[_taskqueue_service_pb2.ListApiKeysResponse]]:
+        """Lists API keys (never the keys themselves), newest first."""
+
+    @_abc_1.abstractmethod
+    def RevokeApiKey(
+        self,
+        request: _taskqueue_service_pb2.RevokeApiKeyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.RevokeApiKeyResponse, _abc.Awaitable[_taskqueue_service_pb2.RevokeApiKeyResponse]]:
+        """Revokes an API key; the next call that presents it is UNAUTHENTICATED."""
+
+    @_abc_1.abstractmethod
+    def ListAuditEvents(
+        self,
+        request: _taskqueue_service_pb2.ListAuditEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.ListAuditEventsResponse, _abc.Awaitable[_taskqueue_service_pb2.ListAuditEventsResponse]]:
+        """The auth log: every authentication failure, refusal and admin call, newest first."""
 
 def add_TaskQueueServiceServicer_to_server(servicer: TaskQueueServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,121 @@
+"""The security gate as a grpc.aio interceptor on taskqueue.v1.TaskQueueService only:
+health checking and reflection stay open for probes and grpcurl."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Final
+
+import grpc
+
+from taskqueue_server import errors
+from taskqueue_server.api import errors as api_errors
+from taskqueue_server.security.gate import Gate
+from taskqueue_server.security.principal import Principal
+
+SERVICE_PREFIX: Final = "/taskqueue.v1.TaskQueueService/"
+
+Context = grpc.aio.ServicerContext[Any, Any]
+Handler = Any
+"""A grpc.RpcMethodHandler (its stubs do not describe grpc.aio's async behaviours)."""
+
+
+def _authorization(context: Context) -> str | None:
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization":
+            return value if isinstance(value, str) else value.decode(errors="replace")
+    return None
+
+
+_CODE_NAMES: Final = {code.value[0]: code.name for code in grpc.StatusCode}
+
+
+def _outcome(context: Context) -> str:
+    code: object = context.code()
+    if code is None:
+        return "OK"
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    return _CODE_NAMES.get(code, str(code)) if isinstance(code, int) else str(code)
+
+
+class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Runs `Gate.admit` before every call of the service; records admin calls with their
+    outcome in the auth log."""
+
+    def __init__(self, gate: Gate) -> None:
+        self._gate = gate
+        self._wrapped: dict[str, Handler] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Handler:
+        method: str = handler_call_details.method
+        wrapped = self._wrapped.get(method)
+        if wrapped is not None:
+            return wrapped
+        handler = await continuation(handler_call_details)
+        if handler is None or not method.startswith(SERVICE_PREFIX):
+            return handler
+        wrapped = self._wrap(method, handler)
+        self._wrapped[method] = wrapped
+        return wrapped
+
+    async def _admit(self, method: str, full_method: str, context: Context) -> Principal:
+        gate = self._gate
+        if gate.needs_key_reload():
+            await gate.keys.reload()
+        try:
+            return gate.admit(method, full_method, _authorization(context), context.peer())
+        except errors.TaskQueueError as exc:
+            status = api_errors.to_status(exc)
+            await context.abort(status.code, status.details, status.trailing_metadata)
+            raise AssertionError("unreachable: abort raises") from None
+
+    def _audit(self, principal: Principal, full_method: str, context: Context) -> None:
+        self._gate.audit.record(
+            peer=context.peer(),
+            principal=principal.name,
+            method=full_method,
+            outcome=_outcome(context),
+        )
+
+    def _wrap(self, full_method: str, handler: Handler) -> Handler:
+        method = full_method.removeprefix(SERVICE_PREFIX)
+        if handler.unary_unary is not None:
+            inner = handler.unary_unary
+
+            async def unary(request: Any, context: Context) -> Any:
+                principal = await self._admit(method, full_method, context)
+                if not principal.is_admin or not self._gate.settings.auth_enabled:
+                    return await inner(request, context)
+                try:
+                    return await inner(request, context)
+                finally:
+                    self._audit(principal, full_method, context)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            stream_inner = handler.unary_stream
+
+            async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
+                principal = await self._admit(method, full_method, context)
+                try:
+                    async for item in stream_inner(request, context):
+                        yield item
+                finally:
+                    if principal.is_admin and self._gate.settings.auth_enabled:
+                        self._audit(principal, full_method, context)
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        raise TypeError(f"{full_method}: streaming requests are not supported by the gate")

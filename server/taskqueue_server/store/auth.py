@@ -1,0 +1,114 @@
+"""Stored API keys and the auth log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import apsw
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredKey:
+    key_id: str
+    name: str
+    role: str
+    salt: bytes
+    hash: bytes
+    create_time: int
+    expire_time: int | None
+    revoke_time: int | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditEvent:
+    seq: int
+    time: int
+    peer: str
+    principal: str
+    method: str
+    outcome: str
+    reason: str
+
+
+_KEY_COLUMNS: Final = "key_id, name, role, salt, hash, create_time, expire_time, revoke_time"
+
+
+def _key(row: tuple[Any, ...]) -> StoredKey:
+    key_id, name, role, salt, digest, create, expire, revoke = row
+    return StoredKey(
+        key_id=str(key_id),
+        name=str(name),
+        role=str(role),
+        salt=bytes(salt),
+        hash=bytes(digest),
+        create_time=int(create),
+        expire_time=None if expire is None else int(expire),
+        revoke_time=None if revoke is None else int(revoke),
+    )
+
+
+def insert_key(conn: apsw.Connection, key: StoredKey) -> None:
+    """Adds a key; apsw.ConstraintError when an active key has the same name."""
+    conn.execute(
+        f"INSERT INTO api_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            key.key_id,
+            key.name,
+            key.role,
+            key.salt,
+            key.hash,
+            key.create_time,
+            key.expire_time,
+            key.revoke_time,
+        ),
+    )
+
+
+def all_keys(conn: apsw.Connection) -> list[StoredKey]:
+    """Every key, newest first."""
+    rows = conn.execute(f"SELECT {_KEY_COLUMNS} FROM api_keys ORDER BY create_time DESC, key_id")
+    return [_key(r) for r in rows]
+
+
+def revoke_key(conn: apsw.Connection, key: str, now: int) -> StoredKey | None:
+    """Revokes the active key with this id or name; None when there is none."""
+    row = conn.execute(
+        f"UPDATE api_keys SET revoke_time = ? WHERE revoke_time IS NULL"
+        f" AND (key_id = ? OR name = ?) RETURNING {_KEY_COLUMNS}",
+        (now, key, key),
+    ).fetchone()
+    return None if row is None else _key(row)
+
+
+def append_events(conn: apsw.Connection, events: Iterable[AuditEvent], keep: int) -> None:
+    """Appends auth-log entries and drops all but the newest `keep`."""
+    conn.executemany(
+        "INSERT INTO audit_events (time, peer, principal, method, outcome, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(e.time, e.peer, e.principal, e.method, e.outcome, e.reason) for e in events],
+    )
+    conn.execute(
+        "DELETE FROM audit_events WHERE seq <= (SELECT max(seq) FROM audit_events) - ?", (keep,)
+    )
+
+
+def page_events(
+    conn: apsw.Connection, *, before: int, limit: int, principal: str, failures_only: bool
+) -> list[AuditEvent]:
+    """Entries with seq < before, newest first."""
+    clauses = ["seq < :before"]
+    if principal:
+        clauses.append("principal = :principal")
+    if failures_only:
+        clauses.append("outcome <> 'OK'")
+    rows = conn.execute(
+        "SELECT seq, time, peer, principal, method, outcome, reason FROM audit_events"
+        f" WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT :limit",
+        {"before": before, "principal": principal, "limit": limit},
+    )
+    return [
+        AuditEvent(seq=s, time=t, peer=p, principal=pr, method=m, outcome=o, reason=r)
+        for s, t, p, pr, m, o, r in rows
+    ]
