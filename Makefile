@@ -9,7 +9,7 @@ export PATH := $(abspath $(VENV))/bin:$(abspath node_modules/.bin):$(PATH)
 
 .PHONY: setup run gen gen-check lint fmt test test-fast bench clean
 
-setup: $(STAMP) node_modules/.package-lock.json
+setup: $(STAMP) node_modules/.package-lock.json clients/ts/node_modules/.package-lock.json
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,17 +20,36 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
+clients/ts/node_modules/.package-lock.json: clients/ts/package.json clients/ts/package-lock.json
+	cd clients/ts && npm ci --no-audit --no-fund --loglevel=error
+
 run: $(STAMP)
 	$(BIN)/taskqueue-server
 
+# Go code generators, pinned, installed from the module proxy into .cache/bin.
+GOBIN := $(abspath .cache/bin)
+PROTOC_GEN_GO := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+GO_PLUGINS := $(GOBIN)/protoc-gen-go $(GOBIN)/protoc-gen-go-grpc
+
+$(GOBIN)/protoc-gen-go:
+	GOBIN=$(GOBIN) go install $(PROTOC_GEN_GO)
+
+$(GOBIN)/protoc-gen-go-grpc:
+	GOBIN=$(GOBIN) go install $(PROTOC_GEN_GO_GRPC)
+
 # Generated code comes only from here. gen/ is committed; gen-check fails when it is stale.
-gen: $(STAMP)
-	rm -rf gen/python/taskqueue
-	mkdir -p gen/python
+gen: setup $(GO_PLUGINS)
+	rm -rf gen/python/taskqueue gen/go gen/ts
+	mkdir -p gen/python gen/go gen/ts
 	$(PY) -m grpc_tools.protoc -I proto \
 	  --python_out=gen/python --grpc_python_out=gen/python \
 	  --mypy_out=gen/python --mypy_grpc_out=gen/python $(PROTOS)
 	touch gen/python/taskqueue/__init__.py gen/python/taskqueue/v1/__init__.py gen/python/taskqueue/py.typed
+	npx buf generate
+	printf 'module github.com/taskqueue/taskqueue/gen/go\n\ngo 1.24\n\nrequire (\n\tgoogle.golang.org/grpc v1.85.0\n\tgoogle.golang.org/protobuf v1.36.12\n)\n' > gen/go/go.mod
+	clients/ts/node_modules/.bin/proto-loader-gen-types --grpcLib=@grpc/grpc-js --longs=String --enums=String \
+	  --defaults --oneofs --keepCase -I proto -O gen/ts taskqueue/v1/taskqueue_service.proto
 
 gen-check: gen
 	@git diff --exit-code --stat -- gen/ && test -z "$$(git status --porcelain -- gen/)" \

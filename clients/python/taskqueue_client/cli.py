@@ -97,6 +97,7 @@ def run_command(task: task_pb2.Task, command: Sequence[str]) -> tuple[int, str]:
             capture_output=True,
             text=True,
             cwd=task.work_directory if os.path.isdir(task.work_directory) else None,
+            env={**os.environ, "TASKQUEUE_TASK_ID": task.id},
         )
     except OSError as exc:
         return 127, str(exc)
@@ -107,7 +108,10 @@ def work(client: SyncTaskQueueClient, args: argparse.Namespace) -> int:
     """Takes tasks one at a time and runs the command on each."""
     print("waiting for tasks…", file=sys.stderr, flush=True)
     for handled, pushed in enumerate(
-        client.watch_next(args.worker, work_directory=args.directory), start=1
+        client.watch_next(
+            args.worker, work_directory=args.directory, lease_seconds=args.lease_seconds
+        ),
+        start=1,
     ):
         task = pushed.task
         print(f"working on {task.id}: {task.prompt[:60]!r}", file=sys.stderr)
@@ -212,7 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("work", help="run COMMAND for each task (prompt on stdin)")
     p.add_argument("--worker", required=True)
     p.add_argument("--directory", default="")
-    p.add_argument("--max-tasks", type=int, default=0)
+    p.add_argument("--max-tasks", type=int, default=0, help="stop after this many tasks")
+    p.add_argument(
+        "--lease-seconds", type=float, default=None, help="lease of each task (server default)"
+    )
     p.add_argument("command", nargs=argparse.REMAINDER)
     sub.add_parser("stats", help="task counts")
     sub.add_parser("health", help="is the server serving? (exit 5 when not)")

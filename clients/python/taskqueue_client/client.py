@@ -358,10 +358,18 @@ class SyncTaskQueueClient:
         return self._call("ClaimTask", request)  # type: ignore[no-any-return]
 
     def watch_next(
-        self, worker_id: str, *, work_directory: str = "", max_in_flight: int = 1
+        self,
+        worker_id: str,
+        *,
+        work_directory: str = "",
+        max_in_flight: int = 1,
+        lease_seconds: float | None = None,
     ) -> Iterator[pb.WatchNextResponse]:
         request = pb.WatchNextRequest(
-            worker_id=worker_id, work_directory=work_directory, max_in_flight=max_in_flight
+            worker_id=worker_id,
+            work_directory=work_directory,
+            max_in_flight=max_in_flight,
+            lease_duration=_duration(lease_seconds),
         )
         stream: Any = self._stub.WatchNext(request, metadata=self._credentials.metadata)
         try:

@@ -1,0 +1,17 @@
+// Original file: proto/taskqueue/v1/taskqueue_service.proto
+
+import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
+
+export interface ClaimTaskRequest {
+  'worker_id'?: (string);
+  'work_directory'?: (string);
+  'lease_duration'?: (_google_protobuf_Duration | null);
+  'tags'?: (string)[];
+}
+
+export interface ClaimTaskRequest__Output {
+  'worker_id': (string);
+  'work_directory': (string);
+  'lease_duration': (_google_protobuf_Duration__Output | null);
+  'tags': (string)[];
+}

@@ -1,0 +1,13 @@
+// Original file: proto/taskqueue/v1/taskqueue_service.proto
+
+import type { ApiKey as _taskqueue_v1_ApiKey, ApiKey__Output as _taskqueue_v1_ApiKey__Output } from '../../taskqueue/v1/ApiKey';
+
+export interface CreateApiKeyResponse {
+  'api_key'?: (_taskqueue_v1_ApiKey | null);
+  'key'?: (string);
+}
+
+export interface CreateApiKeyResponse__Output {
+  'api_key': (_taskqueue_v1_ApiKey__Output | null);
+  'key': (string);
+}
