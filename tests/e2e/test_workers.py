@@ -109,8 +109,10 @@ def worker_command(language: str, binaries: dict[str, str], address: str, worker
 def start(command: list[str], scenario: Scenario) -> subprocess.Popen[str]:
     env = dict(os.environ, SCENARIO_LOG=str(scenario.log))
     env["SCENARIO_HANG"] = str(scenario.hang)
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, text=True, start_new_session=True)  # fmt: skip
+    quiet = subprocess.DEVNULL
+    return subprocess.Popen(
+        command, env=env, stdout=quiet, stderr=quiet, text=True, start_new_session=True
+    )
 
 
 def kill_group(proc: subprocess.Popen[str], sig: int = signal.SIGKILL) -> None:
