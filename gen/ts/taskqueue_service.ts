@@ -19,8 +19,11 @@ import type { CancelTaskRequest as _taskqueue_v1_CancelTaskRequest, CancelTaskRe
 import type { CancelTaskResponse as _taskqueue_v1_CancelTaskResponse, CancelTaskResponse__Output as _taskqueue_v1_CancelTaskResponse__Output } from './taskqueue/v1/CancelTaskResponse';
 import type { ClaimTaskRequest as _taskqueue_v1_ClaimTaskRequest, ClaimTaskRequest__Output as _taskqueue_v1_ClaimTaskRequest__Output } from './taskqueue/v1/ClaimTaskRequest';
 import type { ClaimTaskResponse as _taskqueue_v1_ClaimTaskResponse, ClaimTaskResponse__Output as _taskqueue_v1_ClaimTaskResponse__Output } from './taskqueue/v1/ClaimTaskResponse';
+import type { CompleteTaskOutcome as _taskqueue_v1_CompleteTaskOutcome, CompleteTaskOutcome__Output as _taskqueue_v1_CompleteTaskOutcome__Output } from './taskqueue/v1/CompleteTaskOutcome';
 import type { CompleteTaskRequest as _taskqueue_v1_CompleteTaskRequest, CompleteTaskRequest__Output as _taskqueue_v1_CompleteTaskRequest__Output } from './taskqueue/v1/CompleteTaskRequest';
 import type { CompleteTaskResponse as _taskqueue_v1_CompleteTaskResponse, CompleteTaskResponse__Output as _taskqueue_v1_CompleteTaskResponse__Output } from './taskqueue/v1/CompleteTaskResponse';
+import type { CompleteTasksRequest as _taskqueue_v1_CompleteTasksRequest, CompleteTasksRequest__Output as _taskqueue_v1_CompleteTasksRequest__Output } from './taskqueue/v1/CompleteTasksRequest';
+import type { CompleteTasksResponse as _taskqueue_v1_CompleteTasksResponse, CompleteTasksResponse__Output as _taskqueue_v1_CompleteTasksResponse__Output } from './taskqueue/v1/CompleteTasksResponse';
 import type { ConfigChange as _taskqueue_v1_ConfigChange, ConfigChange__Output as _taskqueue_v1_ConfigChange__Output } from './taskqueue/v1/ConfigChange';
 import type { ConfigRevision as _taskqueue_v1_ConfigRevision, ConfigRevision__Output as _taskqueue_v1_ConfigRevision__Output } from './taskqueue/v1/ConfigRevision';
 import type { CreateApiKeyRequest as _taskqueue_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _taskqueue_v1_CreateApiKeyRequest__Output } from './taskqueue/v1/CreateApiKeyRequest';
@@ -105,8 +108,11 @@ export interface ProtoGrpcType {
       CancelTaskResponse: MessageTypeDefinition<_taskqueue_v1_CancelTaskResponse, _taskqueue_v1_CancelTaskResponse__Output>
       ClaimTaskRequest: MessageTypeDefinition<_taskqueue_v1_ClaimTaskRequest, _taskqueue_v1_ClaimTaskRequest__Output>
       ClaimTaskResponse: MessageTypeDefinition<_taskqueue_v1_ClaimTaskResponse, _taskqueue_v1_ClaimTaskResponse__Output>
+      CompleteTaskOutcome: MessageTypeDefinition<_taskqueue_v1_CompleteTaskOutcome, _taskqueue_v1_CompleteTaskOutcome__Output>
       CompleteTaskRequest: MessageTypeDefinition<_taskqueue_v1_CompleteTaskRequest, _taskqueue_v1_CompleteTaskRequest__Output>
       CompleteTaskResponse: MessageTypeDefinition<_taskqueue_v1_CompleteTaskResponse, _taskqueue_v1_CompleteTaskResponse__Output>
+      CompleteTasksRequest: MessageTypeDefinition<_taskqueue_v1_CompleteTasksRequest, _taskqueue_v1_CompleteTasksRequest__Output>
+      CompleteTasksResponse: MessageTypeDefinition<_taskqueue_v1_CompleteTasksResponse, _taskqueue_v1_CompleteTasksResponse__Output>
       ConfigChange: MessageTypeDefinition<_taskqueue_v1_ConfigChange, _taskqueue_v1_ConfigChange__Output>
       ConfigRevision: MessageTypeDefinition<_taskqueue_v1_ConfigRevision, _taskqueue_v1_ConfigRevision__Output>
       CreateApiKeyRequest: MessageTypeDefinition<_taskqueue_v1_CreateApiKeyRequest, _taskqueue_v1_CreateApiKeyRequest__Output>

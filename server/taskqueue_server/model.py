@@ -149,3 +149,13 @@ class BackupInfo:
     schema_version: int
     task_count: int
     integrity_check: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CompleteInput:
+    """One completion of a batch, as a worker reported it."""
+
+    task_id: str
+    lease_token: str = ""
+    original_prompt: str = ""
+    result: dict[str, Any] | None = None

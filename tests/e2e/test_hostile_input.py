@@ -114,6 +114,9 @@ REQUESTS: dict[str, st.SearchStrategy[Any]] = {
     "GetConfig": st.just(pb.GetConfigRequest()),
     "ListConfigRevisions": st.builds(pb.ListConfigRevisionsRequest, page_size=int32,
                                      page_token=text),
+    "CompleteTasks": st.builds(pb.CompleteTasksRequest, requests=st.lists(
+        st.builds(pb.CompleteTaskRequest, task_id=ids, lease_token=text, original_prompt=text),
+        max_size=5)),
     "CreateApiKey": st.builds(pb.CreateApiKeyRequest, name=text, role=enum,
                               ttl=st.one_of(st.none(), durations)),
     "ListApiKeys": st.builds(pb.ListApiKeysRequest, show_inactive=st.booleans()),

@@ -56,6 +56,13 @@ class Credentials:
         )
 
 
+def complete_request(
+    task_id: str, lease_token: str, original_prompt: str, result: Mapping[str, Any] | None
+) -> pb.CompleteTaskRequest:
+    """One completion, as CompleteTask and CompleteTasks take it."""
+    return _complete(task_id, lease_token, original_prompt, result)
+
+
 def _priority(value: int | str) -> int:
     return PRIORITIES[value.lower()] if isinstance(value, str) else value
 
@@ -253,6 +260,14 @@ class TaskQueueClient:
     ) -> task_pb2.Task:
         request = _complete(task_id, lease_token, original_prompt, result)
         return (await self._call("CompleteTask", request)).task  # type: ignore[no-any-return]
+
+    async def complete_tasks(
+        self, requests: Sequence[pb.CompleteTaskRequest]
+    ) -> list[pb.CompleteTaskOutcome]:
+        """Completes up to 1,000 tasks in one call; one outcome per request, in order (code 0:
+        completed; otherwise the code and reason CompleteTask would have given)."""
+        response = await self._call("CompleteTasks", pb.CompleteTasksRequest(requests=requests))
+        return list(response.outcomes)
 
     async def fail_task(
         self,

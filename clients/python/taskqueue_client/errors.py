@@ -122,3 +122,10 @@ def from_rpc_error(exc: Any) -> TaskQueueClientError:
     if isinstance(error, RateLimited):
         error.retry_after = retry_after
     return error
+
+
+def from_outcome(code: int, reason: str, message: str) -> TaskQueueClientError:
+    """The client error for one refused item of a batch (CompleteTasks)."""
+    status = next((c for c in grpc.StatusCode if c.value[0] == code), grpc.StatusCode.UNKNOWN)
+    kind = _BY_REASON.get(reason) or _BY_CODE.get(status, TaskQueueClientError)
+    return kind(code=status, message=message, reason=reason)

@@ -22,8 +22,8 @@ import grpc
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 
-from taskqueue_client.client import TaskQueueClient
-from taskqueue_client.errors import FailedPrecondition, TaskQueueClientError
+from taskqueue_client.client import TaskQueueClient, complete_request
+from taskqueue_client.errors import FailedPrecondition, TaskQueueClientError, from_outcome
 from taskqueue_client.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,42 @@ def error_summary(exc: BaseException, limit: int = 4000) -> str:
     """The exception and the last frames of its traceback, short enough for a task error."""
     text = "".join(traceback.format_exception(exc, limit=-5))
     return text[-limit:]
+
+
+class _Completions:
+    """Sends completions in batches (CompleteTasks): those that arrive while a batch is on
+    its way go together in the next one, so a busy worker makes few calls."""
+
+    def __init__(self, client: TaskQueueClient) -> None:
+        self._client = client
+        self._pending: list[tuple[pb.CompleteTaskRequest, asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def complete(self, request: pb.CompleteTaskRequest) -> None:
+        """Completes one task; raises the client error CompleteTask would have raised."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((request, done))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send())
+        await done
+
+    async def _send(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:1000], self._pending[1000:]
+            try:
+                outcomes = await self._client.complete_tasks([r for r, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), outcome in zip(batch, outcomes, strict=True):
+                if done.done():
+                    continue
+                if outcome.code == 0:
+                    done.set_result(None)
+                else:
+                    done.set_exception(from_outcome(outcome.code, outcome.reason, outcome.message))
 
 
 class Worker:
@@ -71,6 +107,7 @@ class Worker:
         self._lease_seconds = lease_seconds
         self._drain_seconds = drain_seconds
         self._running: set[asyncio.Task[None]] = set()
+        self._completions = _Completions(client)
         self._stopping = asyncio.Event()
         self.completed = 0
         self.failed = 0
@@ -148,14 +185,8 @@ class Worker:
             )
             return
         self.completed += 1
-        await self._report(
-            lambda: self._client.complete_task(
-                task.id,
-                lease_token=pushed.lease_token,
-                original_prompt=task.prompt,
-                result=result,
-            )
-        )
+        request = complete_request(task.id, pushed.lease_token, task.prompt, result)
+        await self._report(lambda: self._completions.complete(request))
 
     async def _report(self, send: Callable[[], Awaitable[Any]]) -> None:
         """Sends a completion or failure, retrying while the server is away. A retry whose

@@ -17,7 +17,7 @@ from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server import errors
 from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
-from taskqueue_server.model import Counts, Lease, Priority, TaskState
+from taskqueue_server.model import CompleteInput, Counts, Lease, Priority, TaskState
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.config import ConfigManager
@@ -409,6 +409,34 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         if task.start_time is not None and task.complete_time is not None:
             self.metrics.run_seconds.observe((task.complete_time - task.start_time) / 1e6)
         return pb.CompleteTaskResponse(task=convert.task(task))
+
+    @_guard
+    async def CompleteTasks(
+        self, request: pb.CompleteTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CompleteTasksResponse:
+        answers = await self._queue.complete_many(
+            [
+                CompleteInput(
+                    task_id=r.task_id,
+                    lease_token=r.lease_token,
+                    original_prompt=r.original_prompt,
+                    result=convert.struct_to_dict(r.result) if r.HasField("result") else None,
+                )
+                for r in request.requests
+            ]
+        )
+        response = pb.CompleteTasksResponse()
+        for r, answer in zip(request.requests, answers, strict=True):
+            if isinstance(answer, errors.TaskQueueError):
+                code = api_errors.code_of(answer).value[0]
+                response.outcomes.add(
+                    task_id=r.task_id, code=code, reason=answer.reason, message=answer.message
+                )
+                continue
+            if answer.start_time is not None and answer.complete_time is not None:
+                self.metrics.run_seconds.observe((answer.complete_time - answer.start_time) / 1e6)
+            response.outcomes.add(task_id=r.task_id)
+        return response
 
     def _observe_wait(self, lease: Lease) -> None:
         if lease.task.start_time is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import Lease, Task
+from taskqueue_server.model import CompleteInput, Lease, Task
 from taskqueue_server.queue import leases, prompt_match, retries, validation
 from taskqueue_server.queue.alarm import Alarm
 from taskqueue_server.queue.control import Control
@@ -19,7 +19,12 @@ from taskqueue_server.queue.submit import Submitter
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
 from taskqueue_server.store import leases as store_leases
 from taskqueue_server.store import tasks
-from taskqueue_server.store.db import Connection, Database
+from taskqueue_server.store.db import Connection, Database, savepoint
+
+MAX_BATCH_COMPLETE = 1000
+"""At most this many completions in one CompleteTasks call."""
+CLAIM_BATCH = 64
+"""At most this many tasks are claimed for a WatchNext stream in one transaction."""
 
 
 def now_us() -> int:
@@ -126,35 +131,58 @@ class TaskQueue:
     async def _claim(
         self, worker: str, directory: str | None, lease_us: int, tags: tuple[str, ...]
     ) -> Lease | None:
+        granted = await self._claim_many(worker, directory, lease_us, tags, limit=1)
+        return granted[0] if granted else None
+
+    async def _claim_many(
+        self,
+        worker: str,
+        directory: str | None,
+        lease_us: int,
+        tags: tuple[str, ...],
+        *,
+        limit: int,
+    ) -> list[Lease]:
+        """Takes up to `limit` claimable tasks in claim order, in one transaction."""
         if self._stopping:
             raise errors.ShuttingDown("the server is shutting down; claim from another server")
-        token = leases.new_token()
+        tokens = [leases.new_token() for _ in range(limit)]
         now = self._clock()
 
-        def op(conn: Connection) -> Task | None:
-            return tasks.claim_next(
-                conn,
-                work_directory=directory,
-                tags=tags,
-                worker_id=worker,
-                token=token,
-                now=now,
-                lease_duration=lease_us,
-                directory_limit=self._settings.max_working_per_directory,
-            )
+        def op(conn: Connection) -> list[Task]:
+            claimed: list[Task] = []
+            for token in tokens:
+                task = tasks.claim_next(
+                    conn,
+                    work_directory=directory,
+                    tags=tags,
+                    worker_id=worker,
+                    token=token,
+                    now=now,
+                    lease_duration=lease_us,
+                    directory_limit=self._settings.max_working_per_directory,
+                )
+                if task is None:
+                    break
+                claimed.append(task)
+            return claimed
 
         try:
-            task = await self._db.write(op)
+            claimed = await self._db.write(op)
         except asyncio.CancelledError:
             # The caller gave up (cancelled, deadline passed) while the claim was in the
             # writer: it may still commit, so undo it rather than leave it to the lease.
-            self._background(self._abandon(token))
+            for token in tokens:
+                self._background(self._abandon(token))
             raise
-        if task is None:
-            return None
+        if not claimed:
+            return []
         expire = now + lease_us
         self._reaper.note(expire)
-        return Lease(task=task, token=token, expire_time=expire)
+        return [
+            Lease(task=task, token=token, expire_time=expire)
+            for task, token in zip(claimed, tokens, strict=False)
+        ]
 
     async def watch(
         self,
@@ -189,6 +217,7 @@ class TaskQueue:
 
     async def _watch(self, w: Watcher) -> AsyncGenerator[Lease, None]:
         self._hub.add(w)
+        unsent: list[Lease] = []
         renewer = asyncio.create_task(self._renew_while_open(w), name=f"renew-{w.worker_id}")
         try:
             while not w.closed:
@@ -199,15 +228,22 @@ class TaskQueue:
                 w.missed = False
                 w.claiming = True
                 try:
-                    granted = await self._claim(
-                        w.worker_id, w.work_directory, w.lease_duration, w.tags
+                    granted = await self._claim_many(
+                        w.worker_id,
+                        w.work_directory,
+                        w.lease_duration,
+                        w.tags,
+                        limit=min(w.max_in_flight - len(w.in_flight), CLAIM_BATCH),
                     )
                 finally:
                     w.claiming = False
-                if granted is not None:
-                    self._hub.deliver(w, granted.task.id, granted.token)
-                    yield granted
-                elif not w.missed and not w.closed:  # closed during the claim: end now
+                for lease in granted:
+                    self._hub.deliver(w, lease.task.id, lease.token)
+                unsent = granted[::-1]
+                while unsent:
+                    yield unsent.pop()
+                # closed during the claim: end now
+                if not granted and not w.missed and not w.closed:
                     w.signal.clear()
                     self._hub.park(w)
                     await w.signal.wait()
@@ -217,6 +253,8 @@ class TaskQueue:
         finally:
             renewer.cancel()
             self._hub.remove(w)
+            for lease in unsent:  # claimed for this stream, never sent: back to waiting
+                self._background(self._abandon(lease.token))
 
     async def _renew_while_open(self, w: Watcher) -> None:
         """Renews the leases of the tasks a stream delivered, a third of a lease apart."""
@@ -280,6 +318,76 @@ class TaskQueue:
         task = await self._db.write(op)
         self._finished(task)
         return task
+
+    async def complete_many(
+        self, items: Sequence[CompleteInput]
+    ) -> list[Task | errors.TaskQueueError]:
+        """Completes each item as `complete` would, in one transaction; one refused item does
+        not stop the others. The answers are in the items' order."""
+        if not 1 <= len(items) <= MAX_BATCH_COMPLETE:
+            raise errors.InvalidArgument(
+                [
+                    errors.FieldViolation(
+                        field="requests", description=f"1 to {MAX_BATCH_COMPLETE} completions"
+                    )
+                ]
+            )
+        outcomes: list[Task | errors.TaskQueueError | None] = [None] * len(items)
+        checked: list[tuple[int, str, str, str | None, str]] = []  # index, key, token, ...
+        for i, item in enumerate(items):
+            v = validation.Violations()
+            encoded = validation.result(item.result, v)
+            key = validation.task_id(item.task_id, v)
+            token = validation.lease_token(item.lease_token, v, required=False)
+            reported = validation.original_prompt(
+                item.original_prompt, v, max_bytes=self._settings.max_prompt_bytes
+            )
+            if v.items:
+                outcomes[i] = errors.InvalidArgument(
+                    [
+                        errors.FieldViolation(
+                            field=f"requests[{i}].{f.field}", description=f.description
+                        )
+                        for f in v.items
+                    ]
+                )
+                continue
+            checked.append((i, key, token, encoded, reported))
+        wanted = [key for _, key, _, _, reported in checked if reported]
+        stored = await self._db.read(lambda conn: tasks.get_prompts(conn, wanted)) if wanted else {}
+        now = self._clock()
+        todo: list[tuple[int, str, str, str | None]] = []
+        for i, key, token, encoded, reported in checked:
+            try:
+                if reported:
+                    self._match_prompt(key, stored.get(key), reported)
+            except errors.TaskQueueError as exc:
+                outcomes[i] = exc
+                continue
+            todo.append((i, key, token, encoded))
+
+        def op(conn: Connection) -> list[tuple[int, Task | errors.TaskQueueError]]:
+            answers: list[tuple[int, Task | errors.TaskQueueError]] = []
+            for i, key, token, encoded in todo:
+                try:
+                    with savepoint(conn):
+                        lease = _lease_or_not_found(conn, key)
+                        leases.check_current(lease, token, now)
+                        actor = lease.worker_id if token else "client"
+                        done = tasks.complete(
+                            conn, lease, result_json=encoded, now=now, actor=actor
+                        )
+                except errors.TaskQueueError as exc:
+                    answers.append((i, exc))
+                else:
+                    answers.append((i, done))
+            return answers
+
+        for i, answer in await self._db.write(op) if todo else []:
+            outcomes[i] = answer
+            if isinstance(answer, Task):
+                self._finished(answer)
+        return [o for o in outcomes if o is not None]
 
     def _finished(self, task: Task) -> None:
         """A task left working: its watcher has capacity again, and its directory has room
@@ -348,6 +456,9 @@ class TaskQueue:
         if not reported:
             return
         stored = await self._db.read(lambda conn: tasks.get_prompt(conn, task_id))
+        self._match_prompt(task_id, stored, reported)
+
+    def _match_prompt(self, task_id: str, stored: str | None, reported: str) -> None:
         if stored is None:
             raise _not_found(task_id)
         score = prompt_match.score(stored, reported)

@@ -27,6 +27,7 @@ METHOD_ROLES: Final[Mapping[str, frozenset[str]]] = {
     "WatchNext": frozenset({WORKER, ADMIN}),
     "Heartbeat": frozenset({WORKER, ADMIN}),
     "CompleteTask": frozenset({WORKER, ADMIN}),
+    "CompleteTasks": frozenset({WORKER, ADMIN}),
     "FailTask": frozenset({WORKER, ADMIN}),
     # monitors: get, list (above), stats, server status
     "GetStats": frozenset({MONITOR, ADMIN}),

@@ -17,7 +17,7 @@ import logging
 import os
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, Final, TypeVar
 
@@ -160,6 +160,19 @@ def migrate(conn: apsw.Connection) -> int:
         conn.execute("ROLLBACK")
         raise
     return found
+
+
+@contextlib.contextmanager
+def savepoint(conn: apsw.Connection, name: str = "item") -> Iterator[None]:
+    """A nested savepoint inside a writer operation: one item of a batch that fails is
+    undone alone."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}; RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
 
 
 def run_offline(path: str, op: Callable[[apsw.Connection], T]) -> T:

@@ -343,6 +343,19 @@ def get_prompt(conn: apsw.Connection, task_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def get_prompts(conn: apsw.Connection, task_ids: list[str]) -> dict[str, str]:
+    """The prompts of these tasks, by id (unknown ids are left out)."""
+    out: dict[str, str] = {}
+    for start in range(0, len(task_ids), 500):
+        chunk = task_ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for task_id, prompt in conn.execute(
+            f"SELECT id, prompt FROM tasks WHERE id IN ({marks})", chunk
+        ):
+            out[str(task_id)] = str(prompt)
+    return out
+
+
 def claim_next(
     conn: apsw.Connection,
     *,

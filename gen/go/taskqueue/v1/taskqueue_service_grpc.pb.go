@@ -38,6 +38,7 @@ const (
 	TaskQueueService_WatchNext_FullMethodName           = "/taskqueue.v1.TaskQueueService/WatchNext"
 	TaskQueueService_Heartbeat_FullMethodName           = "/taskqueue.v1.TaskQueueService/Heartbeat"
 	TaskQueueService_CompleteTask_FullMethodName        = "/taskqueue.v1.TaskQueueService/CompleteTask"
+	TaskQueueService_CompleteTasks_FullMethodName       = "/taskqueue.v1.TaskQueueService/CompleteTasks"
 	TaskQueueService_FailTask_FullMethodName            = "/taskqueue.v1.TaskQueueService/FailTask"
 	TaskQueueService_CreateApiKey_FullMethodName        = "/taskqueue.v1.TaskQueueService/CreateApiKey"
 	TaskQueueService_ListApiKeys_FullMethodName         = "/taskqueue.v1.TaskQueueService/ListApiKeys"
@@ -96,6 +97,11 @@ type TaskQueueServiceClient interface {
 	Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error)
 	// Marks a working task completed with its result.
 	CompleteTask(ctx context.Context, in *CompleteTaskRequest, opts ...grpc.CallOption) (*CompleteTaskResponse, error)
+	// Completes up to 1,000 working tasks in one transaction, for workers that hold many at
+	// once. Each is judged on its own, exactly as CompleteTask would: one refused (for
+	// example LEASE_LOST) does not stop the others. INVALID_ARGUMENT only for an empty or
+	// oversized batch.
+	CompleteTasks(ctx context.Context, in *CompleteTasksRequest, opts ...grpc.CallOption) (*CompleteTasksResponse, error)
 	// Marks a working task failed with an error message.
 	FailTask(ctx context.Context, in *FailTaskRequest, opts ...grpc.CallOption) (*FailTaskResponse, error)
 	// Creates an API key with a role. The key itself is in this response only; the server
@@ -316,6 +322,16 @@ func (c *taskQueueServiceClient) CompleteTask(ctx context.Context, in *CompleteT
 	return out, nil
 }
 
+func (c *taskQueueServiceClient) CompleteTasks(ctx context.Context, in *CompleteTasksRequest, opts ...grpc.CallOption) (*CompleteTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CompleteTasksResponse)
+	err := c.cc.Invoke(ctx, TaskQueueService_CompleteTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *taskQueueServiceClient) FailTask(ctx context.Context, in *FailTaskRequest, opts ...grpc.CallOption) (*FailTaskResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(FailTaskResponse)
@@ -417,6 +433,11 @@ type TaskQueueServiceServer interface {
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error)
 	// Marks a working task completed with its result.
 	CompleteTask(context.Context, *CompleteTaskRequest) (*CompleteTaskResponse, error)
+	// Completes up to 1,000 working tasks in one transaction, for workers that hold many at
+	// once. Each is judged on its own, exactly as CompleteTask would: one refused (for
+	// example LEASE_LOST) does not stop the others. INVALID_ARGUMENT only for an empty or
+	// oversized batch.
+	CompleteTasks(context.Context, *CompleteTasksRequest) (*CompleteTasksResponse, error)
 	// Marks a working task failed with an error message.
 	FailTask(context.Context, *FailTaskRequest) (*FailTaskResponse, error)
 	// Creates an API key with a role. The key itself is in this response only; the server
@@ -494,6 +515,9 @@ func (UnimplementedTaskQueueServiceServer) Heartbeat(context.Context, *Heartbeat
 }
 func (UnimplementedTaskQueueServiceServer) CompleteTask(context.Context, *CompleteTaskRequest) (*CompleteTaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CompleteTask not implemented")
+}
+func (UnimplementedTaskQueueServiceServer) CompleteTasks(context.Context, *CompleteTasksRequest) (*CompleteTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CompleteTasks not implemented")
 }
 func (UnimplementedTaskQueueServiceServer) FailTask(context.Context, *FailTaskRequest) (*FailTaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FailTask not implemented")
@@ -866,6 +890,24 @@ func _TaskQueueService_CompleteTask_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskQueueService_CompleteTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CompleteTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskQueueServiceServer).CompleteTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskQueueService_CompleteTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskQueueServiceServer).CompleteTasks(ctx, req.(*CompleteTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TaskQueueService_FailTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(FailTaskRequest)
 	if err := dec(in); err != nil {
@@ -1034,6 +1076,10 @@ var TaskQueueService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CompleteTask",
 			Handler:    _TaskQueueService_CompleteTask_Handler,
+		},
+		{
+			MethodName: "CompleteTasks",
+			Handler:    _TaskQueueService_CompleteTasks_Handler,
 		},
 		{
 			MethodName: "FailTask",

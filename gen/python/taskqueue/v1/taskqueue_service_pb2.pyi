@@ -1027,6 +1027,92 @@ class CompleteTaskResponse(_message.Message):
 Global___CompleteTaskResponse: _TypeAlias = CompleteTaskResponse  # noqa: Y015
 
 @_typing.final
+class CompleteTasksRequest(_message.Message):
+    """Request for CompleteTasks."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REQUESTS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def requests(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteTaskRequest]:
+        """Required. 1 to 1,000 completions, each as CompleteTask takes it."""
+
+    def __init__(
+        self,
+        *,
+        requests: _abc.Iterable[Global___CompleteTaskRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["requests", b"requests"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteTasksRequest: _TypeAlias = CompleteTasksRequest  # noqa: Y015
+
+@_typing.final
+class CompleteTasksResponse(_message.Message):
+    """Response for CompleteTasks."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OUTCOMES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteTaskOutcome]:
+        """One per request, in the same order."""
+
+    def __init__(
+        self,
+        *,
+        outcomes: _abc.Iterable[Global___CompleteTaskOutcome] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["outcomes", b"outcomes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteTasksResponse: _TypeAlias = CompleteTasksResponse  # noqa: Y015
+
+@_typing.final
+class CompleteTaskOutcome(_message.Message):
+    """What became of one completion of a batch."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASK_ID_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    task_id: _builtins.str
+    """The task the request named."""
+    code: _builtins.int
+    """The google.rpc.Code CompleteTask would have answered: 0 (OK) when the task is now
+    TASK_STATE_COMPLETED, else e.g. 9 (FAILED_PRECONDITION) or 5 (NOT_FOUND).
+    """
+    reason: _builtins.str
+    """The ErrorInfo reason of a refusal (LEASE_LOST, PROMPT_MISMATCH, TASK_NOT_FOUND, ...);
+    empty when OK.
+    """
+    message: _builtins.str
+    """The refusal in words; empty when OK."""
+    def __init__(
+        self,
+        *,
+        task_id: _builtins.str = ...,
+        code: _builtins.int = ...,
+        reason: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "message", b"message", "reason", b"reason", "task_id", b"task_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CompleteTaskOutcome: _TypeAlias = CompleteTaskOutcome  # noqa: Y015
+
+@_typing.final
 class FailTaskRequest(_message.Message):
     """Request for FailTask."""
 

@@ -134,6 +134,11 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTaskRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTaskResponse.FromString,
                 _registered_method=True)
+        self.CompleteTasks = channel.unary_unary(
+                '/taskqueue.v1.TaskQueueService/CompleteTasks',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTasksRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTasksResponse.FromString,
+                _registered_method=True)
         self.FailTask = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/FailTask',
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.FailTaskRequest.SerializeToString,
@@ -305,6 +310,16 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CompleteTasks(self, request, context):
+        """Completes up to 1,000 working tasks in one transaction, for workers that hold many at
+        once. Each is judged on its own, exactly as CompleteTask would: one refused (for
+        example LEASE_LOST) does not stop the others. INVALID_ARGUMENT only for an empty or
+        oversized batch.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def FailTask(self, request, context):
         """Marks a working task failed with an error message.
         """
@@ -438,6 +453,11 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     servicer.CompleteTask,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTaskRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTaskResponse.SerializeToString,
+            ),
+            'CompleteTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteTasks,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTasksRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTasksResponse.SerializeToString,
             ),
             'FailTask': grpc.unary_unary_rpc_method_handler(
                     servicer.FailTask,
@@ -983,6 +1003,33 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/CompleteTask',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTaskRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/taskqueue.v1.TaskQueueService/CompleteTasks',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTasksRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.CompleteTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,

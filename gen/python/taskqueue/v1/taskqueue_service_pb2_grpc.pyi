@@ -82,6 +82,12 @@ class TaskQueueServiceStub:
     """Extends the lease of a working task. FAILED_PRECONDITION (LEASE_LOST) once it is gone."""
     CompleteTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CompleteTaskRequest, _taskqueue_service_pb2.CompleteTaskResponse]
     """Marks a working task completed with its result."""
+    CompleteTasks: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CompleteTasksRequest, _taskqueue_service_pb2.CompleteTasksResponse]
+    """Completes up to 1,000 working tasks in one transaction, for workers that hold many at
+    once. Each is judged on its own, exactly as CompleteTask would: one refused (for
+    example LEASE_LOST) does not stop the others. INVALID_ARGUMENT only for an empty or
+    oversized batch.
+    """
     FailTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.FailTaskRequest, _taskqueue_service_pb2.FailTaskResponse]
     """Marks a working task failed with an error message."""
     CreateApiKey: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateApiKeyRequest, _taskqueue_service_pb2.CreateApiKeyResponse]
@@ -149,6 +155,12 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     """Extends the lease of a working task. FAILED_PRECONDITION (LEASE_LOST) once it is gone."""
     CompleteTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CompleteTaskRequest, _taskqueue_service_pb2.CompleteTaskResponse]  # type: ignore[assignment]
     """Marks a working task completed with its result."""
+    CompleteTasks: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CompleteTasksRequest, _taskqueue_service_pb2.CompleteTasksResponse]  # type: ignore[assignment]
+    """Completes up to 1,000 working tasks in one transaction, for workers that hold many at
+    once. Each is judged on its own, exactly as CompleteTask would: one refused (for
+    example LEASE_LOST) does not stop the others. INVALID_ARGUMENT only for an empty or
+    oversized batch.
+    """
     FailTask: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.FailTaskRequest, _taskqueue_service_pb2.FailTaskResponse]  # type: ignore[assignment]
     """Marks a working task failed with an error message."""
     CreateApiKey: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CreateApiKeyRequest, _taskqueue_service_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
@@ -327,6 +339,18 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_taskqueue_service_pb2.CompleteTaskResponse, _abc.Awaitable[_taskqueue_service_pb2.CompleteTaskResponse]]:
         """Marks a working task completed with its result."""
+
+    @_abc_1.abstractmethod
+    def CompleteTasks(
+        self,
+        request: _taskqueue_service_pb2.CompleteTasksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_taskqueue_service_pb2.CompleteTasksResponse, _abc.Awaitable[_taskqueue_service_pb2.CompleteTasksResponse]]:
+        """Completes up to 1,000 working tasks in one transaction, for workers that hold many at
+        once. Each is judged on its own, exactly as CompleteTask would: one refused (for
+        example LEASE_LOST) does not stop the others. INVALID_ARGUMENT only for an empty or
+        oversized batch.
+        """
 
     @_abc_1.abstractmethod
     def FailTask(

@@ -12,6 +12,8 @@ import type { ClaimTaskRequest as _taskqueue_v1_ClaimTaskRequest, ClaimTaskReque
 import type { ClaimTaskResponse as _taskqueue_v1_ClaimTaskResponse, ClaimTaskResponse__Output as _taskqueue_v1_ClaimTaskResponse__Output } from '../../taskqueue/v1/ClaimTaskResponse';
 import type { CompleteTaskRequest as _taskqueue_v1_CompleteTaskRequest, CompleteTaskRequest__Output as _taskqueue_v1_CompleteTaskRequest__Output } from '../../taskqueue/v1/CompleteTaskRequest';
 import type { CompleteTaskResponse as _taskqueue_v1_CompleteTaskResponse, CompleteTaskResponse__Output as _taskqueue_v1_CompleteTaskResponse__Output } from '../../taskqueue/v1/CompleteTaskResponse';
+import type { CompleteTasksRequest as _taskqueue_v1_CompleteTasksRequest, CompleteTasksRequest__Output as _taskqueue_v1_CompleteTasksRequest__Output } from '../../taskqueue/v1/CompleteTasksRequest';
+import type { CompleteTasksResponse as _taskqueue_v1_CompleteTasksResponse, CompleteTasksResponse__Output as _taskqueue_v1_CompleteTasksResponse__Output } from '../../taskqueue/v1/CompleteTasksResponse';
 import type { CreateApiKeyRequest as _taskqueue_v1_CreateApiKeyRequest, CreateApiKeyRequest__Output as _taskqueue_v1_CreateApiKeyRequest__Output } from '../../taskqueue/v1/CreateApiKeyRequest';
 import type { CreateApiKeyResponse as _taskqueue_v1_CreateApiKeyResponse, CreateApiKeyResponse__Output as _taskqueue_v1_CreateApiKeyResponse__Output } from '../../taskqueue/v1/CreateApiKeyResponse';
 import type { CreateBackupRequest as _taskqueue_v1_CreateBackupRequest, CreateBackupRequest__Output as _taskqueue_v1_CreateBackupRequest__Output } from '../../taskqueue/v1/CreateBackupRequest';
@@ -96,6 +98,15 @@ export interface TaskQueueServiceClient extends grpc.Client {
   completeTask(argument: _taskqueue_v1_CompleteTaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_taskqueue_v1_CompleteTaskResponse__Output>): grpc.ClientUnaryCall;
   completeTask(argument: _taskqueue_v1_CompleteTaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_taskqueue_v1_CompleteTaskResponse__Output>): grpc.ClientUnaryCall;
   completeTask(argument: _taskqueue_v1_CompleteTaskRequest, callback: grpc.requestCallback<_taskqueue_v1_CompleteTaskResponse__Output>): grpc.ClientUnaryCall;
+  
+  CompleteTasks(argument: _taskqueue_v1_CompleteTasksRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
+  CompleteTasks(argument: _taskqueue_v1_CompleteTasksRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
+  CompleteTasks(argument: _taskqueue_v1_CompleteTasksRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
+  CompleteTasks(argument: _taskqueue_v1_CompleteTasksRequest, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
+  completeTasks(argument: _taskqueue_v1_CompleteTasksRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
+  completeTasks(argument: _taskqueue_v1_CompleteTasksRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
+  completeTasks(argument: _taskqueue_v1_CompleteTasksRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
+  completeTasks(argument: _taskqueue_v1_CompleteTasksRequest, callback: grpc.requestCallback<_taskqueue_v1_CompleteTasksResponse__Output>): grpc.ClientUnaryCall;
   
   CreateApiKey(argument: _taskqueue_v1_CreateApiKeyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_taskqueue_v1_CreateApiKeyResponse__Output>): grpc.ClientUnaryCall;
   CreateApiKey(argument: _taskqueue_v1_CreateApiKeyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_taskqueue_v1_CreateApiKeyResponse__Output>): grpc.ClientUnaryCall;
@@ -277,6 +288,8 @@ export interface TaskQueueServiceHandlers extends grpc.UntypedServiceImplementat
   
   CompleteTask: grpc.handleUnaryCall<_taskqueue_v1_CompleteTaskRequest__Output, _taskqueue_v1_CompleteTaskResponse>;
   
+  CompleteTasks: grpc.handleUnaryCall<_taskqueue_v1_CompleteTasksRequest__Output, _taskqueue_v1_CompleteTasksResponse>;
+  
   CreateApiKey: grpc.handleUnaryCall<_taskqueue_v1_CreateApiKeyRequest__Output, _taskqueue_v1_CreateApiKeyResponse>;
   
   CreateBackup: grpc.handleUnaryCall<_taskqueue_v1_CreateBackupRequest__Output, _taskqueue_v1_CreateBackupResponse>;
@@ -323,6 +336,7 @@ export interface TaskQueueServiceDefinition extends grpc.ServiceDefinition {
   CancelTask: MethodDefinition<_taskqueue_v1_CancelTaskRequest, _taskqueue_v1_CancelTaskResponse, _taskqueue_v1_CancelTaskRequest__Output, _taskqueue_v1_CancelTaskResponse__Output>
   ClaimTask: MethodDefinition<_taskqueue_v1_ClaimTaskRequest, _taskqueue_v1_ClaimTaskResponse, _taskqueue_v1_ClaimTaskRequest__Output, _taskqueue_v1_ClaimTaskResponse__Output>
   CompleteTask: MethodDefinition<_taskqueue_v1_CompleteTaskRequest, _taskqueue_v1_CompleteTaskResponse, _taskqueue_v1_CompleteTaskRequest__Output, _taskqueue_v1_CompleteTaskResponse__Output>
+  CompleteTasks: MethodDefinition<_taskqueue_v1_CompleteTasksRequest, _taskqueue_v1_CompleteTasksResponse, _taskqueue_v1_CompleteTasksRequest__Output, _taskqueue_v1_CompleteTasksResponse__Output>
   CreateApiKey: MethodDefinition<_taskqueue_v1_CreateApiKeyRequest, _taskqueue_v1_CreateApiKeyResponse, _taskqueue_v1_CreateApiKeyRequest__Output, _taskqueue_v1_CreateApiKeyResponse__Output>
   CreateBackup: MethodDefinition<_taskqueue_v1_CreateBackupRequest, _taskqueue_v1_CreateBackupResponse, _taskqueue_v1_CreateBackupRequest__Output, _taskqueue_v1_CreateBackupResponse__Output>
   CreateTask: MethodDefinition<_taskqueue_v1_CreateTaskRequest, _taskqueue_v1_CreateTaskResponse, _taskqueue_v1_CreateTaskRequest__Output, _taskqueue_v1_CreateTaskResponse__Output>

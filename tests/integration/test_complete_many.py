@@ -1,0 +1,103 @@
+"""CompleteTasks: many completions in one call, each judged on its own; and WatchNext
+claiming several tasks per transaction without overshooting a stream's capacity."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from support import PROMPT, Running, create_request, db_digest, rich_error
+from taskqueue.v1 import task_pb2
+from taskqueue.v1 import taskqueue_service_pb2 as pb
+
+pytestmark = pytest.mark.anyio
+
+
+async def claimed(tq: Running, n: int) -> list[pb.ClaimTaskResponse]:
+    out = []
+    for _ in range(n):
+        await tq.stub.CreateTask(create_request())
+        out.append(await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w")))
+    return out
+
+
+async def test_each_completion_of_a_batch_is_judged_alone(tq: Running) -> None:
+    a, b, c, d = await claimed(tq, 4)
+    response = await tq.stub.CompleteTasks(
+        pb.CompleteTasksRequest(
+            requests=[
+                pb.CompleteTaskRequest(
+                    task_id=a.task.id, lease_token=a.lease_token, original_prompt=PROMPT
+                ),  # fmt: skip
+                pb.CompleteTaskRequest(task_id=b.task.id, lease_token="wrong-token"),
+                pb.CompleteTaskRequest(task_id="00000000-0000-4000-8000-000000000000"),
+                pb.CompleteTaskRequest(task_id="not-an-id"),
+                pb.CompleteTaskRequest(
+                    task_id=c.task.id,
+                    lease_token=c.lease_token,
+                    original_prompt="Paint the fence green",
+                ),  # fmt: skip
+                pb.CompleteTaskRequest(task_id=d.task.id, lease_token=d.lease_token),
+                pb.CompleteTaskRequest(task_id=d.task.id, lease_token=d.lease_token),
+            ]
+        )
+    )
+    got = [(o.task_id, grpc.StatusCode(next(s for s in grpc.StatusCode if s.value[0] == o.code)),
+            o.reason) for o in response.outcomes]  # fmt: skip
+    assert got == [
+        (a.task.id, grpc.StatusCode.OK, ""),
+        (b.task.id, grpc.StatusCode.FAILED_PRECONDITION, "LEASE_LOST"),
+        ("00000000-0000-4000-8000-000000000000", grpc.StatusCode.NOT_FOUND, "TASK_NOT_FOUND"),
+        ("not-an-id", grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+        (c.task.id, grpc.StatusCode.FAILED_PRECONDITION, "PROMPT_MISMATCH"),
+        (d.task.id, grpc.StatusCode.OK, ""),
+        (d.task.id, grpc.StatusCode.FAILED_PRECONDITION, "TASK_NOT_WORKING"),
+    ]
+    assert response.outcomes[3].message
+    states = {}
+    for r in (a, b, c, d):
+        states[r.task.id] = (await tq.stub.GetTask(pb.GetTaskRequest(task_id=r.task.id))).task.state
+    assert states == {
+        a.task.id: task_pb2.TASK_STATE_COMPLETED,
+        b.task.id: task_pb2.TASK_STATE_WORKING,
+        c.task.id: task_pb2.TASK_STATE_WORKING,
+        d.task.id: task_pb2.TASK_STATE_COMPLETED,
+    }
+
+
+@pytest.mark.parametrize("size", [0, 1001])
+async def test_an_empty_or_oversized_batch_is_refused_whole(tq: Running, size: int) -> None:
+    (one,) = await claimed(tq, 1)
+    before = db_digest(tq.db_path)
+    request = pb.CompleteTasksRequest(
+        requests=[pb.CompleteTaskRequest(task_id=one.task.id, lease_token=one.lease_token)] * size
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await tq.stub.CompleteTasks(request)
+    error = rich_error(caught.value)
+    assert (error.code, error.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["requests"])
+    assert db_digest(tq.db_path) == before
+
+
+async def test_watch_claims_in_batches_but_never_beyond_capacity(tq: Running) -> None:
+    await tq.stub.BatchCreateTasks(
+        pb.BatchCreateTasksRequest(requests=[create_request(prompt=f"t{i}") for i in range(25)])
+    )
+    stream = tq.stub.WatchNext(pb.WatchNextRequest(worker_id="batcher", max_in_flight=10))
+    first = [await stream.read() for _ in range(10)]
+    assert [p.task.prompt for p in first] == [f"t{i}" for i in range(10)], "claim order kept"
+    working = await tq.stub.ListTasks(
+        pb.ListTasksRequest(states=[task_pb2.TASK_STATE_WORKING], page_size=1)
+    )
+    assert working.total_size == 10, "no more claimed than the stream may hold"
+    done = await tq.stub.CompleteTasks(
+        pb.CompleteTasksRequest(
+            requests=[
+                pb.CompleteTaskRequest(task_id=p.task.id, lease_token=p.lease_token)
+                for p in first[:4]
+            ]
+        )
+    )
+    assert [o.code for o in done.outcomes] == [0, 0, 0, 0]
+    more = [await stream.read() for _ in range(4)]
+    assert [p.task.prompt for p in more] == [f"t{i}" for i in range(10, 14)]
+    stream.cancel()
