@@ -27,7 +27,7 @@ async def test_each_completion_of_a_batch_is_judged_alone(tq: Running) -> None:
             requests=[
                 pb.CompleteTaskRequest(
                     task_id=a.task.id, lease_token=a.lease_token, original_prompt=PROMPT
-                ),  # fmt: skip
+                ),
                 pb.CompleteTaskRequest(task_id=b.task.id, lease_token="wrong-token"),
                 pb.CompleteTaskRequest(task_id="00000000-0000-4000-8000-000000000000"),
                 pb.CompleteTaskRequest(task_id="not-an-id"),
@@ -35,7 +35,7 @@ async def test_each_completion_of_a_batch_is_judged_alone(tq: Running) -> None:
                     task_id=c.task.id,
                     lease_token=c.lease_token,
                     original_prompt="Paint the fence green",
-                ),  # fmt: skip
+                ),
                 pb.CompleteTaskRequest(task_id=d.task.id, lease_token=d.lease_token),
                 pb.CompleteTaskRequest(task_id=d.task.id, lease_token=d.lease_token),
             ]
