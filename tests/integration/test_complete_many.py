@@ -3,6 +3,9 @@ claiming several tasks per transaction without overshooting a stream's capacity.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+
 import grpc
 import pytest
 from support import PROMPT, Running, create_request, db_digest, rich_error
@@ -101,3 +104,60 @@ async def test_watch_claims_in_batches_but_never_beyond_capacity(tq: Running) ->
     more = [await stream.read() for _ in range(4)]
     assert [p.task.prompt for p in more] == [f"t{i}" for i in range(10, 14)]
     stream.cancel()
+
+
+async def test_work_stream_delivers_in_batches_and_takes_reports(tq: Running) -> None:
+    await tq.stub.BatchCreateTasks(
+        pb.BatchCreateTasksRequest(requests=[create_request(prompt=f"w{i}") for i in range(30)])
+    )
+    outbox: asyncio.Queue[pb.WorkRequest | None] = asyncio.Queue()
+
+    async def requests() -> AsyncIterator[pb.WorkRequest]:
+        yield pb.WorkRequest(subscribe=pb.WatchNextRequest(worker_id="wk", max_in_flight=8))
+        while (request := await outbox.get()) is not None:
+            yield request
+
+    call = tq.stub.Work(requests())
+    first = await call.read()
+    assert [t.task.prompt for t in first.tasks] == [f"w{i}" for i in range(8)]
+    assert all(t.lease_token and t.task.state == task_pb2.TASK_STATE_WORKING for t in first.tasks)
+    done, failed, stranger = first.tasks[:6], first.tasks[6], first.tasks[7]
+    outbox.put_nowait(
+        pb.WorkRequest(
+            completions=[
+                *(pb.CompleteTaskRequest(task_id=t.task.id, lease_token=t.lease_token,
+                                         original_prompt=t.task.prompt) for t in done),
+                pb.CompleteTaskRequest(task_id=stranger.task.id, lease_token="not-mine"),
+            ],
+            failures=[pb.FailTaskRequest(task_id=failed.task.id, lease_token=failed.lease_token,
+                                         error="boom", retryable=False)],
+        )
+    )  # fmt: skip
+    outcomes: list[pb.CompleteTaskOutcome] = []
+    more: list[str] = []
+    while not outcomes or len(more) < 7:
+        response = await call.read()
+        outcomes += response.outcomes
+        more += [t.task.prompt for t in response.tasks]
+    assert [(o.code, o.reason) for o in outcomes] == [(0, "")] * 6 + [
+        (grpc.StatusCode.FAILED_PRECONDITION.value[0], "LEASE_LOST"),
+        (0, ""),
+    ]
+    assert more[:7] == [f"w{i}" for i in range(8, 15)], "capacity freed by the reports refilled"
+    got = await tq.stub.GetTask(pb.GetTaskRequest(task_id=failed.task.id))
+    assert (got.task.state, got.task.error) == (task_pb2.TASK_STATE_FAILED, "boom")
+    outbox.put_nowait(None)  # the worker closes its side: the stream ends
+    async with asyncio.timeout(10):
+        while await call.read() is not grpc.aio.EOF:
+            pass
+
+
+async def test_work_stream_needs_a_subscription_first(tq: Running) -> None:
+    async def requests() -> AsyncIterator[pb.WorkRequest]:
+        yield pb.WorkRequest(completions=[pb.CompleteTaskRequest(task_id="x")])
+
+    call = tq.stub.Work(requests())
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await call.read()
+    error = rich_error(caught.value)
+    assert (error.code, error.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["subscribe"])

@@ -81,6 +81,20 @@ async def _call(s: Secured, method: str, metadata: Any) -> grpc.StatusCode:
     stub_method = getattr(s.tq.stub, method)
     request_type = pb.DESCRIPTOR.services_by_name["TaskQueueService"].methods_by_name[method]
     request = getattr(pb, request_type.input_type.name)()
+    if method == "Work":
+
+        async def subscribe() -> AsyncIterator[pb.WorkRequest]:
+            yield pb.WorkRequest(
+                subscribe=pb.WatchNextRequest(worker_id="w", work_directory="/nothing/here")
+            )
+            await asyncio.sleep(5)
+
+        stream = stub_method(subscribe(), metadata=metadata, timeout=0.5)
+        try:
+            await stream.read()
+        except grpc.aio.AioRpcError as exc:
+            return exc.code()
+        return grpc.StatusCode.OK
     if method == "WatchNext":
         request = pb.WatchNextRequest(worker_id="w", work_directory="/nothing/here")
         call = stub_method(request, metadata=metadata, timeout=0.5)

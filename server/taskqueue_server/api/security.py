@@ -118,4 +118,21 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
-        raise TypeError(f"{full_method}: streaming requests are not supported by the gate")
+        if handler.stream_stream is not None:
+            bidi_inner = handler.stream_stream
+
+            async def bidi(requests: Any, context: Context) -> AsyncIterator[Any]:
+                principal = await self._admit(method, full_method, context)
+                try:
+                    async for item in bidi_inner(requests, context):
+                        yield item
+                finally:
+                    if principal.is_admin and self._gate.settings.auth_enabled:
+                        self._audit(principal, full_method, context)
+
+            return grpc.stream_stream_rpc_method_handler(
+                bidi,
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        raise TypeError(f"{full_method}: client-streaming calls are not supported by the gate")

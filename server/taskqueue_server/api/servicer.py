@@ -3,6 +3,7 @@ converts back. Domain errors become rich statuses in one place (`_guard`)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import time
@@ -409,6 +410,125 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         if task.start_time is not None and task.complete_time is not None:
             self.metrics.run_seconds.observe((task.complete_time - task.start_time) / 1e6)
         return pb.CompleteTaskResponse(task=convert.task(task))
+
+    async def Work(
+        self,
+        request_iterator: AsyncIterator[pb.WorkRequest],
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> AsyncIterator[pb.WorkResponse]:
+        status: grpc.Status | None = None
+        self.in_flight += 1
+        out: asyncio.Queue[pb.WorkResponse | None] = asyncio.Queue()
+        pumps: list[asyncio.Task[None]] = []
+        try:
+            first = await anext(aiter(request_iterator), None)
+            if first is None or not first.HasField("subscribe"):
+                raise errors.InvalidArgument(
+                    [
+                        errors.FieldViolation(
+                            field="subscribe",
+                            description="required in the first request: which tasks to take",
+                        )
+                    ]
+                )
+            sub = first.subscribe
+            batches = await self._queue.watch_batches(
+                worker_id=sub.worker_id,
+                work_directory=sub.work_directory,
+                max_in_flight=sub.max_in_flight,
+                lease_duration_us=_lease_duration(sub),
+                tags=sub.tags,
+                with_history=False,
+            )
+
+            async def send_tasks() -> None:
+                try:
+                    async with contextlib.aclosing(batches):
+                        async for batch in batches:
+                            for lease in batch:
+                                self._observe_wait(lease)
+                            tasks = [_pushed(lease) for lease in batch]
+                            out.put_nowait(pb.WorkResponse(tasks=tasks))
+                finally:
+                    out.put_nowait(None)  # the server is stopping (or failed): end the stream
+
+            async def take_reports() -> None:
+                try:
+                    request: pb.WorkRequest | None = first
+                    requests = aiter(request_iterator)
+                    while request is not None:
+                        if request.completions or request.failures:
+                            outcomes = await self._reports(request)
+                            out.put_nowait(pb.WorkResponse(outcomes=outcomes))
+                        request = await anext(requests, None)
+                finally:
+                    out.put_nowait(None)  # the worker closed its side (or failed): end
+
+            pumps = [asyncio.create_task(send_tasks()), asyncio.create_task(take_reports())]
+            while (message := await out.get()) is not None:
+                yield message
+            for pump in pumps:
+                if pump.done() and not pump.cancelled():
+                    failure = pump.exception()
+                    if failure is not None:
+                        raise failure
+        except errors.TaskQueueError as exc:
+            status = api_errors.to_status(exc)
+        except Exception as exc:
+            status = api_errors.internal_status(exc)
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            self.in_flight -= 1
+        if status is not None:
+            await context.abort(status.code, status.details, status.trailing_metadata)
+
+    async def _reports(self, request: pb.WorkRequest) -> list[pb.CompleteTaskOutcome]:
+        """The outcomes of a Work request's completions, then of its failures."""
+        outcomes: list[pb.CompleteTaskOutcome] = []
+
+        def outcome(task_id: str, answer: object) -> pb.CompleteTaskOutcome:
+            if isinstance(answer, errors.TaskQueueError):
+                code = api_errors.code_of(answer).value[0]
+                return pb.CompleteTaskOutcome(
+                    task_id=task_id, code=code, reason=answer.reason, message=answer.message
+                )
+            return pb.CompleteTaskOutcome(task_id=task_id)
+
+        if request.completions:
+            try:
+                answers: list[Any] = await self._queue.complete_many(
+                    [
+                        CompleteInput(
+                            task_id=r.task_id,
+                            lease_token=r.lease_token,
+                            original_prompt=r.original_prompt,
+                            result=convert.struct_to_dict(r.result)
+                            if r.HasField("result")
+                            else None,
+                        )
+                        for r in request.completions
+                    ]
+                )
+            except errors.InvalidArgument as exc:  # too many in one request
+                answers = [exc] * len(request.completions)
+            outcomes += [
+                outcome(r.task_id, a) for r, a in zip(request.completions, answers, strict=True)
+            ]
+        for f in request.failures:
+            try:
+                await self._queue.fail(
+                    task_id=f.task_id,
+                    lease_token=f.lease_token,
+                    original_prompt=f.original_prompt,
+                    error=f.error,
+                    retryable=f.retryable if f.HasField("retryable") else True,
+                )
+            except errors.TaskQueueError as exc:
+                outcomes.append(outcome(f.task_id, exc))
+            else:
+                outcomes.append(outcome(f.task_id, None))
+        return outcomes
 
     @_guard
     async def CompleteTasks(

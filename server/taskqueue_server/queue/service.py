@@ -131,7 +131,9 @@ class TaskQueue:
     async def _claim(
         self, worker: str, directory: str | None, lease_us: int, tags: tuple[str, ...]
     ) -> Lease | None:
-        granted = await self._claim_many(worker, directory, lease_us, tags, limit=1)
+        granted = await self._claim_many(
+            worker, directory, lease_us, tags, limit=1, with_history=True
+        )
         return granted[0] if granted else None
 
     async def _claim_many(
@@ -142,6 +144,7 @@ class TaskQueue:
         tags: tuple[str, ...],
         *,
         limit: int,
+        with_history: bool,
     ) -> list[Lease]:
         """Takes up to `limit` claimable tasks in claim order, in one transaction."""
         if self._stopping:
@@ -161,6 +164,7 @@ class TaskQueue:
                     now=now,
                     lease_duration=lease_us,
                     directory_limit=self._settings.max_working_per_directory,
+                    with_history=with_history,
                 )
                 if task is None:
                     break
@@ -198,6 +202,32 @@ class TaskQueue:
         Validates before the first task; ends when the server stops. While it runs, the leases
         of the tasks it delivered are renewed.
         """
+        watcher = self._watcher(worker_id, work_directory, max_in_flight, lease_duration_us, tags)
+        return self._watch(watcher)
+
+    async def watch_batches(
+        self,
+        *,
+        worker_id: str,
+        work_directory: str = "",
+        max_in_flight: int = 0,
+        lease_duration_us: int | None = None,
+        tags: Sequence[str] = (),
+        with_history: bool = True,
+    ) -> AsyncGenerator[list[Lease], None]:
+        """As `watch`, but yields the tasks of each claim transaction together (without
+        their history if asked: one query less per task)."""
+        watcher = self._watcher(worker_id, work_directory, max_in_flight, lease_duration_us, tags)
+        return self._watch_batches(watcher, with_history=with_history)
+
+    def _watcher(
+        self,
+        worker_id: str,
+        work_directory: str,
+        max_in_flight: int,
+        lease_duration_us: int | None,
+        tags: Sequence[str],
+    ) -> Watcher:
         v = validation.Violations()
         worker, directory, lease, wanted = self._claim_args(
             worker_id, work_directory, lease_duration_us, tags, v
@@ -206,18 +236,31 @@ class TaskQueue:
         v.raise_if_any()
         if self._stopping:
             raise errors.ShuttingDown("the server is shutting down; watch another server")
-        watcher = Watcher(
+        return Watcher(
             worker_id=worker,
             work_directory=directory,
             tags=wanted,
             max_in_flight=capacity,
             lease_duration=lease,
         )
-        return self._watch(watcher)
 
     async def _watch(self, w: Watcher) -> AsyncGenerator[Lease, None]:
-        self._hub.add(w)
+        batches = self._watch_batches(w)
         unsent: list[Lease] = []
+        try:
+            async for batch in batches:
+                unsent = batch[::-1]
+                while unsent:
+                    yield unsent.pop()
+        finally:
+            await batches.aclose()
+            for lease in unsent:  # claimed for this stream, never sent: back to waiting
+                self._background(self._abandon(lease.token))
+
+    async def _watch_batches(
+        self, w: Watcher, *, with_history: bool = True
+    ) -> AsyncGenerator[list[Lease], None]:
+        self._hub.add(w)
         renewer = asyncio.create_task(self._renew_while_open(w), name=f"renew-{w.worker_id}")
         try:
             while not w.closed:
@@ -234,16 +277,16 @@ class TaskQueue:
                         w.lease_duration,
                         w.tags,
                         limit=min(w.max_in_flight - len(w.in_flight), CLAIM_BATCH),
+                        with_history=with_history,
                     )
                 finally:
                     w.claiming = False
                 for lease in granted:
                     self._hub.deliver(w, lease.task.id, lease.token)
-                unsent = granted[::-1]
-                while unsent:
-                    yield unsent.pop()
+                if granted:
+                    yield granted
                 # closed during the claim: end now
-                if not granted and not w.missed and not w.closed:
+                elif not w.missed and not w.closed:
                     w.signal.clear()
                     self._hub.park(w)
                     await w.signal.wait()
@@ -253,8 +296,6 @@ class TaskQueue:
         finally:
             renewer.cancel()
             self._hub.remove(w)
-            for lease in unsent:  # claimed for this stream, never sent: back to waiting
-                self._background(self._abandon(lease.token))
 
     async def _renew_while_open(self, w: Watcher) -> None:
         """Renews the leases of the tasks a stream delivered, a third of a lease apart."""
@@ -375,7 +416,12 @@ class TaskQueue:
                         leases.check_current(lease, token, now)
                         actor = lease.worker_id if token else "client"
                         done = tasks.complete(
-                            conn, lease, result_json=encoded, now=now, actor=actor
+                            conn,
+                            lease,
+                            result_json=encoded,
+                            now=now,
+                            actor=actor,
+                            with_history=False,
                         )
                 except errors.TaskQueueError as exc:
                     answers.append((i, exc))

@@ -25,6 +25,7 @@ METHOD_ROLES: Final[Mapping[str, frozenset[str]]] = {
     # workers: claim, watch, heartbeat, complete, fail (and get, above)
     "ClaimTask": frozenset({WORKER, ADMIN}),
     "WatchNext": frozenset({WORKER, ADMIN}),
+    "Work": frozenset({WORKER, ADMIN}),
     "Heartbeat": frozenset({WORKER, ADMIN}),
     "CompleteTask": frozenset({WORKER, ADMIN}),
     "CompleteTasks": frozenset({WORKER, ADMIN}),

@@ -1944,6 +1944,126 @@ func (x *CompleteTaskResponse) GetTask() *Task {
 	return nil
 }
 
+// One message from a worker on a Work stream.
+type WorkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required in the first request, ignored later: which tasks to take, as WatchNext.
+	Subscribe *WatchNextRequest `protobuf:"bytes,1,opt,name=subscribe,proto3" json:"subscribe,omitempty"`
+	// Tasks done, each as CompleteTask takes it.
+	Completions []*CompleteTaskRequest `protobuf:"bytes,2,rep,name=completions,proto3" json:"completions,omitempty"`
+	// Tasks failed, each as FailTask takes it.
+	Failures      []*FailTaskRequest `protobuf:"bytes,3,rep,name=failures,proto3" json:"failures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkRequest) Reset() {
+	*x = WorkRequest{}
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkRequest) ProtoMessage() {}
+
+func (x *WorkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
+func (*WorkRequest) Descriptor() ([]byte, []int) {
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WorkRequest) GetSubscribe() *WatchNextRequest {
+	if x != nil {
+		return x.Subscribe
+	}
+	return nil
+}
+
+func (x *WorkRequest) GetCompletions() []*CompleteTaskRequest {
+	if x != nil {
+		return x.Completions
+	}
+	return nil
+}
+
+func (x *WorkRequest) GetFailures() []*FailTaskRequest {
+	if x != nil {
+		return x.Failures
+	}
+	return nil
+}
+
+// One message from the server on a Work stream: new tasks, or the outcomes of a request.
+type WorkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Tasks claimed for this stream, now TASK_STATE_WORKING, in claim order; without their
+	// history (GetTask has it), to keep the stream lean.
+	Tasks []*WatchNextResponse `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// The outcomes of one request: one per completion, then one per failure, in its order.
+	Outcomes      []*CompleteTaskOutcome `protobuf:"bytes,2,rep,name=outcomes,proto3" json:"outcomes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WorkResponse) Reset() {
+	*x = WorkResponse{}
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkResponse) ProtoMessage() {}
+
+func (x *WorkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
+func (*WorkResponse) Descriptor() ([]byte, []int) {
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *WorkResponse) GetTasks() []*WatchNextResponse {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+func (x *WorkResponse) GetOutcomes() []*CompleteTaskOutcome {
+	if x != nil {
+		return x.Outcomes
+	}
+	return nil
+}
+
 // Request for CompleteTasks.
 type CompleteTasksRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1955,7 +2075,7 @@ type CompleteTasksRequest struct {
 
 func (x *CompleteTasksRequest) Reset() {
 	*x = CompleteTasksRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[26]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1967,7 +2087,7 @@ func (x *CompleteTasksRequest) String() string {
 func (*CompleteTasksRequest) ProtoMessage() {}
 
 func (x *CompleteTasksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[26]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1980,7 +2100,7 @@ func (x *CompleteTasksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteTasksRequest.ProtoReflect.Descriptor instead.
 func (*CompleteTasksRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{26}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CompleteTasksRequest) GetRequests() []*CompleteTaskRequest {
@@ -2001,7 +2121,7 @@ type CompleteTasksResponse struct {
 
 func (x *CompleteTasksResponse) Reset() {
 	*x = CompleteTasksResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[27]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2133,7 @@ func (x *CompleteTasksResponse) String() string {
 func (*CompleteTasksResponse) ProtoMessage() {}
 
 func (x *CompleteTasksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[27]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2146,7 @@ func (x *CompleteTasksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteTasksResponse.ProtoReflect.Descriptor instead.
 func (*CompleteTasksResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{27}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CompleteTasksResponse) GetOutcomes() []*CompleteTaskOutcome {
@@ -2055,7 +2175,7 @@ type CompleteTaskOutcome struct {
 
 func (x *CompleteTaskOutcome) Reset() {
 	*x = CompleteTaskOutcome{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[28]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2067,7 +2187,7 @@ func (x *CompleteTaskOutcome) String() string {
 func (*CompleteTaskOutcome) ProtoMessage() {}
 
 func (x *CompleteTaskOutcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[28]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2080,7 +2200,7 @@ func (x *CompleteTaskOutcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompleteTaskOutcome.ProtoReflect.Descriptor instead.
 func (*CompleteTaskOutcome) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{28}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CompleteTaskOutcome) GetTaskId() string {
@@ -2131,7 +2251,7 @@ type FailTaskRequest struct {
 
 func (x *FailTaskRequest) Reset() {
 	*x = FailTaskRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[29]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2143,7 +2263,7 @@ func (x *FailTaskRequest) String() string {
 func (*FailTaskRequest) ProtoMessage() {}
 
 func (x *FailTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[29]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2156,7 +2276,7 @@ func (x *FailTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailTaskRequest.ProtoReflect.Descriptor instead.
 func (*FailTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{29}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *FailTaskRequest) GetTaskId() string {
@@ -2205,7 +2325,7 @@ type FailTaskResponse struct {
 
 func (x *FailTaskResponse) Reset() {
 	*x = FailTaskResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[30]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2217,7 +2337,7 @@ func (x *FailTaskResponse) String() string {
 func (*FailTaskResponse) ProtoMessage() {}
 
 func (x *FailTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[30]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2230,7 +2350,7 @@ func (x *FailTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FailTaskResponse.ProtoReflect.Descriptor instead.
 func (*FailTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{30}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *FailTaskResponse) GetTask() *Task {
@@ -2256,7 +2376,7 @@ type GetStatsRequest struct {
 
 func (x *GetStatsRequest) Reset() {
 	*x = GetStatsRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[31]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2268,7 +2388,7 @@ func (x *GetStatsRequest) String() string {
 func (*GetStatsRequest) ProtoMessage() {}
 
 func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[31]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2281,7 +2401,7 @@ func (x *GetStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetStatsRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{31}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetStatsRequest) GetStartTime() *timestamppb.Timestamp {
@@ -2326,7 +2446,7 @@ type TransitionCounts struct {
 
 func (x *TransitionCounts) Reset() {
 	*x = TransitionCounts{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[32]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2338,7 +2458,7 @@ func (x *TransitionCounts) String() string {
 func (*TransitionCounts) ProtoMessage() {}
 
 func (x *TransitionCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[32]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2351,7 +2471,7 @@ func (x *TransitionCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TransitionCounts.ProtoReflect.Descriptor instead.
 func (*TransitionCounts) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{32}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *TransitionCounts) GetCreated() int64 {
@@ -2415,7 +2535,7 @@ type DurationStats struct {
 
 func (x *DurationStats) Reset() {
 	*x = DurationStats{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[33]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2427,7 +2547,7 @@ func (x *DurationStats) String() string {
 func (*DurationStats) ProtoMessage() {}
 
 func (x *DurationStats) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[33]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2440,7 +2560,7 @@ func (x *DurationStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DurationStats.ProtoReflect.Descriptor instead.
 func (*DurationStats) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{33}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DurationStats) GetCount() int64 {
@@ -2493,7 +2613,7 @@ type PriorityDurations struct {
 
 func (x *PriorityDurations) Reset() {
 	*x = PriorityDurations{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[34]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2505,7 +2625,7 @@ func (x *PriorityDurations) String() string {
 func (*PriorityDurations) ProtoMessage() {}
 
 func (x *PriorityDurations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[34]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2518,7 +2638,7 @@ func (x *PriorityDurations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriorityDurations.ProtoReflect.Descriptor instead.
 func (*PriorityDurations) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{34}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *PriorityDurations) GetPriority() Priority {
@@ -2555,7 +2675,7 @@ type TrendBucket struct {
 
 func (x *TrendBucket) Reset() {
 	*x = TrendBucket{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[35]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2567,7 +2687,7 @@ func (x *TrendBucket) String() string {
 func (*TrendBucket) ProtoMessage() {}
 
 func (x *TrendBucket) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[35]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2580,7 +2700,7 @@ func (x *TrendBucket) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TrendBucket.ProtoReflect.Descriptor instead.
 func (*TrendBucket) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{35}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *TrendBucket) GetStartTime() *timestamppb.Timestamp {
@@ -2620,7 +2740,7 @@ type StateCounts struct {
 
 func (x *StateCounts) Reset() {
 	*x = StateCounts{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[36]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2632,7 +2752,7 @@ func (x *StateCounts) String() string {
 func (*StateCounts) ProtoMessage() {}
 
 func (x *StateCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[36]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2645,7 +2765,7 @@ func (x *StateCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateCounts.ProtoReflect.Descriptor instead.
 func (*StateCounts) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{36}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *StateCounts) GetWaiting() int64 {
@@ -2712,7 +2832,7 @@ type PriorityCounts struct {
 
 func (x *PriorityCounts) Reset() {
 	*x = PriorityCounts{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[37]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2724,7 +2844,7 @@ func (x *PriorityCounts) String() string {
 func (*PriorityCounts) ProtoMessage() {}
 
 func (x *PriorityCounts) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[37]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2737,7 +2857,7 @@ func (x *PriorityCounts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PriorityCounts.ProtoReflect.Descriptor instead.
 func (*PriorityCounts) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{37}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *PriorityCounts) GetHigh() int64 {
@@ -2790,7 +2910,7 @@ type GetStatsResponse struct {
 
 func (x *GetStatsResponse) Reset() {
 	*x = GetStatsResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[38]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2802,7 +2922,7 @@ func (x *GetStatsResponse) String() string {
 func (*GetStatsResponse) ProtoMessage() {}
 
 func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[38]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2815,7 +2935,7 @@ func (x *GetStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetStatsResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{38}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetStatsResponse) GetTasksByState() *StateCounts {
@@ -2904,7 +3024,7 @@ type ThrottledCount struct {
 
 func (x *ThrottledCount) Reset() {
 	*x = ThrottledCount{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[39]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2916,7 +3036,7 @@ func (x *ThrottledCount) String() string {
 func (*ThrottledCount) ProtoMessage() {}
 
 func (x *ThrottledCount) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[39]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2929,7 +3049,7 @@ func (x *ThrottledCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ThrottledCount.ProtoReflect.Descriptor instead.
 func (*ThrottledCount) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{39}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ThrottledCount) GetPrincipal() string {
@@ -2978,7 +3098,7 @@ type Backup struct {
 
 func (x *Backup) Reset() {
 	*x = Backup{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[40]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2990,7 +3110,7 @@ func (x *Backup) String() string {
 func (*Backup) ProtoMessage() {}
 
 func (x *Backup) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[40]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3003,7 +3123,7 @@ func (x *Backup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Backup.ProtoReflect.Descriptor instead.
 func (*Backup) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{40}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *Backup) GetName() string {
@@ -3071,7 +3191,7 @@ type CreateBackupRequest struct {
 
 func (x *CreateBackupRequest) Reset() {
 	*x = CreateBackupRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[41]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3083,7 +3203,7 @@ func (x *CreateBackupRequest) String() string {
 func (*CreateBackupRequest) ProtoMessage() {}
 
 func (x *CreateBackupRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[41]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3096,7 +3216,7 @@ func (x *CreateBackupRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBackupRequest.ProtoReflect.Descriptor instead.
 func (*CreateBackupRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{41}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{43}
 }
 
 // Response for CreateBackup.
@@ -3110,7 +3230,7 @@ type CreateBackupResponse struct {
 
 func (x *CreateBackupResponse) Reset() {
 	*x = CreateBackupResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[42]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3122,7 +3242,7 @@ func (x *CreateBackupResponse) String() string {
 func (*CreateBackupResponse) ProtoMessage() {}
 
 func (x *CreateBackupResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[42]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3135,7 +3255,7 @@ func (x *CreateBackupResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBackupResponse.ProtoReflect.Descriptor instead.
 func (*CreateBackupResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{42}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CreateBackupResponse) GetBackup() *Backup {
@@ -3154,7 +3274,7 @@ type ListBackupsRequest struct {
 
 func (x *ListBackupsRequest) Reset() {
 	*x = ListBackupsRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[43]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3166,7 +3286,7 @@ func (x *ListBackupsRequest) String() string {
 func (*ListBackupsRequest) ProtoMessage() {}
 
 func (x *ListBackupsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[43]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3179,7 +3299,7 @@ func (x *ListBackupsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBackupsRequest.ProtoReflect.Descriptor instead.
 func (*ListBackupsRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{43}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{45}
 }
 
 // Response for ListBackups.
@@ -3193,7 +3313,7 @@ type ListBackupsResponse struct {
 
 func (x *ListBackupsResponse) Reset() {
 	*x = ListBackupsResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[44]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3205,7 +3325,7 @@ func (x *ListBackupsResponse) String() string {
 func (*ListBackupsResponse) ProtoMessage() {}
 
 func (x *ListBackupsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[44]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3218,7 +3338,7 @@ func (x *ListBackupsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBackupsResponse.ProtoReflect.Descriptor instead.
 func (*ListBackupsResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{44}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ListBackupsResponse) GetBackups() []*Backup {
@@ -3237,7 +3357,7 @@ type GetServerStatusRequest struct {
 
 func (x *GetServerStatusRequest) Reset() {
 	*x = GetServerStatusRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[45]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3249,7 +3369,7 @@ func (x *GetServerStatusRequest) String() string {
 func (*GetServerStatusRequest) ProtoMessage() {}
 
 func (x *GetServerStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[45]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3262,7 +3382,7 @@ func (x *GetServerStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetServerStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetServerStatusRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{45}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{47}
 }
 
 // Response for GetServerStatus.
@@ -3312,7 +3432,7 @@ type GetServerStatusResponse struct {
 
 func (x *GetServerStatusResponse) Reset() {
 	*x = GetServerStatusResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[46]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3324,7 +3444,7 @@ func (x *GetServerStatusResponse) String() string {
 func (*GetServerStatusResponse) ProtoMessage() {}
 
 func (x *GetServerStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[46]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3337,7 +3457,7 @@ func (x *GetServerStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetServerStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetServerStatusResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{46}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *GetServerStatusResponse) GetCondition() ServerCondition {
@@ -3577,7 +3697,7 @@ type ServerConfig struct {
 
 func (x *ServerConfig) Reset() {
 	*x = ServerConfig{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[47]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3589,7 +3709,7 @@ func (x *ServerConfig) String() string {
 func (*ServerConfig) ProtoMessage() {}
 
 func (x *ServerConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[47]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3602,7 +3722,7 @@ func (x *ServerConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerConfig.ProtoReflect.Descriptor instead.
 func (*ServerConfig) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{47}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ServerConfig) GetListen() string {
@@ -3943,7 +4063,7 @@ type GetConfigRequest struct {
 
 func (x *GetConfigRequest) Reset() {
 	*x = GetConfigRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[48]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3955,7 +4075,7 @@ func (x *GetConfigRequest) String() string {
 func (*GetConfigRequest) ProtoMessage() {}
 
 func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[48]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3968,7 +4088,7 @@ func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{48}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{50}
 }
 
 // Response for GetConfig.
@@ -3987,7 +4107,7 @@ type GetConfigResponse struct {
 
 func (x *GetConfigResponse) Reset() {
 	*x = GetConfigResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3999,7 +4119,7 @@ func (x *GetConfigResponse) String() string {
 func (*GetConfigResponse) ProtoMessage() {}
 
 func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4012,7 +4132,7 @@ func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{49}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *GetConfigResponse) GetConfig() *ServerConfig {
@@ -4049,7 +4169,7 @@ type UpdateConfigRequest struct {
 
 func (x *UpdateConfigRequest) Reset() {
 	*x = UpdateConfigRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4061,7 +4181,7 @@ func (x *UpdateConfigRequest) String() string {
 func (*UpdateConfigRequest) ProtoMessage() {}
 
 func (x *UpdateConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4074,7 +4194,7 @@ func (x *UpdateConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateConfigRequest.ProtoReflect.Descriptor instead.
 func (*UpdateConfigRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{50}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *UpdateConfigRequest) GetConfig() *ServerConfig {
@@ -4104,7 +4224,7 @@ type UpdateConfigResponse struct {
 
 func (x *UpdateConfigResponse) Reset() {
 	*x = UpdateConfigResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4116,7 +4236,7 @@ func (x *UpdateConfigResponse) String() string {
 func (*UpdateConfigResponse) ProtoMessage() {}
 
 func (x *UpdateConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4129,7 +4249,7 @@ func (x *UpdateConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateConfigResponse.ProtoReflect.Descriptor instead.
 func (*UpdateConfigResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{51}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *UpdateConfigResponse) GetConfig() *ServerConfig {
@@ -4159,7 +4279,7 @@ type ListConfigRevisionsRequest struct {
 
 func (x *ListConfigRevisionsRequest) Reset() {
 	*x = ListConfigRevisionsRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4171,7 +4291,7 @@ func (x *ListConfigRevisionsRequest) String() string {
 func (*ListConfigRevisionsRequest) ProtoMessage() {}
 
 func (x *ListConfigRevisionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4184,7 +4304,7 @@ func (x *ListConfigRevisionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConfigRevisionsRequest.ProtoReflect.Descriptor instead.
 func (*ListConfigRevisionsRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{52}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *ListConfigRevisionsRequest) GetPageSize() int32 {
@@ -4216,7 +4336,7 @@ type ConfigChange struct {
 
 func (x *ConfigChange) Reset() {
 	*x = ConfigChange{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4228,7 +4348,7 @@ func (x *ConfigChange) String() string {
 func (*ConfigChange) ProtoMessage() {}
 
 func (x *ConfigChange) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4241,7 +4361,7 @@ func (x *ConfigChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigChange.ProtoReflect.Descriptor instead.
 func (*ConfigChange) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{53}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ConfigChange) GetName() string {
@@ -4282,7 +4402,7 @@ type ConfigRevision struct {
 
 func (x *ConfigRevision) Reset() {
 	*x = ConfigRevision{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4294,7 +4414,7 @@ func (x *ConfigRevision) String() string {
 func (*ConfigRevision) ProtoMessage() {}
 
 func (x *ConfigRevision) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4307,7 +4427,7 @@ func (x *ConfigRevision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigRevision.ProtoReflect.Descriptor instead.
 func (*ConfigRevision) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{54}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ConfigRevision) GetRevision() int64 {
@@ -4351,7 +4471,7 @@ type ListConfigRevisionsResponse struct {
 
 func (x *ListConfigRevisionsResponse) Reset() {
 	*x = ListConfigRevisionsResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4363,7 +4483,7 @@ func (x *ListConfigRevisionsResponse) String() string {
 func (*ListConfigRevisionsResponse) ProtoMessage() {}
 
 func (x *ListConfigRevisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4376,7 +4496,7 @@ func (x *ListConfigRevisionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConfigRevisionsResponse.ProtoReflect.Descriptor instead.
 func (*ListConfigRevisionsResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{55}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ListConfigRevisionsResponse) GetRevisions() []*ConfigRevision {
@@ -4414,7 +4534,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4426,7 +4546,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4439,7 +4559,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{56}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ApiKey) GetKeyId() string {
@@ -4499,7 +4619,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4511,7 +4631,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4524,7 +4644,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{57}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *CreateApiKeyRequest) GetName() string {
@@ -4561,7 +4681,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4573,7 +4693,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4586,7 +4706,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{58}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *CreateApiKeyResponse) GetApiKey() *ApiKey {
@@ -4614,7 +4734,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4626,7 +4746,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4639,7 +4759,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{59}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListApiKeysRequest) GetShowInactive() bool {
@@ -4660,7 +4780,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4672,7 +4792,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4685,7 +4805,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{60}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
@@ -4706,7 +4826,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4718,7 +4838,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4731,7 +4851,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{61}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *RevokeApiKeyRequest) GetKey() string {
@@ -4752,7 +4872,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4764,7 +4884,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4777,7 +4897,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{62}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *RevokeApiKeyResponse) GetApiKey() *ApiKey {
@@ -4810,7 +4930,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4822,7 +4942,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4835,7 +4955,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{63}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *AuditEvent) GetSeq() int64 {
@@ -4904,7 +5024,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4916,7 +5036,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4929,7 +5049,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{64}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -4973,7 +5093,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4985,7 +5105,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4998,7 +5118,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{65}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ListAuditEventsResponse) GetEvents() []*AuditEvent {
@@ -5137,7 +5257,14 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\x0foriginal_prompt\x18\x03 \x01(\tR\x0eoriginalPrompt\x12/\n" +
 	"\x06result\x18\x04 \x01(\v2\x17.google.protobuf.StructR\x06result\">\n" +
 	"\x14CompleteTaskResponse\x12&\n" +
-	"\x04task\x18\x01 \x01(\v2\x12.taskqueue.v1.TaskR\x04task\"U\n" +
+	"\x04task\x18\x01 \x01(\v2\x12.taskqueue.v1.TaskR\x04task\"\xcb\x01\n" +
+	"\vWorkRequest\x12<\n" +
+	"\tsubscribe\x18\x01 \x01(\v2\x1e.taskqueue.v1.WatchNextRequestR\tsubscribe\x12C\n" +
+	"\vcompletions\x18\x02 \x03(\v2!.taskqueue.v1.CompleteTaskRequestR\vcompletions\x129\n" +
+	"\bfailures\x18\x03 \x03(\v2\x1d.taskqueue.v1.FailTaskRequestR\bfailures\"\x84\x01\n" +
+	"\fWorkResponse\x125\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x1f.taskqueue.v1.WatchNextResponseR\x05tasks\x12=\n" +
+	"\boutcomes\x18\x02 \x03(\v2!.taskqueue.v1.CompleteTaskOutcomeR\boutcomes\"U\n" +
 	"\x14CompleteTasksRequest\x12=\n" +
 	"\brequests\x18\x01 \x03(\v2!.taskqueue.v1.CompleteTaskRequestR\brequests\"V\n" +
 	"\x15CompleteTasksResponse\x12=\n" +
@@ -5404,7 +5531,7 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\vROLE_WORKER\x10\x02\x12\x10\n" +
 	"\fROLE_MONITOR\x10\x03\x12\x0e\n" +
 	"\n" +
-	"ROLE_ADMIN\x10\x042\xef\x10\n" +
+	"ROLE_ADMIN\x10\x042\xb2\x11\n" +
 	"\x10TaskQueueService\x12O\n" +
 	"\n" +
 	"CreateTask\x12\x1f.taskqueue.v1.CreateTaskRequest\x1a .taskqueue.v1.CreateTaskResponse\x12a\n" +
@@ -5424,7 +5551,8 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\fUpdateConfig\x12!.taskqueue.v1.UpdateConfigRequest\x1a\".taskqueue.v1.UpdateConfigResponse\x12j\n" +
 	"\x13ListConfigRevisions\x12(.taskqueue.v1.ListConfigRevisionsRequest\x1a).taskqueue.v1.ListConfigRevisionsResponse\x12L\n" +
 	"\tClaimTask\x12\x1e.taskqueue.v1.ClaimTaskRequest\x1a\x1f.taskqueue.v1.ClaimTaskResponse\x12N\n" +
-	"\tWatchNext\x12\x1e.taskqueue.v1.WatchNextRequest\x1a\x1f.taskqueue.v1.WatchNextResponse0\x01\x12L\n" +
+	"\tWatchNext\x12\x1e.taskqueue.v1.WatchNextRequest\x1a\x1f.taskqueue.v1.WatchNextResponse0\x01\x12A\n" +
+	"\x04Work\x12\x19.taskqueue.v1.WorkRequest\x1a\x1a.taskqueue.v1.WorkResponse(\x010\x01\x12L\n" +
 	"\tHeartbeat\x12\x1e.taskqueue.v1.HeartbeatRequest\x1a\x1f.taskqueue.v1.HeartbeatResponse\x12U\n" +
 	"\fCompleteTask\x12!.taskqueue.v1.CompleteTaskRequest\x1a\".taskqueue.v1.CompleteTaskResponse\x12X\n" +
 	"\rCompleteTasks\x12\".taskqueue.v1.CompleteTasksRequest\x1a#.taskqueue.v1.CompleteTasksResponse\x12I\n" +
@@ -5447,7 +5575,7 @@ func file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskqueue_v1_taskqueue_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_taskqueue_v1_taskqueue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 67)
+var file_taskqueue_v1_taskqueue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
 var file_taskqueue_v1_taskqueue_service_proto_goTypes = []any{
 	(DueFilter)(0),                      // 0: taskqueue.v1.DueFilter
 	(StatsBucket)(0),                    // 1: taskqueue.v1.StatsBucket
@@ -5479,202 +5607,211 @@ var file_taskqueue_v1_taskqueue_service_proto_goTypes = []any{
 	(*HeartbeatResponse)(nil),           // 27: taskqueue.v1.HeartbeatResponse
 	(*CompleteTaskRequest)(nil),         // 28: taskqueue.v1.CompleteTaskRequest
 	(*CompleteTaskResponse)(nil),        // 29: taskqueue.v1.CompleteTaskResponse
-	(*CompleteTasksRequest)(nil),        // 30: taskqueue.v1.CompleteTasksRequest
-	(*CompleteTasksResponse)(nil),       // 31: taskqueue.v1.CompleteTasksResponse
-	(*CompleteTaskOutcome)(nil),         // 32: taskqueue.v1.CompleteTaskOutcome
-	(*FailTaskRequest)(nil),             // 33: taskqueue.v1.FailTaskRequest
-	(*FailTaskResponse)(nil),            // 34: taskqueue.v1.FailTaskResponse
-	(*GetStatsRequest)(nil),             // 35: taskqueue.v1.GetStatsRequest
-	(*TransitionCounts)(nil),            // 36: taskqueue.v1.TransitionCounts
-	(*DurationStats)(nil),               // 37: taskqueue.v1.DurationStats
-	(*PriorityDurations)(nil),           // 38: taskqueue.v1.PriorityDurations
-	(*TrendBucket)(nil),                 // 39: taskqueue.v1.TrendBucket
-	(*StateCounts)(nil),                 // 40: taskqueue.v1.StateCounts
-	(*PriorityCounts)(nil),              // 41: taskqueue.v1.PriorityCounts
-	(*GetStatsResponse)(nil),            // 42: taskqueue.v1.GetStatsResponse
-	(*ThrottledCount)(nil),              // 43: taskqueue.v1.ThrottledCount
-	(*Backup)(nil),                      // 44: taskqueue.v1.Backup
-	(*CreateBackupRequest)(nil),         // 45: taskqueue.v1.CreateBackupRequest
-	(*CreateBackupResponse)(nil),        // 46: taskqueue.v1.CreateBackupResponse
-	(*ListBackupsRequest)(nil),          // 47: taskqueue.v1.ListBackupsRequest
-	(*ListBackupsResponse)(nil),         // 48: taskqueue.v1.ListBackupsResponse
-	(*GetServerStatusRequest)(nil),      // 49: taskqueue.v1.GetServerStatusRequest
-	(*GetServerStatusResponse)(nil),     // 50: taskqueue.v1.GetServerStatusResponse
-	(*ServerConfig)(nil),                // 51: taskqueue.v1.ServerConfig
-	(*GetConfigRequest)(nil),            // 52: taskqueue.v1.GetConfigRequest
-	(*GetConfigResponse)(nil),           // 53: taskqueue.v1.GetConfigResponse
-	(*UpdateConfigRequest)(nil),         // 54: taskqueue.v1.UpdateConfigRequest
-	(*UpdateConfigResponse)(nil),        // 55: taskqueue.v1.UpdateConfigResponse
-	(*ListConfigRevisionsRequest)(nil),  // 56: taskqueue.v1.ListConfigRevisionsRequest
-	(*ConfigChange)(nil),                // 57: taskqueue.v1.ConfigChange
-	(*ConfigRevision)(nil),              // 58: taskqueue.v1.ConfigRevision
-	(*ListConfigRevisionsResponse)(nil), // 59: taskqueue.v1.ListConfigRevisionsResponse
-	(*ApiKey)(nil),                      // 60: taskqueue.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),         // 61: taskqueue.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),        // 62: taskqueue.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),          // 63: taskqueue.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),         // 64: taskqueue.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),         // 65: taskqueue.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),        // 66: taskqueue.v1.RevokeApiKeyResponse
-	(*AuditEvent)(nil),                  // 67: taskqueue.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),      // 68: taskqueue.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),     // 69: taskqueue.v1.ListAuditEventsResponse
-	nil,                                 // 70: taskqueue.v1.GetConfigResponse.SourcesEntry
-	(Priority)(0),                       // 71: taskqueue.v1.Priority
-	(*timestamppb.Timestamp)(nil),       // 72: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 73: google.protobuf.Duration
-	(*RetryPolicy)(nil),                 // 74: taskqueue.v1.RetryPolicy
-	(*Task)(nil),                        // 75: taskqueue.v1.Task
-	(TaskState)(0),                      // 76: taskqueue.v1.TaskState
-	(TaskView)(0),                       // 77: taskqueue.v1.TaskView
-	(*structpb.Struct)(nil),             // 78: google.protobuf.Struct
-	(*fieldmaskpb.FieldMask)(nil),       // 79: google.protobuf.FieldMask
+	(*WorkRequest)(nil),                 // 30: taskqueue.v1.WorkRequest
+	(*WorkResponse)(nil),                // 31: taskqueue.v1.WorkResponse
+	(*CompleteTasksRequest)(nil),        // 32: taskqueue.v1.CompleteTasksRequest
+	(*CompleteTasksResponse)(nil),       // 33: taskqueue.v1.CompleteTasksResponse
+	(*CompleteTaskOutcome)(nil),         // 34: taskqueue.v1.CompleteTaskOutcome
+	(*FailTaskRequest)(nil),             // 35: taskqueue.v1.FailTaskRequest
+	(*FailTaskResponse)(nil),            // 36: taskqueue.v1.FailTaskResponse
+	(*GetStatsRequest)(nil),             // 37: taskqueue.v1.GetStatsRequest
+	(*TransitionCounts)(nil),            // 38: taskqueue.v1.TransitionCounts
+	(*DurationStats)(nil),               // 39: taskqueue.v1.DurationStats
+	(*PriorityDurations)(nil),           // 40: taskqueue.v1.PriorityDurations
+	(*TrendBucket)(nil),                 // 41: taskqueue.v1.TrendBucket
+	(*StateCounts)(nil),                 // 42: taskqueue.v1.StateCounts
+	(*PriorityCounts)(nil),              // 43: taskqueue.v1.PriorityCounts
+	(*GetStatsResponse)(nil),            // 44: taskqueue.v1.GetStatsResponse
+	(*ThrottledCount)(nil),              // 45: taskqueue.v1.ThrottledCount
+	(*Backup)(nil),                      // 46: taskqueue.v1.Backup
+	(*CreateBackupRequest)(nil),         // 47: taskqueue.v1.CreateBackupRequest
+	(*CreateBackupResponse)(nil),        // 48: taskqueue.v1.CreateBackupResponse
+	(*ListBackupsRequest)(nil),          // 49: taskqueue.v1.ListBackupsRequest
+	(*ListBackupsResponse)(nil),         // 50: taskqueue.v1.ListBackupsResponse
+	(*GetServerStatusRequest)(nil),      // 51: taskqueue.v1.GetServerStatusRequest
+	(*GetServerStatusResponse)(nil),     // 52: taskqueue.v1.GetServerStatusResponse
+	(*ServerConfig)(nil),                // 53: taskqueue.v1.ServerConfig
+	(*GetConfigRequest)(nil),            // 54: taskqueue.v1.GetConfigRequest
+	(*GetConfigResponse)(nil),           // 55: taskqueue.v1.GetConfigResponse
+	(*UpdateConfigRequest)(nil),         // 56: taskqueue.v1.UpdateConfigRequest
+	(*UpdateConfigResponse)(nil),        // 57: taskqueue.v1.UpdateConfigResponse
+	(*ListConfigRevisionsRequest)(nil),  // 58: taskqueue.v1.ListConfigRevisionsRequest
+	(*ConfigChange)(nil),                // 59: taskqueue.v1.ConfigChange
+	(*ConfigRevision)(nil),              // 60: taskqueue.v1.ConfigRevision
+	(*ListConfigRevisionsResponse)(nil), // 61: taskqueue.v1.ListConfigRevisionsResponse
+	(*ApiKey)(nil),                      // 62: taskqueue.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),         // 63: taskqueue.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),        // 64: taskqueue.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),          // 65: taskqueue.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),         // 66: taskqueue.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),         // 67: taskqueue.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),        // 68: taskqueue.v1.RevokeApiKeyResponse
+	(*AuditEvent)(nil),                  // 69: taskqueue.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),      // 70: taskqueue.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),     // 71: taskqueue.v1.ListAuditEventsResponse
+	nil,                                 // 72: taskqueue.v1.GetConfigResponse.SourcesEntry
+	(Priority)(0),                       // 73: taskqueue.v1.Priority
+	(*timestamppb.Timestamp)(nil),       // 74: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 75: google.protobuf.Duration
+	(*RetryPolicy)(nil),                 // 76: taskqueue.v1.RetryPolicy
+	(*Task)(nil),                        // 77: taskqueue.v1.Task
+	(TaskState)(0),                      // 78: taskqueue.v1.TaskState
+	(TaskView)(0),                       // 79: taskqueue.v1.TaskView
+	(*structpb.Struct)(nil),             // 80: google.protobuf.Struct
+	(*fieldmaskpb.FieldMask)(nil),       // 81: google.protobuf.FieldMask
 }
 var file_taskqueue_v1_taskqueue_service_proto_depIdxs = []int32{
-	71,  // 0: taskqueue.v1.CreateTaskRequest.priority:type_name -> taskqueue.v1.Priority
-	72,  // 1: taskqueue.v1.CreateTaskRequest.schedule_time:type_name -> google.protobuf.Timestamp
-	73,  // 2: taskqueue.v1.CreateTaskRequest.delay:type_name -> google.protobuf.Duration
-	74,  // 3: taskqueue.v1.CreateTaskRequest.retry_policy:type_name -> taskqueue.v1.RetryPolicy
+	73,  // 0: taskqueue.v1.CreateTaskRequest.priority:type_name -> taskqueue.v1.Priority
+	74,  // 1: taskqueue.v1.CreateTaskRequest.schedule_time:type_name -> google.protobuf.Timestamp
+	75,  // 2: taskqueue.v1.CreateTaskRequest.delay:type_name -> google.protobuf.Duration
+	76,  // 3: taskqueue.v1.CreateTaskRequest.retry_policy:type_name -> taskqueue.v1.RetryPolicy
 	4,   // 4: taskqueue.v1.BatchCreateTasksRequest.requests:type_name -> taskqueue.v1.CreateTaskRequest
-	75,  // 5: taskqueue.v1.BatchCreateTasksResponse.tasks:type_name -> taskqueue.v1.Task
-	76,  // 6: taskqueue.v1.ListTasksRequest.states:type_name -> taskqueue.v1.TaskState
-	71,  // 7: taskqueue.v1.ListTasksRequest.priorities:type_name -> taskqueue.v1.Priority
-	72,  // 8: taskqueue.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	72,  // 9: taskqueue.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	77,  // 10: taskqueue.v1.ListTasksRequest.view:type_name -> taskqueue.v1.TaskView
+	77,  // 5: taskqueue.v1.BatchCreateTasksResponse.tasks:type_name -> taskqueue.v1.Task
+	78,  // 6: taskqueue.v1.ListTasksRequest.states:type_name -> taskqueue.v1.TaskState
+	73,  // 7: taskqueue.v1.ListTasksRequest.priorities:type_name -> taskqueue.v1.Priority
+	74,  // 8: taskqueue.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	74,  // 9: taskqueue.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	79,  // 10: taskqueue.v1.ListTasksRequest.view:type_name -> taskqueue.v1.TaskView
 	0,   // 11: taskqueue.v1.ListTasksRequest.due:type_name -> taskqueue.v1.DueFilter
-	75,  // 12: taskqueue.v1.ListTasksResponse.tasks:type_name -> taskqueue.v1.Task
-	76,  // 13: taskqueue.v1.TaskFilter.states:type_name -> taskqueue.v1.TaskState
-	71,  // 14: taskqueue.v1.TaskFilter.priorities:type_name -> taskqueue.v1.Priority
-	72,  // 15: taskqueue.v1.TaskFilter.created_after:type_name -> google.protobuf.Timestamp
-	72,  // 16: taskqueue.v1.TaskFilter.created_before:type_name -> google.protobuf.Timestamp
+	77,  // 12: taskqueue.v1.ListTasksResponse.tasks:type_name -> taskqueue.v1.Task
+	78,  // 13: taskqueue.v1.TaskFilter.states:type_name -> taskqueue.v1.TaskState
+	73,  // 14: taskqueue.v1.TaskFilter.priorities:type_name -> taskqueue.v1.Priority
+	74,  // 15: taskqueue.v1.TaskFilter.created_after:type_name -> google.protobuf.Timestamp
+	74,  // 16: taskqueue.v1.TaskFilter.created_before:type_name -> google.protobuf.Timestamp
 	0,   // 17: taskqueue.v1.TaskFilter.due:type_name -> taskqueue.v1.DueFilter
-	75,  // 18: taskqueue.v1.CancelTaskResponse.task:type_name -> taskqueue.v1.Task
+	77,  // 18: taskqueue.v1.CancelTaskResponse.task:type_name -> taskqueue.v1.Task
 	9,   // 19: taskqueue.v1.BatchCancelTasksRequest.filter:type_name -> taskqueue.v1.TaskFilter
 	13,  // 20: taskqueue.v1.BatchCancelTasksResponse.results:type_name -> taskqueue.v1.BatchCancelResult
-	75,  // 21: taskqueue.v1.RetryTaskResponse.task:type_name -> taskqueue.v1.Task
-	71,  // 22: taskqueue.v1.SetTaskPriorityRequest.priority:type_name -> taskqueue.v1.Priority
-	75,  // 23: taskqueue.v1.SetTaskPriorityResponse.task:type_name -> taskqueue.v1.Task
-	75,  // 24: taskqueue.v1.CreateTaskResponse.task:type_name -> taskqueue.v1.Task
-	75,  // 25: taskqueue.v1.GetTaskResponse.task:type_name -> taskqueue.v1.Task
-	73,  // 26: taskqueue.v1.ClaimTaskRequest.lease_duration:type_name -> google.protobuf.Duration
-	75,  // 27: taskqueue.v1.ClaimTaskResponse.task:type_name -> taskqueue.v1.Task
-	72,  // 28: taskqueue.v1.ClaimTaskResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
-	73,  // 29: taskqueue.v1.WatchNextRequest.lease_duration:type_name -> google.protobuf.Duration
-	75,  // 30: taskqueue.v1.WatchNextResponse.task:type_name -> taskqueue.v1.Task
-	72,  // 31: taskqueue.v1.WatchNextResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
-	72,  // 32: taskqueue.v1.HeartbeatResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
-	78,  // 33: taskqueue.v1.CompleteTaskRequest.result:type_name -> google.protobuf.Struct
-	75,  // 34: taskqueue.v1.CompleteTaskResponse.task:type_name -> taskqueue.v1.Task
-	28,  // 35: taskqueue.v1.CompleteTasksRequest.requests:type_name -> taskqueue.v1.CompleteTaskRequest
-	32,  // 36: taskqueue.v1.CompleteTasksResponse.outcomes:type_name -> taskqueue.v1.CompleteTaskOutcome
-	75,  // 37: taskqueue.v1.FailTaskResponse.task:type_name -> taskqueue.v1.Task
-	72,  // 38: taskqueue.v1.GetStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	72,  // 39: taskqueue.v1.GetStatsRequest.end_time:type_name -> google.protobuf.Timestamp
-	1,   // 40: taskqueue.v1.GetStatsRequest.bucket:type_name -> taskqueue.v1.StatsBucket
-	73,  // 41: taskqueue.v1.DurationStats.p50:type_name -> google.protobuf.Duration
-	73,  // 42: taskqueue.v1.DurationStats.p95:type_name -> google.protobuf.Duration
-	73,  // 43: taskqueue.v1.DurationStats.p99:type_name -> google.protobuf.Duration
-	73,  // 44: taskqueue.v1.DurationStats.mean:type_name -> google.protobuf.Duration
-	71,  // 45: taskqueue.v1.PriorityDurations.priority:type_name -> taskqueue.v1.Priority
-	37,  // 46: taskqueue.v1.PriorityDurations.wait:type_name -> taskqueue.v1.DurationStats
-	37,  // 47: taskqueue.v1.PriorityDurations.run:type_name -> taskqueue.v1.DurationStats
-	72,  // 48: taskqueue.v1.TrendBucket.start_time:type_name -> google.protobuf.Timestamp
-	36,  // 49: taskqueue.v1.TrendBucket.counts:type_name -> taskqueue.v1.TransitionCounts
-	40,  // 50: taskqueue.v1.GetStatsResponse.tasks_by_state:type_name -> taskqueue.v1.StateCounts
-	41,  // 51: taskqueue.v1.GetStatsResponse.tasks_by_priority:type_name -> taskqueue.v1.PriorityCounts
-	41,  // 52: taskqueue.v1.GetStatsResponse.waiting_by_priority:type_name -> taskqueue.v1.PriorityCounts
-	72,  // 53: taskqueue.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
-	72,  // 54: taskqueue.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
-	36,  // 55: taskqueue.v1.GetStatsResponse.window:type_name -> taskqueue.v1.TransitionCounts
-	38,  // 56: taskqueue.v1.GetStatsResponse.durations:type_name -> taskqueue.v1.PriorityDurations
-	39,  // 57: taskqueue.v1.GetStatsResponse.trend:type_name -> taskqueue.v1.TrendBucket
-	43,  // 58: taskqueue.v1.GetStatsResponse.throttled:type_name -> taskqueue.v1.ThrottledCount
-	72,  // 59: taskqueue.v1.Backup.create_time:type_name -> google.protobuf.Timestamp
-	44,  // 60: taskqueue.v1.CreateBackupResponse.backup:type_name -> taskqueue.v1.Backup
-	44,  // 61: taskqueue.v1.ListBackupsResponse.backups:type_name -> taskqueue.v1.Backup
-	2,   // 62: taskqueue.v1.GetServerStatusResponse.condition:type_name -> taskqueue.v1.ServerCondition
-	72,  // 63: taskqueue.v1.GetServerStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	73,  // 64: taskqueue.v1.GetServerStatusResponse.uptime:type_name -> google.protobuf.Duration
-	72,  // 65: taskqueue.v1.GetServerStatusResponse.last_probe_time:type_name -> google.protobuf.Timestamp
-	40,  // 66: taskqueue.v1.GetServerStatusResponse.tasks_by_state:type_name -> taskqueue.v1.StateCounts
-	73,  // 67: taskqueue.v1.GetServerStatusResponse.event_loop_lag:type_name -> google.protobuf.Duration
-	73,  // 68: taskqueue.v1.GetServerStatusResponse.cpu_time:type_name -> google.protobuf.Duration
-	44,  // 69: taskqueue.v1.GetServerStatusResponse.last_backup:type_name -> taskqueue.v1.Backup
-	51,  // 70: taskqueue.v1.GetConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
-	70,  // 71: taskqueue.v1.GetConfigResponse.sources:type_name -> taskqueue.v1.GetConfigResponse.SourcesEntry
-	51,  // 72: taskqueue.v1.UpdateConfigRequest.config:type_name -> taskqueue.v1.ServerConfig
-	79,  // 73: taskqueue.v1.UpdateConfigRequest.update_mask:type_name -> google.protobuf.FieldMask
-	51,  // 74: taskqueue.v1.UpdateConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
-	72,  // 75: taskqueue.v1.ConfigRevision.time:type_name -> google.protobuf.Timestamp
-	57,  // 76: taskqueue.v1.ConfigRevision.changes:type_name -> taskqueue.v1.ConfigChange
-	58,  // 77: taskqueue.v1.ListConfigRevisionsResponse.revisions:type_name -> taskqueue.v1.ConfigRevision
-	3,   // 78: taskqueue.v1.ApiKey.role:type_name -> taskqueue.v1.Role
-	72,  // 79: taskqueue.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	72,  // 80: taskqueue.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	72,  // 81: taskqueue.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	3,   // 82: taskqueue.v1.CreateApiKeyRequest.role:type_name -> taskqueue.v1.Role
-	73,  // 83: taskqueue.v1.CreateApiKeyRequest.ttl:type_name -> google.protobuf.Duration
-	60,  // 84: taskqueue.v1.CreateApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
-	60,  // 85: taskqueue.v1.ListApiKeysResponse.api_keys:type_name -> taskqueue.v1.ApiKey
-	60,  // 86: taskqueue.v1.RevokeApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
-	72,  // 87: taskqueue.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
-	67,  // 88: taskqueue.v1.ListAuditEventsResponse.events:type_name -> taskqueue.v1.AuditEvent
-	4,   // 89: taskqueue.v1.TaskQueueService.CreateTask:input_type -> taskqueue.v1.CreateTaskRequest
-	5,   // 90: taskqueue.v1.TaskQueueService.BatchCreateTasks:input_type -> taskqueue.v1.BatchCreateTasksRequest
-	20,  // 91: taskqueue.v1.TaskQueueService.GetTask:input_type -> taskqueue.v1.GetTaskRequest
-	7,   // 92: taskqueue.v1.TaskQueueService.ListTasks:input_type -> taskqueue.v1.ListTasksRequest
-	10,  // 93: taskqueue.v1.TaskQueueService.CancelTask:input_type -> taskqueue.v1.CancelTaskRequest
-	12,  // 94: taskqueue.v1.TaskQueueService.BatchCancelTasks:input_type -> taskqueue.v1.BatchCancelTasksRequest
-	15,  // 95: taskqueue.v1.TaskQueueService.RetryTask:input_type -> taskqueue.v1.RetryTaskRequest
-	17,  // 96: taskqueue.v1.TaskQueueService.SetTaskPriority:input_type -> taskqueue.v1.SetTaskPriorityRequest
-	35,  // 97: taskqueue.v1.TaskQueueService.GetStats:input_type -> taskqueue.v1.GetStatsRequest
-	45,  // 98: taskqueue.v1.TaskQueueService.CreateBackup:input_type -> taskqueue.v1.CreateBackupRequest
-	47,  // 99: taskqueue.v1.TaskQueueService.ListBackups:input_type -> taskqueue.v1.ListBackupsRequest
-	49,  // 100: taskqueue.v1.TaskQueueService.GetServerStatus:input_type -> taskqueue.v1.GetServerStatusRequest
-	52,  // 101: taskqueue.v1.TaskQueueService.GetConfig:input_type -> taskqueue.v1.GetConfigRequest
-	54,  // 102: taskqueue.v1.TaskQueueService.UpdateConfig:input_type -> taskqueue.v1.UpdateConfigRequest
-	56,  // 103: taskqueue.v1.TaskQueueService.ListConfigRevisions:input_type -> taskqueue.v1.ListConfigRevisionsRequest
-	22,  // 104: taskqueue.v1.TaskQueueService.ClaimTask:input_type -> taskqueue.v1.ClaimTaskRequest
-	24,  // 105: taskqueue.v1.TaskQueueService.WatchNext:input_type -> taskqueue.v1.WatchNextRequest
-	26,  // 106: taskqueue.v1.TaskQueueService.Heartbeat:input_type -> taskqueue.v1.HeartbeatRequest
-	28,  // 107: taskqueue.v1.TaskQueueService.CompleteTask:input_type -> taskqueue.v1.CompleteTaskRequest
-	30,  // 108: taskqueue.v1.TaskQueueService.CompleteTasks:input_type -> taskqueue.v1.CompleteTasksRequest
-	33,  // 109: taskqueue.v1.TaskQueueService.FailTask:input_type -> taskqueue.v1.FailTaskRequest
-	61,  // 110: taskqueue.v1.TaskQueueService.CreateApiKey:input_type -> taskqueue.v1.CreateApiKeyRequest
-	63,  // 111: taskqueue.v1.TaskQueueService.ListApiKeys:input_type -> taskqueue.v1.ListApiKeysRequest
-	65,  // 112: taskqueue.v1.TaskQueueService.RevokeApiKey:input_type -> taskqueue.v1.RevokeApiKeyRequest
-	68,  // 113: taskqueue.v1.TaskQueueService.ListAuditEvents:input_type -> taskqueue.v1.ListAuditEventsRequest
-	19,  // 114: taskqueue.v1.TaskQueueService.CreateTask:output_type -> taskqueue.v1.CreateTaskResponse
-	6,   // 115: taskqueue.v1.TaskQueueService.BatchCreateTasks:output_type -> taskqueue.v1.BatchCreateTasksResponse
-	21,  // 116: taskqueue.v1.TaskQueueService.GetTask:output_type -> taskqueue.v1.GetTaskResponse
-	8,   // 117: taskqueue.v1.TaskQueueService.ListTasks:output_type -> taskqueue.v1.ListTasksResponse
-	11,  // 118: taskqueue.v1.TaskQueueService.CancelTask:output_type -> taskqueue.v1.CancelTaskResponse
-	14,  // 119: taskqueue.v1.TaskQueueService.BatchCancelTasks:output_type -> taskqueue.v1.BatchCancelTasksResponse
-	16,  // 120: taskqueue.v1.TaskQueueService.RetryTask:output_type -> taskqueue.v1.RetryTaskResponse
-	18,  // 121: taskqueue.v1.TaskQueueService.SetTaskPriority:output_type -> taskqueue.v1.SetTaskPriorityResponse
-	42,  // 122: taskqueue.v1.TaskQueueService.GetStats:output_type -> taskqueue.v1.GetStatsResponse
-	46,  // 123: taskqueue.v1.TaskQueueService.CreateBackup:output_type -> taskqueue.v1.CreateBackupResponse
-	48,  // 124: taskqueue.v1.TaskQueueService.ListBackups:output_type -> taskqueue.v1.ListBackupsResponse
-	50,  // 125: taskqueue.v1.TaskQueueService.GetServerStatus:output_type -> taskqueue.v1.GetServerStatusResponse
-	53,  // 126: taskqueue.v1.TaskQueueService.GetConfig:output_type -> taskqueue.v1.GetConfigResponse
-	55,  // 127: taskqueue.v1.TaskQueueService.UpdateConfig:output_type -> taskqueue.v1.UpdateConfigResponse
-	59,  // 128: taskqueue.v1.TaskQueueService.ListConfigRevisions:output_type -> taskqueue.v1.ListConfigRevisionsResponse
-	23,  // 129: taskqueue.v1.TaskQueueService.ClaimTask:output_type -> taskqueue.v1.ClaimTaskResponse
-	25,  // 130: taskqueue.v1.TaskQueueService.WatchNext:output_type -> taskqueue.v1.WatchNextResponse
-	27,  // 131: taskqueue.v1.TaskQueueService.Heartbeat:output_type -> taskqueue.v1.HeartbeatResponse
-	29,  // 132: taskqueue.v1.TaskQueueService.CompleteTask:output_type -> taskqueue.v1.CompleteTaskResponse
-	31,  // 133: taskqueue.v1.TaskQueueService.CompleteTasks:output_type -> taskqueue.v1.CompleteTasksResponse
-	34,  // 134: taskqueue.v1.TaskQueueService.FailTask:output_type -> taskqueue.v1.FailTaskResponse
-	62,  // 135: taskqueue.v1.TaskQueueService.CreateApiKey:output_type -> taskqueue.v1.CreateApiKeyResponse
-	64,  // 136: taskqueue.v1.TaskQueueService.ListApiKeys:output_type -> taskqueue.v1.ListApiKeysResponse
-	66,  // 137: taskqueue.v1.TaskQueueService.RevokeApiKey:output_type -> taskqueue.v1.RevokeApiKeyResponse
-	69,  // 138: taskqueue.v1.TaskQueueService.ListAuditEvents:output_type -> taskqueue.v1.ListAuditEventsResponse
-	114, // [114:139] is the sub-list for method output_type
-	89,  // [89:114] is the sub-list for method input_type
-	89,  // [89:89] is the sub-list for extension type_name
-	89,  // [89:89] is the sub-list for extension extendee
-	0,   // [0:89] is the sub-list for field type_name
+	77,  // 21: taskqueue.v1.RetryTaskResponse.task:type_name -> taskqueue.v1.Task
+	73,  // 22: taskqueue.v1.SetTaskPriorityRequest.priority:type_name -> taskqueue.v1.Priority
+	77,  // 23: taskqueue.v1.SetTaskPriorityResponse.task:type_name -> taskqueue.v1.Task
+	77,  // 24: taskqueue.v1.CreateTaskResponse.task:type_name -> taskqueue.v1.Task
+	77,  // 25: taskqueue.v1.GetTaskResponse.task:type_name -> taskqueue.v1.Task
+	75,  // 26: taskqueue.v1.ClaimTaskRequest.lease_duration:type_name -> google.protobuf.Duration
+	77,  // 27: taskqueue.v1.ClaimTaskResponse.task:type_name -> taskqueue.v1.Task
+	74,  // 28: taskqueue.v1.ClaimTaskResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
+	75,  // 29: taskqueue.v1.WatchNextRequest.lease_duration:type_name -> google.protobuf.Duration
+	77,  // 30: taskqueue.v1.WatchNextResponse.task:type_name -> taskqueue.v1.Task
+	74,  // 31: taskqueue.v1.WatchNextResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
+	74,  // 32: taskqueue.v1.HeartbeatResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
+	80,  // 33: taskqueue.v1.CompleteTaskRequest.result:type_name -> google.protobuf.Struct
+	77,  // 34: taskqueue.v1.CompleteTaskResponse.task:type_name -> taskqueue.v1.Task
+	24,  // 35: taskqueue.v1.WorkRequest.subscribe:type_name -> taskqueue.v1.WatchNextRequest
+	28,  // 36: taskqueue.v1.WorkRequest.completions:type_name -> taskqueue.v1.CompleteTaskRequest
+	35,  // 37: taskqueue.v1.WorkRequest.failures:type_name -> taskqueue.v1.FailTaskRequest
+	25,  // 38: taskqueue.v1.WorkResponse.tasks:type_name -> taskqueue.v1.WatchNextResponse
+	34,  // 39: taskqueue.v1.WorkResponse.outcomes:type_name -> taskqueue.v1.CompleteTaskOutcome
+	28,  // 40: taskqueue.v1.CompleteTasksRequest.requests:type_name -> taskqueue.v1.CompleteTaskRequest
+	34,  // 41: taskqueue.v1.CompleteTasksResponse.outcomes:type_name -> taskqueue.v1.CompleteTaskOutcome
+	77,  // 42: taskqueue.v1.FailTaskResponse.task:type_name -> taskqueue.v1.Task
+	74,  // 43: taskqueue.v1.GetStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	74,  // 44: taskqueue.v1.GetStatsRequest.end_time:type_name -> google.protobuf.Timestamp
+	1,   // 45: taskqueue.v1.GetStatsRequest.bucket:type_name -> taskqueue.v1.StatsBucket
+	75,  // 46: taskqueue.v1.DurationStats.p50:type_name -> google.protobuf.Duration
+	75,  // 47: taskqueue.v1.DurationStats.p95:type_name -> google.protobuf.Duration
+	75,  // 48: taskqueue.v1.DurationStats.p99:type_name -> google.protobuf.Duration
+	75,  // 49: taskqueue.v1.DurationStats.mean:type_name -> google.protobuf.Duration
+	73,  // 50: taskqueue.v1.PriorityDurations.priority:type_name -> taskqueue.v1.Priority
+	39,  // 51: taskqueue.v1.PriorityDurations.wait:type_name -> taskqueue.v1.DurationStats
+	39,  // 52: taskqueue.v1.PriorityDurations.run:type_name -> taskqueue.v1.DurationStats
+	74,  // 53: taskqueue.v1.TrendBucket.start_time:type_name -> google.protobuf.Timestamp
+	38,  // 54: taskqueue.v1.TrendBucket.counts:type_name -> taskqueue.v1.TransitionCounts
+	42,  // 55: taskqueue.v1.GetStatsResponse.tasks_by_state:type_name -> taskqueue.v1.StateCounts
+	43,  // 56: taskqueue.v1.GetStatsResponse.tasks_by_priority:type_name -> taskqueue.v1.PriorityCounts
+	43,  // 57: taskqueue.v1.GetStatsResponse.waiting_by_priority:type_name -> taskqueue.v1.PriorityCounts
+	74,  // 58: taskqueue.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
+	74,  // 59: taskqueue.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
+	38,  // 60: taskqueue.v1.GetStatsResponse.window:type_name -> taskqueue.v1.TransitionCounts
+	40,  // 61: taskqueue.v1.GetStatsResponse.durations:type_name -> taskqueue.v1.PriorityDurations
+	41,  // 62: taskqueue.v1.GetStatsResponse.trend:type_name -> taskqueue.v1.TrendBucket
+	45,  // 63: taskqueue.v1.GetStatsResponse.throttled:type_name -> taskqueue.v1.ThrottledCount
+	74,  // 64: taskqueue.v1.Backup.create_time:type_name -> google.protobuf.Timestamp
+	46,  // 65: taskqueue.v1.CreateBackupResponse.backup:type_name -> taskqueue.v1.Backup
+	46,  // 66: taskqueue.v1.ListBackupsResponse.backups:type_name -> taskqueue.v1.Backup
+	2,   // 67: taskqueue.v1.GetServerStatusResponse.condition:type_name -> taskqueue.v1.ServerCondition
+	74,  // 68: taskqueue.v1.GetServerStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	75,  // 69: taskqueue.v1.GetServerStatusResponse.uptime:type_name -> google.protobuf.Duration
+	74,  // 70: taskqueue.v1.GetServerStatusResponse.last_probe_time:type_name -> google.protobuf.Timestamp
+	42,  // 71: taskqueue.v1.GetServerStatusResponse.tasks_by_state:type_name -> taskqueue.v1.StateCounts
+	75,  // 72: taskqueue.v1.GetServerStatusResponse.event_loop_lag:type_name -> google.protobuf.Duration
+	75,  // 73: taskqueue.v1.GetServerStatusResponse.cpu_time:type_name -> google.protobuf.Duration
+	46,  // 74: taskqueue.v1.GetServerStatusResponse.last_backup:type_name -> taskqueue.v1.Backup
+	53,  // 75: taskqueue.v1.GetConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
+	72,  // 76: taskqueue.v1.GetConfigResponse.sources:type_name -> taskqueue.v1.GetConfigResponse.SourcesEntry
+	53,  // 77: taskqueue.v1.UpdateConfigRequest.config:type_name -> taskqueue.v1.ServerConfig
+	81,  // 78: taskqueue.v1.UpdateConfigRequest.update_mask:type_name -> google.protobuf.FieldMask
+	53,  // 79: taskqueue.v1.UpdateConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
+	74,  // 80: taskqueue.v1.ConfigRevision.time:type_name -> google.protobuf.Timestamp
+	59,  // 81: taskqueue.v1.ConfigRevision.changes:type_name -> taskqueue.v1.ConfigChange
+	60,  // 82: taskqueue.v1.ListConfigRevisionsResponse.revisions:type_name -> taskqueue.v1.ConfigRevision
+	3,   // 83: taskqueue.v1.ApiKey.role:type_name -> taskqueue.v1.Role
+	74,  // 84: taskqueue.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	74,  // 85: taskqueue.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	74,  // 86: taskqueue.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	3,   // 87: taskqueue.v1.CreateApiKeyRequest.role:type_name -> taskqueue.v1.Role
+	75,  // 88: taskqueue.v1.CreateApiKeyRequest.ttl:type_name -> google.protobuf.Duration
+	62,  // 89: taskqueue.v1.CreateApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
+	62,  // 90: taskqueue.v1.ListApiKeysResponse.api_keys:type_name -> taskqueue.v1.ApiKey
+	62,  // 91: taskqueue.v1.RevokeApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
+	74,  // 92: taskqueue.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
+	69,  // 93: taskqueue.v1.ListAuditEventsResponse.events:type_name -> taskqueue.v1.AuditEvent
+	4,   // 94: taskqueue.v1.TaskQueueService.CreateTask:input_type -> taskqueue.v1.CreateTaskRequest
+	5,   // 95: taskqueue.v1.TaskQueueService.BatchCreateTasks:input_type -> taskqueue.v1.BatchCreateTasksRequest
+	20,  // 96: taskqueue.v1.TaskQueueService.GetTask:input_type -> taskqueue.v1.GetTaskRequest
+	7,   // 97: taskqueue.v1.TaskQueueService.ListTasks:input_type -> taskqueue.v1.ListTasksRequest
+	10,  // 98: taskqueue.v1.TaskQueueService.CancelTask:input_type -> taskqueue.v1.CancelTaskRequest
+	12,  // 99: taskqueue.v1.TaskQueueService.BatchCancelTasks:input_type -> taskqueue.v1.BatchCancelTasksRequest
+	15,  // 100: taskqueue.v1.TaskQueueService.RetryTask:input_type -> taskqueue.v1.RetryTaskRequest
+	17,  // 101: taskqueue.v1.TaskQueueService.SetTaskPriority:input_type -> taskqueue.v1.SetTaskPriorityRequest
+	37,  // 102: taskqueue.v1.TaskQueueService.GetStats:input_type -> taskqueue.v1.GetStatsRequest
+	47,  // 103: taskqueue.v1.TaskQueueService.CreateBackup:input_type -> taskqueue.v1.CreateBackupRequest
+	49,  // 104: taskqueue.v1.TaskQueueService.ListBackups:input_type -> taskqueue.v1.ListBackupsRequest
+	51,  // 105: taskqueue.v1.TaskQueueService.GetServerStatus:input_type -> taskqueue.v1.GetServerStatusRequest
+	54,  // 106: taskqueue.v1.TaskQueueService.GetConfig:input_type -> taskqueue.v1.GetConfigRequest
+	56,  // 107: taskqueue.v1.TaskQueueService.UpdateConfig:input_type -> taskqueue.v1.UpdateConfigRequest
+	58,  // 108: taskqueue.v1.TaskQueueService.ListConfigRevisions:input_type -> taskqueue.v1.ListConfigRevisionsRequest
+	22,  // 109: taskqueue.v1.TaskQueueService.ClaimTask:input_type -> taskqueue.v1.ClaimTaskRequest
+	24,  // 110: taskqueue.v1.TaskQueueService.WatchNext:input_type -> taskqueue.v1.WatchNextRequest
+	30,  // 111: taskqueue.v1.TaskQueueService.Work:input_type -> taskqueue.v1.WorkRequest
+	26,  // 112: taskqueue.v1.TaskQueueService.Heartbeat:input_type -> taskqueue.v1.HeartbeatRequest
+	28,  // 113: taskqueue.v1.TaskQueueService.CompleteTask:input_type -> taskqueue.v1.CompleteTaskRequest
+	32,  // 114: taskqueue.v1.TaskQueueService.CompleteTasks:input_type -> taskqueue.v1.CompleteTasksRequest
+	35,  // 115: taskqueue.v1.TaskQueueService.FailTask:input_type -> taskqueue.v1.FailTaskRequest
+	63,  // 116: taskqueue.v1.TaskQueueService.CreateApiKey:input_type -> taskqueue.v1.CreateApiKeyRequest
+	65,  // 117: taskqueue.v1.TaskQueueService.ListApiKeys:input_type -> taskqueue.v1.ListApiKeysRequest
+	67,  // 118: taskqueue.v1.TaskQueueService.RevokeApiKey:input_type -> taskqueue.v1.RevokeApiKeyRequest
+	70,  // 119: taskqueue.v1.TaskQueueService.ListAuditEvents:input_type -> taskqueue.v1.ListAuditEventsRequest
+	19,  // 120: taskqueue.v1.TaskQueueService.CreateTask:output_type -> taskqueue.v1.CreateTaskResponse
+	6,   // 121: taskqueue.v1.TaskQueueService.BatchCreateTasks:output_type -> taskqueue.v1.BatchCreateTasksResponse
+	21,  // 122: taskqueue.v1.TaskQueueService.GetTask:output_type -> taskqueue.v1.GetTaskResponse
+	8,   // 123: taskqueue.v1.TaskQueueService.ListTasks:output_type -> taskqueue.v1.ListTasksResponse
+	11,  // 124: taskqueue.v1.TaskQueueService.CancelTask:output_type -> taskqueue.v1.CancelTaskResponse
+	14,  // 125: taskqueue.v1.TaskQueueService.BatchCancelTasks:output_type -> taskqueue.v1.BatchCancelTasksResponse
+	16,  // 126: taskqueue.v1.TaskQueueService.RetryTask:output_type -> taskqueue.v1.RetryTaskResponse
+	18,  // 127: taskqueue.v1.TaskQueueService.SetTaskPriority:output_type -> taskqueue.v1.SetTaskPriorityResponse
+	44,  // 128: taskqueue.v1.TaskQueueService.GetStats:output_type -> taskqueue.v1.GetStatsResponse
+	48,  // 129: taskqueue.v1.TaskQueueService.CreateBackup:output_type -> taskqueue.v1.CreateBackupResponse
+	50,  // 130: taskqueue.v1.TaskQueueService.ListBackups:output_type -> taskqueue.v1.ListBackupsResponse
+	52,  // 131: taskqueue.v1.TaskQueueService.GetServerStatus:output_type -> taskqueue.v1.GetServerStatusResponse
+	55,  // 132: taskqueue.v1.TaskQueueService.GetConfig:output_type -> taskqueue.v1.GetConfigResponse
+	57,  // 133: taskqueue.v1.TaskQueueService.UpdateConfig:output_type -> taskqueue.v1.UpdateConfigResponse
+	61,  // 134: taskqueue.v1.TaskQueueService.ListConfigRevisions:output_type -> taskqueue.v1.ListConfigRevisionsResponse
+	23,  // 135: taskqueue.v1.TaskQueueService.ClaimTask:output_type -> taskqueue.v1.ClaimTaskResponse
+	25,  // 136: taskqueue.v1.TaskQueueService.WatchNext:output_type -> taskqueue.v1.WatchNextResponse
+	31,  // 137: taskqueue.v1.TaskQueueService.Work:output_type -> taskqueue.v1.WorkResponse
+	27,  // 138: taskqueue.v1.TaskQueueService.Heartbeat:output_type -> taskqueue.v1.HeartbeatResponse
+	29,  // 139: taskqueue.v1.TaskQueueService.CompleteTask:output_type -> taskqueue.v1.CompleteTaskResponse
+	33,  // 140: taskqueue.v1.TaskQueueService.CompleteTasks:output_type -> taskqueue.v1.CompleteTasksResponse
+	36,  // 141: taskqueue.v1.TaskQueueService.FailTask:output_type -> taskqueue.v1.FailTaskResponse
+	64,  // 142: taskqueue.v1.TaskQueueService.CreateApiKey:output_type -> taskqueue.v1.CreateApiKeyResponse
+	66,  // 143: taskqueue.v1.TaskQueueService.ListApiKeys:output_type -> taskqueue.v1.ListApiKeysResponse
+	68,  // 144: taskqueue.v1.TaskQueueService.RevokeApiKey:output_type -> taskqueue.v1.RevokeApiKeyResponse
+	71,  // 145: taskqueue.v1.TaskQueueService.ListAuditEvents:output_type -> taskqueue.v1.ListAuditEventsResponse
+	120, // [120:146] is the sub-list for method output_type
+	94,  // [94:120] is the sub-list for method input_type
+	94,  // [94:94] is the sub-list for extension type_name
+	94,  // [94:94] is the sub-list for extension extendee
+	0,   // [0:94] is the sub-list for field type_name
 }
 
 func init() { file_taskqueue_v1_taskqueue_service_proto_init() }
@@ -5683,14 +5820,14 @@ func file_taskqueue_v1_taskqueue_service_proto_init() {
 		return
 	}
 	file_taskqueue_v1_task_proto_init()
-	file_taskqueue_v1_taskqueue_service_proto_msgTypes[29].OneofWrappers = []any{}
+	file_taskqueue_v1_taskqueue_service_proto_msgTypes[31].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskqueue_v1_taskqueue_service_proto_rawDesc), len(file_taskqueue_v1_taskqueue_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   67,
+			NumMessages:   69,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

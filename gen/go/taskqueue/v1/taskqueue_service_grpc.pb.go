@@ -36,6 +36,7 @@ const (
 	TaskQueueService_ListConfigRevisions_FullMethodName = "/taskqueue.v1.TaskQueueService/ListConfigRevisions"
 	TaskQueueService_ClaimTask_FullMethodName           = "/taskqueue.v1.TaskQueueService/ClaimTask"
 	TaskQueueService_WatchNext_FullMethodName           = "/taskqueue.v1.TaskQueueService/WatchNext"
+	TaskQueueService_Work_FullMethodName                = "/taskqueue.v1.TaskQueueService/Work"
 	TaskQueueService_Heartbeat_FullMethodName           = "/taskqueue.v1.TaskQueueService/Heartbeat"
 	TaskQueueService_CompleteTask_FullMethodName        = "/taskqueue.v1.TaskQueueService/CompleteTask"
 	TaskQueueService_CompleteTasks_FullMethodName       = "/taskqueue.v1.TaskQueueService/CompleteTasks"
@@ -93,6 +94,12 @@ type TaskQueueServiceClient interface {
 	// Pushes claimed tasks to the worker whenever it has spare capacity and a matching task
 	// exists. The leases of delivered tasks are renewed while the stream stays open.
 	WatchNext(ctx context.Context, in *WatchNextRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchNextResponse], error)
+	// A worker's two-way stream, for throughput. The first request subscribes (as WatchNext
+	// does); the server then sends claimed tasks in batches whenever the worker has spare
+	// capacity, and the worker sends completions and failures back in batches on the same
+	// stream; the outcomes of each request come back in one response. Leases of delivered
+	// tasks are renewed while the stream is open.
+	Work(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[WorkRequest, WorkResponse], error)
 	// Extends the lease of a working task. FAILED_PRECONDITION (LEASE_LOST) once it is gone.
 	Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error)
 	// Marks a working task completed with its result.
@@ -302,6 +309,19 @@ func (c *taskQueueServiceClient) WatchNext(ctx context.Context, in *WatchNextReq
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TaskQueueService_WatchNextClient = grpc.ServerStreamingClient[WatchNextResponse]
 
+func (c *taskQueueServiceClient) Work(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[WorkRequest, WorkResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &TaskQueueService_ServiceDesc.Streams[1], TaskQueueService_Work_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WorkRequest, WorkResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskQueueService_WorkClient = grpc.BidiStreamingClient[WorkRequest, WorkResponse]
+
 func (c *taskQueueServiceClient) Heartbeat(ctx context.Context, in *HeartbeatRequest, opts ...grpc.CallOption) (*HeartbeatResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(HeartbeatResponse)
@@ -429,6 +449,12 @@ type TaskQueueServiceServer interface {
 	// Pushes claimed tasks to the worker whenever it has spare capacity and a matching task
 	// exists. The leases of delivered tasks are renewed while the stream stays open.
 	WatchNext(*WatchNextRequest, grpc.ServerStreamingServer[WatchNextResponse]) error
+	// A worker's two-way stream, for throughput. The first request subscribes (as WatchNext
+	// does); the server then sends claimed tasks in batches whenever the worker has spare
+	// capacity, and the worker sends completions and failures back in batches on the same
+	// stream; the outcomes of each request come back in one response. Leases of delivered
+	// tasks are renewed while the stream is open.
+	Work(grpc.BidiStreamingServer[WorkRequest, WorkResponse]) error
 	// Extends the lease of a working task. FAILED_PRECONDITION (LEASE_LOST) once it is gone.
 	Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error)
 	// Marks a working task completed with its result.
@@ -509,6 +535,9 @@ func (UnimplementedTaskQueueServiceServer) ClaimTask(context.Context, *ClaimTask
 }
 func (UnimplementedTaskQueueServiceServer) WatchNext(*WatchNextRequest, grpc.ServerStreamingServer[WatchNextResponse]) error {
 	return status.Error(codes.Unimplemented, "method WatchNext not implemented")
+}
+func (UnimplementedTaskQueueServiceServer) Work(grpc.BidiStreamingServer[WorkRequest, WorkResponse]) error {
+	return status.Error(codes.Unimplemented, "method Work not implemented")
 }
 func (UnimplementedTaskQueueServiceServer) Heartbeat(context.Context, *HeartbeatRequest) (*HeartbeatResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Heartbeat not implemented")
@@ -854,6 +883,13 @@ func _TaskQueueService_WatchNext_Handler(srv interface{}, stream grpc.ServerStre
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type TaskQueueService_WatchNextServer = grpc.ServerStreamingServer[WatchNextResponse]
 
+func _TaskQueueService_Work_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(TaskQueueServiceServer).Work(&grpc.GenericServerStream[WorkRequest, WorkResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type TaskQueueService_WorkServer = grpc.BidiStreamingServer[WorkRequest, WorkResponse]
+
 func _TaskQueueService_Heartbeat_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(HeartbeatRequest)
 	if err := dec(in); err != nil {
@@ -1107,6 +1143,12 @@ var TaskQueueService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "WatchNext",
 			Handler:       _TaskQueueService_WatchNext_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "Work",
+			Handler:       _TaskQueueService_Work_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "taskqueue/v1/taskqueue_service.proto",

@@ -1027,6 +1027,74 @@ class CompleteTaskResponse(_message.Message):
 Global___CompleteTaskResponse: _TypeAlias = CompleteTaskResponse  # noqa: Y015
 
 @_typing.final
+class WorkRequest(_message.Message):
+    """One message from a worker on a Work stream."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUBSCRIBE_FIELD_NUMBER: _builtins.int
+    COMPLETIONS_FIELD_NUMBER: _builtins.int
+    FAILURES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def subscribe(self) -> Global___WatchNextRequest:
+        """Required in the first request, ignored later: which tasks to take, as WatchNext."""
+
+    @_builtins.property
+    def completions(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteTaskRequest]:
+        """Tasks done, each as CompleteTask takes it."""
+
+    @_builtins.property
+    def failures(self) -> _containers.RepeatedCompositeFieldContainer[Global___FailTaskRequest]:
+        """Tasks failed, each as FailTask takes it."""
+
+    def __init__(
+        self,
+        *,
+        subscribe: Global___WatchNextRequest | None = ...,
+        completions: _abc.Iterable[Global___CompleteTaskRequest] | None = ...,
+        failures: _abc.Iterable[Global___FailTaskRequest] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["subscribe", b"subscribe"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["completions", b"completions", "failures", b"failures", "subscribe", b"subscribe"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkRequest: _TypeAlias = WorkRequest  # noqa: Y015
+
+@_typing.final
+class WorkResponse(_message.Message):
+    """One message from the server on a Work stream: new tasks, or the outcomes of a request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TASKS_FIELD_NUMBER: _builtins.int
+    OUTCOMES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def tasks(self) -> _containers.RepeatedCompositeFieldContainer[Global___WatchNextResponse]:
+        """Tasks claimed for this stream, now TASK_STATE_WORKING, in claim order; without their
+        history (GetTask has it), to keep the stream lean.
+        """
+
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___CompleteTaskOutcome]:
+        """The outcomes of one request: one per completion, then one per failure, in its order."""
+
+    def __init__(
+        self,
+        *,
+        tasks: _abc.Iterable[Global___WatchNextResponse] | None = ...,
+        outcomes: _abc.Iterable[Global___CompleteTaskOutcome] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["outcomes", b"outcomes", "tasks", b"tasks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WorkResponse: _TypeAlias = WorkResponse  # noqa: Y015
+
+@_typing.final
 class CompleteTasksRequest(_message.Message):
     """Request for CompleteTasks."""
 

@@ -124,6 +124,11 @@ class TaskQueueServiceStub:
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WatchNextRequest.SerializeToString,
                 response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WatchNextResponse.FromString,
                 _registered_method=True)
+        self.Work = channel.stream_stream(
+                '/taskqueue.v1.TaskQueueService/Work',
+                request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WorkRequest.SerializeToString,
+                response_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WorkResponse.FromString,
+                _registered_method=True)
         self.Heartbeat = channel.unary_unary(
                 '/taskqueue.v1.TaskQueueService/Heartbeat',
                 request_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.HeartbeatRequest.SerializeToString,
@@ -296,6 +301,17 @@ class TaskQueueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Work(self, request_iterator, context):
+        """A worker's two-way stream, for throughput. The first request subscribes (as WatchNext
+        does); the server then sends claimed tasks in batches whenever the worker has spare
+        capacity, and the worker sends completions and failures back in batches on the same
+        stream; the outcomes of each request come back in one response. Leases of delivered
+        tasks are renewed while the stream is open.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Heartbeat(self, request, context):
         """Extends the lease of a working task. FAILED_PRECONDITION (LEASE_LOST) once it is gone.
         """
@@ -443,6 +459,11 @@ def add_TaskQueueServiceServicer_to_server(servicer, server):
                     servicer.WatchNext,
                     request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WatchNextRequest.FromString,
                     response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WatchNextResponse.SerializeToString,
+            ),
+            'Work': grpc.stream_stream_rpc_method_handler(
+                    servicer.Work,
+                    request_deserializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WorkRequest.FromString,
+                    response_serializer=taskqueue_dot_v1_dot_taskqueue__service__pb2.WorkResponse.SerializeToString,
             ),
             'Heartbeat': grpc.unary_unary_rpc_method_handler(
                     servicer.Heartbeat,
@@ -949,6 +970,33 @@ class TaskQueueService:
             '/taskqueue.v1.TaskQueueService/WatchNext',
             taskqueue_dot_v1_dot_taskqueue__service__pb2.WatchNextRequest.SerializeToString,
             taskqueue_dot_v1_dot_taskqueue__service__pb2.WatchNextResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Work(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/taskqueue.v1.TaskQueueService/Work',
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.WorkRequest.SerializeToString,
+            taskqueue_dot_v1_dot_taskqueue__service__pb2.WorkResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -78,6 +78,13 @@ class TaskQueueServiceStub:
     """Pushes claimed tasks to the worker whenever it has spare capacity and a matching task
     exists. The leases of delivered tasks are renewed while the stream stays open.
     """
+    Work: _grpc.StreamStreamMultiCallable[_taskqueue_service_pb2.WorkRequest, _taskqueue_service_pb2.WorkResponse]
+    """A worker's two-way stream, for throughput. The first request subscribes (as WatchNext
+    does); the server then sends claimed tasks in batches whenever the worker has spare
+    capacity, and the worker sends completions and failures back in batches on the same
+    stream; the outcomes of each request come back in one response. Leases of delivered
+    tasks are renewed while the stream is open.
+    """
     Heartbeat: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.HeartbeatRequest, _taskqueue_service_pb2.HeartbeatResponse]
     """Extends the lease of a working task. FAILED_PRECONDITION (LEASE_LOST) once it is gone."""
     CompleteTask: _grpc.UnaryUnaryMultiCallable[_taskqueue_service_pb2.CompleteTaskRequest, _taskqueue_service_pb2.CompleteTaskResponse]
@@ -150,6 +157,13 @@ class TaskQueueServiceAsyncStub(TaskQueueServiceStub):
     WatchNext: _aio.UnaryStreamMultiCallable[_taskqueue_service_pb2.WatchNextRequest, _taskqueue_service_pb2.WatchNextResponse]  # type: ignore[assignment]
     """Pushes claimed tasks to the worker whenever it has spare capacity and a matching task
     exists. The leases of delivered tasks are renewed while the stream stays open.
+    """
+    Work: _aio.StreamStreamMultiCallable[_taskqueue_service_pb2.WorkRequest, _taskqueue_service_pb2.WorkResponse]  # type: ignore[assignment]
+    """A worker's two-way stream, for throughput. The first request subscribes (as WatchNext
+    does); the server then sends claimed tasks in batches whenever the worker has spare
+    capacity, and the worker sends completions and failures back in batches on the same
+    stream; the outcomes of each request come back in one response. Leases of delivered
+    tasks are renewed while the stream is open.
     """
     Heartbeat: _aio.UnaryUnaryMultiCallable[_taskqueue_service_pb2.HeartbeatRequest, _taskqueue_service_pb2.HeartbeatResponse]  # type: ignore[assignment]
     """Extends the lease of a working task. FAILED_PRECONDITION (LEASE_LOST) once it is gone."""
@@ -322,6 +336,19 @@ class TaskQueueServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_taskqueue_service_pb2.WatchNextResponse], _abc.AsyncIterator[_taskqueue_service_pb2.WatchNextResponse]]:
         """Pushes claimed tasks to the worker whenever it has spare capacity and a matching task
         exists. The leases of delivered tasks are renewed while the stream stays open.
+        """
+
+    @_abc_1.abstractmethod
+    def Work(
+        self,
+        request_iterator: _MaybeAsyncIterator[_taskqueue_service_pb2.WorkRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_taskqueue_service_pb2.WorkResponse], _abc.AsyncIterator[_taskqueue_service_pb2.WorkResponse]]:
+        """A worker's two-way stream, for throughput. The first request subscribes (as WatchNext
+        does); the server then sends claimed tasks in batches whenever the worker has spare
+        capacity, and the worker sends completions and failures back in batches on the same
+        stream; the outcomes of each request come back in one response. Leases of delivered
+        tasks are renewed while the stream is open.
         """
 
     @_abc_1.abstractmethod

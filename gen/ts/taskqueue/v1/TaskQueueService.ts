@@ -52,6 +52,8 @@ import type { UpdateConfigRequest as _taskqueue_v1_UpdateConfigRequest, UpdateCo
 import type { UpdateConfigResponse as _taskqueue_v1_UpdateConfigResponse, UpdateConfigResponse__Output as _taskqueue_v1_UpdateConfigResponse__Output } from '../../taskqueue/v1/UpdateConfigResponse';
 import type { WatchNextRequest as _taskqueue_v1_WatchNextRequest, WatchNextRequest__Output as _taskqueue_v1_WatchNextRequest__Output } from '../../taskqueue/v1/WatchNextRequest';
 import type { WatchNextResponse as _taskqueue_v1_WatchNextResponse, WatchNextResponse__Output as _taskqueue_v1_WatchNextResponse__Output } from '../../taskqueue/v1/WatchNextResponse';
+import type { WorkRequest as _taskqueue_v1_WorkRequest, WorkRequest__Output as _taskqueue_v1_WorkRequest__Output } from '../../taskqueue/v1/WorkRequest';
+import type { WorkResponse as _taskqueue_v1_WorkResponse, WorkResponse__Output as _taskqueue_v1_WorkResponse__Output } from '../../taskqueue/v1/WorkResponse';
 
 export interface TaskQueueServiceClient extends grpc.Client {
   BatchCancelTasks(argument: _taskqueue_v1_BatchCancelTasksRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_taskqueue_v1_BatchCancelTasksResponse__Output>): grpc.ClientUnaryCall;
@@ -275,6 +277,11 @@ export interface TaskQueueServiceClient extends grpc.Client {
   watchNext(argument: _taskqueue_v1_WatchNextRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_taskqueue_v1_WatchNextResponse__Output>;
   watchNext(argument: _taskqueue_v1_WatchNextRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_taskqueue_v1_WatchNextResponse__Output>;
   
+  Work(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_taskqueue_v1_WorkRequest, _taskqueue_v1_WorkResponse__Output>;
+  Work(options?: grpc.CallOptions): grpc.ClientDuplexStream<_taskqueue_v1_WorkRequest, _taskqueue_v1_WorkResponse__Output>;
+  work(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_taskqueue_v1_WorkRequest, _taskqueue_v1_WorkResponse__Output>;
+  work(options?: grpc.CallOptions): grpc.ClientDuplexStream<_taskqueue_v1_WorkRequest, _taskqueue_v1_WorkResponse__Output>;
+  
 }
 
 export interface TaskQueueServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -328,6 +335,8 @@ export interface TaskQueueServiceHandlers extends grpc.UntypedServiceImplementat
   
   WatchNext: grpc.handleServerStreamingCall<_taskqueue_v1_WatchNextRequest__Output, _taskqueue_v1_WatchNextResponse>;
   
+  Work: grpc.handleBidiStreamingCall<_taskqueue_v1_WorkRequest__Output, _taskqueue_v1_WorkResponse>;
+  
 }
 
 export interface TaskQueueServiceDefinition extends grpc.ServiceDefinition {
@@ -356,4 +365,5 @@ export interface TaskQueueServiceDefinition extends grpc.ServiceDefinition {
   SetTaskPriority: MethodDefinition<_taskqueue_v1_SetTaskPriorityRequest, _taskqueue_v1_SetTaskPriorityResponse, _taskqueue_v1_SetTaskPriorityRequest__Output, _taskqueue_v1_SetTaskPriorityResponse__Output>
   UpdateConfig: MethodDefinition<_taskqueue_v1_UpdateConfigRequest, _taskqueue_v1_UpdateConfigResponse, _taskqueue_v1_UpdateConfigRequest__Output, _taskqueue_v1_UpdateConfigResponse__Output>
   WatchNext: MethodDefinition<_taskqueue_v1_WatchNextRequest, _taskqueue_v1_WatchNextResponse, _taskqueue_v1_WatchNextRequest__Output, _taskqueue_v1_WatchNextResponse__Output>
+  Work: MethodDefinition<_taskqueue_v1_WorkRequest, _taskqueue_v1_WorkResponse, _taskqueue_v1_WorkRequest__Output, _taskqueue_v1_WorkResponse__Output>
 }
