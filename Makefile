@@ -7,7 +7,7 @@ PROTOS := $(wildcard proto/taskqueue/v1/*.proto)
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(abspath node_modules/.bin):$(PATH)
 
-.PHONY: setup run gen gen-check lint fmt test test-fast bench clean
+.PHONY: setup run gen gen-check lint fmt test test-fast bench soak clean
 
 setup: $(STAMP) node_modules/.package-lock.json clients/ts/node_modules/.package-lock.json
 
@@ -72,8 +72,19 @@ test: setup lint gen-check
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m 'not slow'
 
-bench: setup
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# Side by side with the echo ceiling, durable beanstalkd and huey; BENCH_ARGS=--quick.
+bench: setup $(BENCH_STAMP)
 	$(PY) tests/bench/run.py $(BENCH_ARGS)
+
+# Mixed load at half capacity for 30 minutes (SOAK_ARGS="--minutes 5" for less).
+soak: setup $(BENCH_STAMP)
+	$(PY) tests/bench/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

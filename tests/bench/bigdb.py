@@ -25,7 +25,7 @@ DIRECTORIES = [f"/srv/project-{i:04}" for i in range(1000)]
 DAY_US = 86_400_000_000
 
 
-def build(path: Path, count: int, seed: int = 7) -> None:
+def build(path: Path, count: int, seed: int = 7, waiting_only: bool = False) -> None:
     rng = random.Random(seed)
     if path.exists():
         path.unlink()
@@ -41,7 +41,7 @@ def build(path: Path, count: int, seed: int = 7) -> None:
         tasks, tags, events = [], [], []
         for i in range(first, min(count, first + batch)):
             seq += 1
-            state = rng.choices(states, weights)[0]
+            state = 1 if waiting_only else rng.choices(states, weights)[0]
             labels = rng.sample(TAGS, rng.randint(0, 3))
             created = start + i * step
             worker = f"worker-{rng.randint(0, 99)}" if state != 1 else ""
@@ -71,9 +71,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("path", type=Path)
     parser.add_argument("--tasks", type=int, default=1_000_000)
+    parser.add_argument("--waiting-only", action="store_true", help="every task waiting")
     args = parser.parse_args()
     started = time.monotonic()
-    build(args.path, args.tasks)
+    build(args.path, args.tasks, waiting_only=args.waiting_only)
     print(f"built {args.tasks} tasks in {time.monotonic() - started:.1f}s: {args.path}")
 
 

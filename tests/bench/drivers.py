@@ -71,32 +71,62 @@ async def cycle(address: str, concurrency: int, seconds: float) -> dict[str, flo
 
 
 async def delivery(address: str, rate: float, seconds: float) -> dict[str, float]:
-    """Creates at `rate`/s; one WatchNext worker completes each. Latency: create returned
-    (or the push arrived first: 0) -> pushed."""
+    """Creates at `rate`/s, on a schedule (not after the previous create returned); one
+    WatchNext worker completes what it gets in batches (CompleteTasks). Latency: the create
+    call returned (or the push arrived first: 0) -> pushed."""
     async with grpc.aio.insecure_channel(address) as channel:
         stub = pb_grpc.TaskQueueServiceStub(channel)
         created: dict[str, float] = {}
         received: dict[str, float] = {}
-        stream = stub.WatchNext(pb.WatchNextRequest(worker_id="bench-watcher", max_in_flight=8))
+        stream = stub.WatchNext(pb.WatchNextRequest(worker_id="bench-watcher", max_in_flight=256))
+        pending: list[pb.CompleteTaskRequest] = []
+        wake = asyncio.Event()
 
         async def consume() -> None:
             async for pushed in stream:
                 received[pushed.task.id] = time.perf_counter()
-                await stub.CompleteTask(
+                pending.append(
                     pb.CompleteTaskRequest(task_id=pushed.task.id, lease_token=pushed.lease_token)
                 )
+                wake.set()
+
+        async def complete() -> None:
+            while True:
+                await wake.wait()
+                wake.clear()
+                while pending:
+                    batch = pending[:1000]
+                    del pending[:1000]
+                    await stub.CompleteTasks(pb.CompleteTasksRequest(requests=batch))
+
+        async def create(count: int, measured: bool) -> None:
+            if count == 1:
+                tasks = [(await stub.CreateTask(CREATE)).task]
+            else:
+                request = pb.BatchCreateTasksRequest(requests=[CREATE] * count)
+                tasks = list((await stub.BatchCreateTasks(request)).tasks)
+            if measured:
+                returned = time.perf_counter()
+                for task in tasks:
+                    created[task.id] = returned
 
         consumer = asyncio.create_task(consume())
-        interval = 1.0 / rate
-        total = int(rate * (seconds + WARMUP_S))
+        completer = asyncio.create_task(complete())
+        # Creates go out on a fixed tick (every 20 ms, or slower for low rates) as one
+        # CreateTask or one BatchCreateTasks: the submission path of the end-to-end case.
+        tick = max(0.02, 1.0 / rate)
+        per_tick = max(1, round(rate * tick))
+        ticks = int((seconds + WARMUP_S) / tick)
+        creates = []
         t0 = time.perf_counter()
-        for i in range(total):
-            delay = t0 + i * interval - time.perf_counter()
+        for i in range(ticks):
+            delay = t0 + i * tick - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            response = await stub.CreateTask(CREATE)
-            if i >= rate * WARMUP_S:
-                created[response.task.id] = time.perf_counter()
+            creates.append(asyncio.create_task(create(per_tick, i * tick >= WARMUP_S)))
+        await asyncio.gather(*creates)
+        total = ticks * per_tick
+        sent_for = time.perf_counter() - t0
         deadline = time.perf_counter() + 10
         while len([k for k in created if k in received]) < len(created):
             if time.perf_counter() > deadline:
@@ -104,12 +134,34 @@ async def delivery(address: str, rate: float, seconds: float) -> dict[str, float
             await asyncio.sleep(0.01)
         stream.cancel()
         consumer.cancel()
+        completer.cancel()
         lat = [max(0.0, received[k] - v) * 1000 for k, v in created.items() if k in received]
         return {
             "p50_ms": percentile(lat, 50),
             "p99_ms": percentile(lat, 99),
             "delivered": len(lat),
             "lost": len(created) - len(lat),
+            "achieved_rate": total / sent_for,
+        }
+
+
+async def claim_scale(address: str, repeats: int) -> dict[str, float]:
+    """ClaimTask latency on whatever the database holds (the scale case: 1,000 or
+    1,000,000 waiting tasks); each claimed task is completed."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
+        latencies = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            got = await stub.ClaimTask(pb.ClaimTaskRequest(worker_id="bench"))
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert got.task.id, "the database ran out of waiting tasks"
+            await stub.CompleteTask(
+                pb.CompleteTaskRequest(task_id=got.task.id, lease_token=got.lease_token)
+            )
+        return {
+            "claim_p50_ms": percentile(latencies, 50),
+            "claim_p99_ms": percentile(latencies, 99),
         }
 
 
@@ -268,7 +320,7 @@ async def claim_cost(address: str, scenario: str, repeats: int) -> dict[str, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    modes = ["cycle", "delivery", "rtt", "list", "batch", "claimcost", "stats"]
+    modes = ["cycle", "delivery", "rtt", "list", "batch", "claimcost", "stats", "claimscale"]
     parser.add_argument("mode", choices=modes)
     parser.add_argument("--end-us", type=int, default=0)
     parser.add_argument("--scenario", default="baseline")
@@ -289,6 +341,8 @@ def main() -> None:
         out = asyncio.run(list_latency(args.address, args.repeats))  # type: ignore[arg-type]
     elif args.mode == "stats":
         out = asyncio.run(stats_latency(args.address, args.end_us, args.repeats))
+    elif args.mode == "claimscale":
+        out = asyncio.run(claim_scale(args.address, args.repeats))
     elif args.mode == "claimcost":
         out = asyncio.run(claim_cost(args.address, args.scenario, args.repeats))
     else:

@@ -17,12 +17,14 @@ import os
 import platform
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -129,30 +131,28 @@ def secured_server() -> Iterator[tuple[str, str]]:
             yield address, token
 
 
-def ghz(address: str, concurrency: int, seconds: float, token: str = "") -> dict[str, float]:
+def ghz(
+    address: str,
+    concurrency: int,
+    seconds: float,
+    token: str = "",
+    *,
+    call: str = "CreateTask",
+    data: str = CREATE_JSON,
+    rps: int = 0,
+    connections: int = 1,
+    details: bool = False,
+) -> dict[str, Any]:
+    """Unary load from ghz: ops/s, p50/p95/p99 ms and errors (with every latency when
+    `details`)."""
     metadata = ["--metadata", json.dumps({"authorization": f"Bearer {token}"})] if token else []
     command = [
-        str(GHZ),
-        "--insecure",
-        "--cpus",
-        "1",
-        "-c",
-        str(concurrency),
-        "-z",
-        f"{seconds:g}s",
-        "--proto",
-        str(ROOT / "proto/taskqueue/v1/taskqueue_service.proto"),
-        "--import-paths",
-        str(ROOT / "proto"),
-        "--call",
-        f"{SERVICE}/CreateTask",
-        "-d",
-        CREATE_JSON,
-        *metadata,
-        "-O",
-        "json",
-        address,
-    ]
+        str(GHZ), "--insecure", "--cpus", "1", "-c", str(concurrency),
+        "--connections", str(connections), "-z", f"{seconds:g}s",
+        "--proto", str(ROOT / "proto/taskqueue/v1/taskqueue_service.proto"),
+        "--import-paths", str(ROOT / "proto"), "--call", f"{SERVICE}/{call}", "-d", data,
+        *(["--rps", str(rps)] if rps else []), *metadata, "-O", "json", address,
+    ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True)
     report = json.loads(out.stdout)
     lat = {d["percentage"]: d["latency"] / 1e6 for d in report.get("latencyDistribution") or []}
@@ -163,12 +163,19 @@ def ghz(address: str, concurrency: int, seconds: float, token: str = "") -> dict
         for message, n in (report.get("errorDistribution") or {}).items()
         if "Canceled" not in message and "use of closed network connection" not in message
     )
-    return {
+    result: dict[str, Any] = {
         "ops_per_s": report["rps"],
         "p50_ms": lat.get(50, 0),
+        "p95_ms": lat.get(95, 0),
         "p99_ms": lat.get(99, 0),
         "errors": errors,
     }
+    if details:
+        result["latencies_ms"] = [
+            d["latency"] / 1e6 for d in report.get("details") or [] if d.get("status") == "OK"
+        ]
+        result["calls"] = report.get("count", 0)
+    return result
 
 
 def driver(mode: str, address: str, *args: str) -> dict[str, float]:
@@ -195,101 +202,224 @@ def summary(samples: list[dict[str, float]], key: str) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+@contextmanager
+def beanstalkd_server() -> Iterator[str]:
+    """beanstalkd from Debian's package (installed here when missing), durable: a binlog
+    fsynced on every write (-f0)."""
+    binary = shutil.which("beanstalkd")
+    if binary is None:
+        print("installing beanstalkd from Debian's packages ...", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "beanstalkd"], check=True,
+                       capture_output=True)  # fmt: skip
+        binary = shutil.which("beanstalkd")
+        assert binary, "beanstalkd is not installed"
+    with tempfile.TemporaryDirectory(prefix="bs-bench-") as tmp:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        proc = subprocess.Popen([binary, "-l", "127.0.0.1", "-p", str(port), "-b", tmp, "-f0"])
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                with socket.socket() as conn:
+                    if conn.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("beanstalkd did not start")
+                time.sleep(0.02)
+            yield f"127.0.0.1:{port}"
+        finally:
+            os.kill(proc.pid, signal.SIGTERM)
+            proc.wait(10)
+
+
+@contextmanager
+def huey_file() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="huey-bench-") as tmp:
+        yield f"{tmp}/huey.db"
+
+
+def e2e(system: str, target: str, seconds: float) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tests/bench/e2e.py"), system, target,
+         "--workers", "4", "--seconds", str(seconds)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def waiting_db(size: int) -> Path:
+    """A cached database of `size` waiting tasks (built once with bigdb.py)."""
+    path = ROOT / ".cache" / f"bench-waiting-{size}.db"
+    if not path.exists():
+        print(f"building a database of {size} waiting tasks (cached in {path}) ...", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "tests/bench/bigdb.py"), str(path),
+                        "--tasks", str(size), "--waiting-only"], check=True)  # fmt: skip
+    return path
+
+
+def db_server(path: Path) -> Any:
+    args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
+            "--db", str(path), "--synchronous", "FULL"]  # fmt: skip
+    return process(args, f"serving {SERVICE} on ")
+
+
+def restart_seconds(path: Path) -> float:
+    """Process start to SERVING (the server logs its serving line once health is SERVING)."""
+    started = time.monotonic()
+    with db_server(path):
+        return time.monotonic() - started
+
+
+def mixed(address: str, seconds: float, windows: int) -> list[dict[str, float]]:
+    """The original acceptance scenario: 100 connections, 70% reads (GetTask) and 30%
+    writes (CreateTask) at 1,000 requests/s in all, as two ghz processes side by side;
+    the run is cut into `windows` consecutive runs of equal length."""
+    import grpc
+    from taskqueue.v1 import taskqueue_service_pb2 as pb
+    from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
+
+    with grpc.insecure_channel(address) as channel:
+        task_id = (
+            pb_grpc.TaskQueueServiceStub(channel)
+            .CreateTask(pb.CreateTaskRequest(work_directory="/home/user/project", prompt="read me"))
+            .task.id
+        )
+    out = []
+    for _ in range(windows):
+        with ThreadPoolExecutor(2) as pool:
+            reads = pool.submit(ghz, address, 70, seconds, call="GetTask",
+                                data=json.dumps({"task_id": task_id}), rps=700,
+                                connections=70, details=True)  # fmt: skip
+            writes = pool.submit(ghz, address, 30, seconds, rps=300, connections=30,
+                                 details=True)  # fmt: skip
+            r, w = reads.result(), writes.result()
+        every = sorted(r["latencies_ms"] + w["latencies_ms"])
+
+        def pct(p: float, values: list[float] = every) -> float:
+            return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+        out.append({
+            "requests_per_s": (len(every)) / seconds,
+            "p95_ms": pct(95), "p99_ms": pct(99),
+            "read_p99_ms": r["p99_ms"], "write_p99_ms": w["p99_ms"],
+            "errors": r["errors"] + w["errors"],
+        })  # fmt: skip
+        print(f"  mixed window: {out[-1]}", flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="1 s per run, 3 runs")
+    parser.add_argument("--quick", action="store_true", help="short runs, smaller scale")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--out", default=str(ROOT / "bench-results.json"))
     args = parser.parse_args()
-    seconds = 1.0 if args.quick else args.seconds
+    quick = args.quick
+    seconds = 1.0 if quick else args.seconds
     runs = max(3, args.runs)
     ensure_ghz()
+    started = time.monotonic()
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "generator": f"ghz {GHZ_VERSION} (unary CreateTask, --cpus 1, one connection); "
-        "Python grpc.aio drivers for the create-claim-complete cycle and stream delivery",
+        "generator": f"ghz {GHZ_VERSION} for unary calls (--cpus 1); Python processes for"
+        " streams, end to end (1 submitter + 4 workers) and the peers' own clients",
         "runs": runs,
         "seconds_per_run": seconds,
+        "quick": quick,
         "cases": {},
     }
-    cases = results["cases"]
-    servers = {"echo": echo_server, "taskqueue": taskqueue_server}
-    for c in (1, 64):
-        for name, server in servers.items():
-            samples = repeat(runs, server, lambda a, c=c: ghz(a, c, seconds))
-            cases[f"create c={c} {name}"] = {
-                "ops_per_s": summary(samples, "ops_per_s"),
-                "p50_ms": summary(samples, "p50_ms"),
-                "p99_ms": summary(samples, "p99_ms"),
-                "errors": sum(s["errors"] for s in samples),
-            }
-            print(f"create c={c} {name}: {cases[f'create c={c} {name}']}", flush=True)
-    # Security cost: runs alternate between the plain server and one with authentication
-    # and rate limits on, so that drift of this noisy machine hits both alike.
+    cases: dict[str, Any] = results["cases"]
+
+    def record(name: str, samples: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+        cases[name] = {k: summary(samples, k) for k in keys}
+        cases[name]["errors"] = sum(x.get("errors", 0) for x in samples)
+        shown = {k: round(v["median"], 2) for k, v in cases[name].items() if k != "errors"}
+        print(f"{name}: {shown}", flush=True)
+
+    # 1. Submit: CreateTask at several concurrencies, against the echo ceiling.
+    keys = ("ops_per_s", "p50_ms", "p95_ms", "p99_ms")
+    for c in (1, 64) if quick else (1, 16, 64, 100):
+        for name, server in (("echo", echo_server), ("taskqueue", taskqueue_server)):
+            record(f"create c={c} {name}",
+                   repeat(runs, server, lambda a, c=c: ghz(a, c, seconds, connections=min(c, 4))),
+                   keys)  # fmt: skip
+    record("batch create 100 c=4",
+           repeat(runs, taskqueue_server, lambda a: driver(
+               "batch", a, "--batch", "100", "--concurrency", "4", "--seconds", str(seconds))),
+           ("tasks_per_s",))  # fmt: skip
+
+    # 2. Security cost (issue 5): runs alternate so drift hits both alike.
     plain, secured = [], []
     for _ in range(runs):
         with taskqueue_server() as address:
             plain.append(ghz(address, 64, seconds))
         with secured_server() as (address, token):
             secured.append(ghz(address, 64, seconds, token))
-    for name, samples in (("plain", plain), ("auth+limits", secured)):
-        cases[f"create c=64 {name}"] = {
-            "ops_per_s": summary(samples, "ops_per_s"),
-            "p99_ms": summary(samples, "p99_ms"),
-            "errors": sum(s["errors"] for s in samples),
-        }
-        print(f"create c=64 {name}: {cases[f'create c=64 {name}']}", flush=True)
-    for c in (1, 64):
-        for name, server in servers.items():
-            args_c = ["--concurrency", str(c), "--seconds", str(seconds)]
-            samples = repeat(runs, server, lambda a, args_c=args_c: driver("cycle", a, *args_c))
-            cases[f"cycle c={c} {name}"] = {
-                "tasks_per_s": summary(samples, "tasks_per_s"),
-                "errors": sum(s["errors"] for s in samples),
-            }
-            print(f"cycle c={c} {name}: {cases[f'cycle c={c} {name}']}", flush=True)
-    rate = "50"
-    samples = repeat(
-        runs, echo_server, lambda a: driver("rtt", a, "--rate", rate, "--seconds", str(seconds))
-    )
-    cases["unary rtt echo"] = {k: summary(samples, k) for k in ("p50_ms", "p99_ms")}
-    samples = repeat(
-        runs,
-        taskqueue_server,
-        lambda a: driver("delivery", a, "--rate", rate, "--seconds", str(seconds)),
-    )
-    cases["delivery taskqueue"] = {k: summary(samples, k) for k in ("p50_ms", "p99_ms")}
-    cases["delivery taskqueue"]["lost"] = sum(s["lost"] for s in samples)
-    for name, server in servers.items():
-        if name == "echo":
+    record("create c=64 plain", plain, ("ops_per_s", "p99_ms"))
+    record("create c=64 auth+limits", secured, ("ops_per_s", "p99_ms"))
+
+    # 3. End to end, side by side with durable beanstalkd and huey.
+    for system, server in (
+        ("taskqueue", taskqueue_server),
+        ("taskqueue-watch", taskqueue_server),
+        ("beanstalkd", beanstalkd_server),
+        ("huey", huey_file),
+    ):
+        if quick and system == "taskqueue-watch":
             continue
-        args_b = ["--batch", "100", "--concurrency", "4", "--seconds", str(seconds)]
-        samples = repeat(runs, server, lambda a, args_b=args_b: driver("batch", a, *args_b))
-        cases["batch create 100 c=4 taskqueue"] = {"tasks_per_s": summary(samples, "tasks_per_s")}
-        print(f"batch create: {cases['batch create 100 c=4 taskqueue']}", flush=True)
-    for scenario in ("baseline", "busy_dirs", "tags"):
-        args_s = ["--scenario", scenario, "--repeats", "200"]
-        samples = repeat(
-            runs, limited_server, lambda a, args_s=args_s: driver("claimcost", a, *args_s)
-        )
-        cases[f"claim cost {scenario}"] = {k: summary(samples, k) for k in ("claim_p50_ms",)}
-        print(f"claim cost {scenario}: {cases[f'claim cost {scenario}']}", flush=True)
-    size = 100_000 if args.quick else 1_000_000
+        record(f"e2e {system}",
+               repeat(runs, server, lambda t, system=system: e2e(system, t, seconds)),
+               ("tasks_per_s",))  # fmt: skip
+
+    # 4. Delivery latency over WatchNext at shares of the measured end-to-end capacity.
+    capacity = cases["e2e taskqueue"]["tasks_per_s"]["median"]
+    for share in (0.5,) if quick else (0.1, 0.5, 0.9):
+        rate = f"{capacity * share:.0f}"
+        record(f"delivery {share:.0%}",
+               repeat(runs, taskqueue_server, lambda a, rate=rate: driver(
+                   "delivery", a, "--rate", rate, "--seconds", str(max(seconds, 2)))),
+               ("p50_ms", "p99_ms", "achieved_rate"))  # fmt: skip
+        cases[f"delivery {share:.0%}"]["rate"] = float(rate)
+        cases[f"delivery {share:.0%}"]["lost"] = 0
+
+    # 5. The original acceptance scenario, one long run cut into three windows.
+    with taskqueue_server() as address:
+        record("mixed 1000 rps c=100", mixed(address, 3.0 if quick else 20.0, 3),
+               ("requests_per_s", "p95_ms", "p99_ms", "read_p99_ms", "write_p99_ms"))  # fmt: skip
+
+    # 6. Scale: CreateTask and ClaimTask cost with few and with very many waiting tasks.
+    big = 100_000 if quick else 1_000_000
+    for size in (1_000, big):
+        path = waiting_db(size)
+        samples = []
+        for _ in range(runs):
+            with db_server(path) as address:
+                create = ghz(address, 1, seconds)
+                claim = driver("claimscale", address, "--repeats", "100")
+                samples.append({"create_p50_ms": create["p50_ms"], **claim})
+        record(f"scale {size}", samples, ("create_p50_ms", "claim_p50_ms", "claim_p99_ms"))
+    samples = [{"seconds": restart_seconds(waiting_db(big))} for _ in range(runs)]
+    record(f"restart {big}", samples, ("seconds",))
+
+    # 7. ListTasks and stats on a large mixed database (issue 3).
+    size = 100_000 if quick else 1_000_000
     cases[f"list on {size} tasks"] = list_case(size)
-    results["table"] = (
-        table(cases, rate) + "\n\n" + list_table(cases[f"list on {size} tasks"], size)
-    )
+    results["elapsed_s"] = time.monotonic() - started
+    results["table"] = table(cases, big) + "\n\n" + list_table(cases[f"list on {size} tasks"], size)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print()
     print(results["table"])
-    print(f"\nwrote {args.out}")
+    print(f"\n{results['generator']}; {runs} runs of {seconds:g} s each; took"
+          f" {results['elapsed_s']:.0f} s. Wrote {args.out}")  # fmt: skip
 
 
 def list_case(size: int) -> dict[str, Any]:
@@ -366,58 +496,56 @@ def list_table(case: dict[str, Any], size: int) -> str:
     return "\n".join(rows)
 
 
-def table(cases: dict[str, Any], rate: str) -> str:
-    def fmt(s: dict[str, float]) -> str:
-        return f"{s['median']:9.1f} ({s['min']:.1f}-{s['max']:.1f})"
+def table(cases: dict[str, Any], big: int) -> str:
+    def fmt(x: dict[str, float], digits: int = 1) -> str:
+        return f"{x['median']:.{digits}f} ({x['min']:.{digits}f}-{x['max']:.{digits}f})"
 
-    def row(label: str, tq: dict[str, float], echo: dict[str, float], ratio: str = "") -> str:
-        return f"{label:40}{fmt(tq):28}{fmt(echo):28}{ratio}"
+    def row(label: str, value: str, ref: str = "", ratio: str = "") -> str:
+        return f"{label:44}{value:30}{ref:30}{ratio}"
 
-    rows = [f"{'case':40}{'taskqueue (min-max)':28}{'echo ceiling (min-max)':28}ratio"]
-    for c in (1, 64):
+    rows = [row("case", "taskqueue (min-max)", "reference (min-max)", "ratio")]
+    for c in (1, 16, 64, 100):
+        if f"create c={c} taskqueue" not in cases:
+            continue
         tq, echo = cases[f"create c={c} taskqueue"], cases[f"create c={c} echo"]
         ratio = tq["ops_per_s"]["median"] / echo["ops_per_s"]["median"]
-        rows.append(
-            row(f"CreateTask ops/s, c={c}", tq["ops_per_s"], echo["ops_per_s"], f"{ratio:5.2f}x")
-        )
-        rows.append(row(f"  CreateTask p99 ms, c={c}", tq["p99_ms"], echo["p99_ms"]))
+        rows.append(row(f"CreateTask ops/s c={c} (vs echo)", fmt(tq["ops_per_s"]),
+                        fmt(echo["ops_per_s"]), f"{ratio:.2f}x ceiling"))  # fmt: skip
+        rows.append(row(f"  p50/p95/p99 ms c={c}",
+                        "/".join(f"{tq[k]['median']:.1f}" for k in ("p50_ms", "p95_ms", "p99_ms")),
+                        "/".join(f"{echo[k]['median']:.1f}"
+                                 for k in ("p50_ms", "p95_ms", "p99_ms"))))  # fmt: skip
+    rows.append(row("BatchCreateTasks(100) tasks/s c=4",
+                    fmt(cases["batch create 100 c=4"]["tasks_per_s"], 0)))  # fmt: skip
     on, off = cases["create c=64 auth+limits"], cases["create c=64 plain"]
     ratio = on["ops_per_s"]["median"] / off["ops_per_s"]["median"]
+    rows.append(row("CreateTask c=64 with auth + rate limits", fmt(on["ops_per_s"]),
+                    fmt(off["ops_per_s"]), f"{ratio:.2f}x without"))  # fmt: skip
+    tq = cases["e2e taskqueue"]["tasks_per_s"]
+    for peer in ("beanstalkd", "huey", "taskqueue-watch"):
+        if f"e2e {peer}" not in cases:
+            continue
+        ref = cases[f"e2e {peer}"]["tasks_per_s"]
+        rows.append(row(f"end to end tasks/s (Work) vs {peer}", fmt(tq, 0), fmt(ref, 0),
+                        f"{tq['median'] / ref['median']:.2f}x {peer}"))  # fmt: skip
+    for share in ("10%", "50%", "90%"):
+        d = cases.get(f"delivery {share}")
+        if d:
+            rows.append(row(f"WatchNext delivery p50/p99 ms @{share} ({d['rate']:.0f}/s)",
+                            f"{d['p50_ms']['median']:.1f} / {d['p99_ms']['median']:.1f}",
+                            f"sent at {d['achieved_rate']['median']:.0f}/s"))  # fmt: skip
+    m = cases["mixed 1000 rps c=100"]
+    rows.append(row("mixed 70/30 @1000 rps, 100 conns: p95/p99",
+                    f"{m['p95_ms']['median']:.1f} / {m['p99_ms']['median']:.1f} ms",
+                    f"{m['requests_per_s']['median']:.0f} req/s, {m['errors']} err"))  # fmt: skip
+    few, many = cases["scale 1000"], cases[f"scale {big}"]
+    for key, label in (("create_p50_ms", "CreateTask"), ("claim_p50_ms", "ClaimTask")):
+        ratio = many[key]["median"] / few[key]["median"]
+        rows.append(row(f"{label} p50 ms, {big:,} vs 1,000 waiting", fmt(many[key], 2),
+                        fmt(few[key], 2), f"{ratio:.2f}x"))  # fmt: skip
     rows.append(
-        f"{'CreateTask ops/s c=64, auth+rate limits':40}{fmt(on['ops_per_s']):28}"
-        f"{fmt(off['ops_per_s']):28}{ratio:5.2f}x (vs the same server with them off)"
+        row(f"restart to SERVING s, {big:,} tasks", fmt(cases[f"restart {big}"]["seconds"], 2))
     )
-    for c in (1, 64):
-        tq, echo = cases[f"cycle c={c} taskqueue"], cases[f"cycle c={c} echo"]
-        ratio = tq["tasks_per_s"]["median"] / echo["tasks_per_s"]["median"]
-        rows.append(
-            row(
-                f"create+claim+complete tasks/s, c={c}",
-                tq["tasks_per_s"],
-                echo["tasks_per_s"],
-                f"{ratio:5.2f}x",
-            )
-        )
-    d, r = cases["delivery taskqueue"], cases["unary rtt echo"]
-    rows.append(
-        row(
-            f"WatchNext delivery p50 ms @{rate}/s",
-            d["p50_ms"],
-            r["p50_ms"],
-            "(echo: unary round trip)",
-        )
-    )
-    rows.append(row(f"WatchNext delivery p99 ms @{rate}/s", d["p99_ms"], r["p99_ms"]))
-    b = cases["batch create 100 c=4 taskqueue"]["tasks_per_s"]
-    rows.append(f"{'BatchCreateTasks(100) tasks/s, c=4':40}{fmt(b):28}")
-    base = cases["claim cost baseline"]["claim_p50_ms"]
-    for scenario, label in (("busy_dirs", "1,000 busy directories"), ("tags", "1,000 untagged")):
-        cost = cases[f"claim cost {scenario}"]["claim_p50_ms"]
-        ratio = cost["median"] / base["median"]
-        rows.append(
-            f"{'ClaimTask p50 ms past ' + label:40}{fmt(cost):28}{fmt(base):28}"
-            f"{ratio:5.2f}x (vs nothing to step over)"
-        )
     return "\n".join(rows)
 
 
