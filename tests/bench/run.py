@@ -501,7 +501,7 @@ def table(cases: dict[str, Any], big: int) -> str:
         return f"{x['median']:.{digits}f} ({x['min']:.{digits}f}-{x['max']:.{digits}f})"
 
     def row(label: str, value: str, ref: str = "", ratio: str = "") -> str:
-        return f"{label:44}{value:30}{ref:30}{ratio}"
+        return f"{label:50}{value:30}{ref:30}{ratio}"
 
     rows = [row("case", "taskqueue (min-max)", "reference (min-max)", "ratio")]
     for c in (1, 16, 64, 100):

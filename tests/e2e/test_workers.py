@@ -232,3 +232,49 @@ def test_three_hundred_tasks_one_worker_killed_mid_task(
 
 def test_node_and_go_are_available() -> None:
     assert shutil.which("go") and shutil.which("node"), "make test needs Go and Node.js"
+
+
+@pytest.mark.parametrize("language", ["go", "ts"])
+def test_go_and_ts_workers_pass_their_token(
+    language: str, go_worker: str, ts_worker: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "taskqueue.db"
+    made = {}
+    for role in ("worker", "submitter"):
+        key = run([str(Path(sys.executable).parent / "taskqueue-server"), "keys", "--db", str(db),
+                   "create", "--role", role, "--name", role], ROOT)  # fmt: skip
+        assert key.returncode == 0, key.stderr
+        made[role] = key.stdout.strip()
+    script = tmp_path / "ok.sh"
+    script.write_text("cat > /dev/null\n")
+    proc = ServerProcess(db, "--auth-enabled", "true")
+    proc.start()
+    try:
+        with grpc.insecure_channel(proc.address) as channel:
+            stub = pb_grpc.TaskQueueServiceStub(channel)
+            submitter = (("authorization", f"Bearer {made['submitter']}"),)
+            task = stub.CreateTask(
+                pb.CreateTaskRequest(work_directory=str(tmp_path), prompt="with a token"),
+                metadata=submitter,
+            ).task
+            command = worker_command(language, {"go": go_worker, "ts": ts_worker},
+                                     proc.address, f"{language}-secure", script)  # fmt: skip
+            flag = "-token" if language == "go" else "--token"
+            command[command.index("--") : command.index("--")] = [flag, made["worker"]]
+            quiet = subprocess.DEVNULL
+            worker = subprocess.Popen(
+                command, stdout=quiet, stderr=quiet, text=True, start_new_session=True
+            )
+            try:
+
+                def completed() -> bool:
+                    got = stub.GetTask(pb.GetTaskRequest(task_id=task.id), metadata=submitter)
+                    return got.task.state == task_pb2.TASK_STATE_COMPLETED
+
+                until(completed, 60, f"the {language} worker to complete the task")
+            finally:
+                kill_group(worker, signal.SIGTERM)
+            got = stub.GetTask(pb.GetTaskRequest(task_id=task.id), metadata=submitter).task
+            assert got.worker_id == f"{language}-secure"
+    finally:
+        proc.kill()
