@@ -61,6 +61,35 @@ async def test_backup_under_writes_then_restore_has_every_task(tmp_path: Path) -
         assert total == made.task_count
 
 
+async def test_backup_of_a_large_database_finishes_under_continuous_writes(
+    tmp_path: Path,
+) -> None:
+    """A copy in small steps restarts whenever another connection writes: under steady load
+    it would never finish. The copy reads one snapshot instead (WAL: writers go on)."""
+    async with running_server(tmp_path / "busy.db") as tq:
+        for _ in range(20):
+            await tq.stub.BatchCreateTasks(
+                pb.BatchCreateTasksRequest(requests=[create_request(prompt="x" * 500)] * 1000)
+            )
+        stop = asyncio.Event()
+        written = 0
+
+        async def writer() -> None:
+            nonlocal written
+            while not stop.is_set():
+                await tq.stub.CreateTask(create_request(prompt="during backup"))
+                written += 1
+
+        writers = [asyncio.create_task(writer()) for _ in range(4)]
+        try:
+            made = (await tq.stub.CreateBackup(pb.CreateBackupRequest(), timeout=60)).backup
+        finally:
+            stop.set()
+            await asyncio.gather(*writers)
+        assert made.integrity_check == "ok" and made.task_count >= 20_000
+        assert written > 0, "the writers kept committing while the copy ran"
+
+
 async def test_a_damaged_backup_is_refused(tmp_path: Path) -> None:
     async with running_server(tmp_path / "live.db") as tq:
         await tq.stub.CreateTask(create_request())

@@ -111,3 +111,23 @@ def test_settings_from_environment_and_flags() -> None:
     assert config.Settings(max_retries=-1).problems() == ["max_retries=-1 is outside its range"]
     with pytest.raises(ValueError, match="TASKQUEUE_MAX_RETRIES"):
         config.Settings().with_env({"TASKQUEUE_MAX_RETRIES": "many"})
+
+
+def test_stats_sampler_is_exact_when_small_and_bounded_when_large() -> None:
+    import random
+
+    from taskqueue_server.ops.stats import Sampler, summarise
+
+    small = Sampler(random.Random(1), size=1000)
+    values = list(range(1, 501))
+    for v in values:
+        small.add(v)
+    assert small.summary() == summarise(values)
+
+    large = Sampler(random.Random(1), size=1000)
+    for v in range(1, 100_001):
+        large.add(v)
+    got = large.summary()
+    assert len(large.sample) == 1000, "memory stays bounded"
+    assert (got.count, got.mean) == (100_000, 50_000), "count and mean stay exact"
+    assert abs(got.p50 - 50_000) < 5_000 and abs(got.p99 - 99_000) < 2_000

@@ -7,6 +7,7 @@ survive restarts and need no counters kept in memory.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -64,6 +65,42 @@ class Report:
     waits: dict[Priority, DurationStats]
     runs: dict[Priority, DurationStats]
     trend: list[TransitionCounts] = field(default_factory=list)
+
+
+SAMPLE_SIZE: Final = 50_000
+"""Durations kept per priority and kind: exact percentiles up to this many values in the
+range, a uniform random sample of them beyond (count and mean stay exact), so a range of
+millions of tasks costs bounded memory."""
+
+
+class Sampler:
+    """A uniform sample (reservoir) of a stream of durations, with the exact count and sum."""
+
+    def __init__(self, rng: random.Random, size: int = SAMPLE_SIZE) -> None:
+        self._rng = rng
+        self._size = size
+        self.count = 0
+        self.total = 0
+        self.sample: list[int] = []
+
+    def add(self, value: int) -> None:
+        self.count += 1
+        self.total += value
+        if len(self.sample) < self._size:
+            self.sample.append(value)
+            return
+        slot = self._rng.randrange(self.count)
+        if slot < self._size:
+            self.sample[slot] = value
+
+    def summary(self) -> DurationStats:
+        if not self.count:
+            return DurationStats(count=0, p50=0, p95=0, p99=0, mean=0)
+        exact = summarise(self.sample)
+        return DurationStats(
+            count=self.count, p50=exact.p50, p95=exact.p95, p99=exact.p99,
+            mean=self.total // self.count,
+        )  # fmt: skip
 
 
 def summarise(values: Sequence[int]) -> DurationStats:
@@ -126,18 +163,19 @@ class Stats:
             ):
                 window.add(from_state, to_state, n)
                 trend[index].add(from_state, to_state, n)
-            waits: dict[Priority, list[int]] = {p: [] for p in Priority}
-            runs: dict[Priority, list[int]] = {p: [] for p in Priority}
+            rng = random.Random(start ^ end)  # the same range gives the same figures
+            waits = {p: Sampler(rng) for p in Priority}
+            runs = {p: Sampler(rng) for p in Priority}
             for kind, priority, micros in stats.durations(conn, start=start, end=end):
-                (waits if kind == TaskState.WORKING else runs)[Priority(priority)].append(micros)
+                (waits if kind == TaskState.WORKING else runs)[Priority(priority)].add(micros)
             return Report(
                 counts=stats.counts(conn),
                 start=start,
                 end=end,
                 width=width,
                 window=window,
-                waits={p: summarise(v) for p, v in waits.items()},
-                runs={p: summarise(v) for p, v in runs.items()},
+                waits={p: v.summary() for p, v in waits.items()},
+                runs={p: v.summary() for p, v in runs.items()},
                 trend=trend,
             )
 

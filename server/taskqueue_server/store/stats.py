@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Final
 
 import apsw
@@ -62,10 +63,9 @@ def transitions(
     return [(int(b), f, int(t), int(n)) for b, f, t, n in conn.execute(TRANSITIONS, params)]
 
 
-def durations(conn: apsw.Connection, *, start: int, end: int) -> list[tuple[int, int, int]]:
-    """(2 for a wait or 3 for a run, priority, microseconds) of what happened in the range."""
-    return [
-        (int(k), int(p), int(d))
-        for k, p, d in conn.execute(DURATIONS, {"start": start, "end": end})
-        if d is not None
-    ]
+def durations(conn: apsw.Connection, *, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(2 for a wait or 3 for a run, priority, microseconds) of what happened in the range,
+    streamed from the cursor (a range may hold millions)."""
+    for k, p, d in conn.execute(DURATIONS, {"start": start, "end": end}):
+        if d is not None:
+            yield int(k), int(p), int(d)
