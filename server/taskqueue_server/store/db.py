@@ -17,6 +17,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any, Final, TypeVar
@@ -196,6 +197,11 @@ def run_offline(path: str, op: Callable[[apsw.Connection], T]) -> T:
         conn.close()
 
 
+WAL_LIMIT_BYTES: Final = 64 << 20
+WAL_RETRY_S: Final = 5.0
+WAL_WAIT_MS: Final = 250
+
+
 class Database:
     """The one SQLite file: a writer thread with group commit plus a pool of readers.
 
@@ -227,6 +233,7 @@ class Database:
         self.last_batch_size = 0
         self.closed = False
         self._lock_file: IO[bytes] | None = None
+        self._wal_next_try = 0.0
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -326,6 +333,36 @@ class Database:
                 self._loop.call_soon_threadsafe(_settle, batch, outcomes)
             if stop:
                 return
+            self._bound_wal()
+
+    def _bound_wal(self) -> None:
+        """Keeps the WAL from growing without end. SQLite's automatic checkpoints only copy
+        what no reader still needs and never rewind the log while readers keep arriving, so
+        under steady reads and writes the -wal file grows for ever (the soak showed 10 MB a
+        minute). Past WAL_LIMIT_BYTES, at most every WAL_RETRY_S, the writer runs a TRUNCATE
+        checkpoint, waiting at most WAL_WAIT_MS for readers of older snapshots (writes wait
+        that long at worst); if they are still busy it tries again later."""
+        now = time.monotonic()
+        if now < self._wal_next_try:
+            return
+        try:
+            size = os.path.getsize(self.path + "-wal")
+        except OSError:
+            return
+        if size < WAL_LIMIT_BYTES:
+            return
+        self._wal_next_try = now + WAL_RETRY_S
+        conn = self._write_conn
+        assert conn is not None
+        try:
+            conn.setbusytimeout(WAL_WAIT_MS)
+            row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if row is not None and row[0]:
+                log.info("WAL at %d MB: readers kept the checkpoint from finishing", size >> 20)
+        except apsw.Error as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
+        finally:
+            conn.setbusytimeout(self.busy_timeout_ms)
 
     def _run_batch(self, batch: list[_Pending]) -> list[tuple[bool, Any]]:
         conn = self._write_conn
