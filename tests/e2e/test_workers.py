@@ -32,8 +32,13 @@ LEASE_SECONDS = 2
 PRIORITIES = (task_pb2.PRIORITY_HIGH, task_pb2.PRIORITY_MEDIUM, task_pb2.PRIORITY_LOW)
 HANDLER = """#!/bin/sh
 # The per-task command every worker runs: prompt on stdin, in the task's directory.
+# The first task any worker takes hangs (its worker is killed meanwhile); the marker is
+# gone before the "hang" line is written, so no later task can hang.
+if rm "$SCENARIO_HANG" 2>/dev/null; then
+  echo "hang $TASKQUEUE_TASK_ID" >> "$SCENARIO_LOG"
+  sleep 600
+fi
 echo "start $TASKQUEUE_TASK_ID $(pwd)" >> "$SCENARIO_LOG"
-if [ -e "$SCENARIO_HANG" ] && rm "$SCENARIO_HANG" 2>/dev/null; then sleep 600; fi
 cat > /dev/null
 echo "done $TASKQUEUE_TASK_ID" >> "$SCENARIO_LOG"
 """
@@ -172,7 +177,8 @@ def test_three_hundred_tasks_one_worker_killed_mid_task(
         first = start(worker_command(language, binaries, server.address, f"{language}-a",
                                      scenario.script), scenario)  # fmt: skip
         try:
-            until(lambda: log_lines(scenario.log), 60, "the first worker to start a task")
+            until(lambda: log_lines(scenario.log), 60, "the first worker to hang on a task")
+            assert log_lines(scenario.log)[0][0] == "hang"
             hung_id = log_lines(scenario.log)[0][1]
         finally:
             kill_group(first)  # killed mid-task: its handler never finished
