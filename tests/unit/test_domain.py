@@ -131,3 +131,11 @@ def test_stats_sampler_is_exact_when_small_and_bounded_when_large() -> None:
     assert len(large.sample) == 1000, "memory stays bounded"
     assert (got.count, got.mean) == (100_000, 50_000), "count and mean stay exact"
     assert abs(got.p50 - 50_000) < 5_000 and abs(got.p99 - 99_000) < 2_000
+
+
+def test_lease_tokens_are_safe_on_a_command_line() -> None:
+    from taskqueue_server.queue.leases import new_token
+
+    tokens = {new_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    assert all(len(t) == 32 and set(t) <= set("0123456789abcdef") for t in tokens)
