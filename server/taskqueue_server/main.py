@@ -25,6 +25,7 @@ from taskqueue_server import __version__, config, errors
 from taskqueue_server.api.security import SecurityInterceptor
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
+from taskqueue_server.model import StoredKey
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.backups import restore as restore_backup
 from taskqueue_server.ops.config import ConfigManager
@@ -36,7 +37,7 @@ from taskqueue_server.queue.service import TaskQueue, now_us
 from taskqueue_server.security import keys, roles
 from taskqueue_server.security.service import Security, create_key_in, revoke_key_in
 from taskqueue_server.store import stats
-from taskqueue_server.store.auth import StoredKey, all_keys
+from taskqueue_server.store.auth import all_keys
 from taskqueue_server.store.config import stored_revision
 from taskqueue_server.store.db import Database, run_offline
 

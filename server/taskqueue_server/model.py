@@ -159,3 +159,30 @@ class CompleteInput:
     lease_token: str = ""
     original_prompt: str = ""
     result: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StoredKey:
+    """An API key as stored: a salted SHA-256 of its secret, never the secret."""
+
+    key_id: str
+    name: str
+    role: str
+    salt: bytes
+    hash: bytes
+    create_time: int
+    expire_time: int | None
+    revoke_time: int | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditEvent:
+    """One entry of the auth log."""
+
+    seq: int
+    time: int
+    peer: str
+    principal: str
+    method: str
+    outcome: str
+    reason: str

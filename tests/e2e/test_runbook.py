@@ -58,9 +58,9 @@ def secured_servers(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProce
         )  # fmt: skip
         token = token or json.loads(made.stdout)["key"]
         if name == "mtls":
+            from taskqueue_server.model import StoredKey
             from taskqueue_server.security import keys as tq_keys
             from taskqueue_server.security.service import create_key_in
-            from taskqueue_server.store.auth import StoredKey
             from taskqueue_server.store.db import run_offline
 
             # the same admin key on both servers, so the README's one variable serves both

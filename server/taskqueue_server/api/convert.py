@@ -7,8 +7,7 @@ from typing import Any
 from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 from taskqueue.v1 import task_pb2, taskqueue_service_pb2
 
-from taskqueue_server.model import BackupInfo, Task, TaskEvent, TaskState
-from taskqueue_server.store.auth import AuditEvent, StoredKey
+from taskqueue_server.model import AuditEvent, BackupInfo, StoredKey, Task, TaskEvent, TaskState
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:

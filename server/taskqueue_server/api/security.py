@@ -75,6 +75,9 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             raise AssertionError("unreachable: abort raises") from None
 
     def _audit(self, principal: Principal, full_method: str, context: Context) -> None:
+        """Records a finished admin call with its outcome (when authentication is on)."""
+        if not principal.is_admin or not self._gate.settings.auth_enabled:
+            return
         self._gate.audit.record(
             peer=context.peer(),
             principal=principal.name,
@@ -84,55 +87,37 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
 
     def _wrap(self, full_method: str, handler: Handler) -> Handler:
         method = full_method.removeprefix(SERVICE_PREFIX)
+        codecs = {
+            "request_deserializer": handler.request_deserializer,
+            "response_serializer": handler.response_serializer,
+        }
         if handler.unary_unary is not None:
             inner = handler.unary_unary
 
             async def unary(request: Any, context: Context) -> Any:
                 principal = await self._admit(method, full_method, context)
-                if not principal.is_admin or not self._gate.settings.auth_enabled:
-                    return await inner(request, context)
                 try:
                     return await inner(request, context)
                 finally:
                     self._audit(principal, full_method, context)
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.unary_stream is not None:
-            stream_inner = handler.unary_stream
+            return grpc.unary_unary_rpc_method_handler(unary, **codecs)
+        # Server streams (WatchNext) and bidirectional streams (Work) alike: the first
+        # argument is the request or the request iterator, passed through untouched.
+        streaming, make = (
+            (handler.unary_stream, grpc.unary_stream_rpc_method_handler)
+            if handler.unary_stream is not None
+            else (handler.stream_stream, grpc.stream_stream_rpc_method_handler)
+        )
+        if streaming is not None:
 
             async def stream(request: Any, context: Context) -> AsyncIterator[Any]:
                 principal = await self._admit(method, full_method, context)
                 try:
-                    async for item in stream_inner(request, context):
+                    async for item in streaming(request, context):
                         yield item
                 finally:
-                    if principal.is_admin and self._gate.settings.auth_enabled:
-                        self._audit(principal, full_method, context)
+                    self._audit(principal, full_method, context)
 
-            return grpc.unary_stream_rpc_method_handler(
-                stream,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
-        if handler.stream_stream is not None:
-            bidi_inner = handler.stream_stream
-
-            async def bidi(requests: Any, context: Context) -> AsyncIterator[Any]:
-                principal = await self._admit(method, full_method, context)
-                try:
-                    async for item in bidi_inner(requests, context):
-                        yield item
-                finally:
-                    if principal.is_admin and self._gate.settings.auth_enabled:
-                        self._audit(principal, full_method, context)
-
-            return grpc.stream_stream_rpc_method_handler(
-                bidi,
-                request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer,
-            )
+            return make(stream, **codecs)
         raise TypeError(f"{full_method}: client-streaming calls are not supported by the gate")

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import grpc
@@ -18,7 +18,7 @@ from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server import errors
 from taskqueue_server.api import convert
 from taskqueue_server.api import errors as api_errors
-from taskqueue_server.model import CompleteInput, Counts, Lease, Priority, TaskState
+from taskqueue_server.model import CompleteInput, Counts, Lease, Priority, Task, TaskState
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.config import ConfigManager
@@ -407,8 +407,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             original_prompt=request.original_prompt,
             result=convert.struct_to_dict(request.result) if request.HasField("result") else None,
         )
-        if task.start_time is not None and task.complete_time is not None:
-            self.metrics.run_seconds.observe((task.complete_time - task.start_time) / 1e6)
+        self._observe_run(task)
         return pb.CompleteTaskResponse(task=convert.task(task))
 
     async def Work(
@@ -486,54 +485,24 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     async def _reports(self, request: pb.WorkRequest) -> list[pb.CompleteTaskOutcome]:
         """The outcomes of a Work request's completions, then of its failures."""
         outcomes: list[pb.CompleteTaskOutcome] = []
-
-        def outcome(task_id: str, answer: object) -> pb.CompleteTaskOutcome:
-            if isinstance(answer, errors.TaskQueueError):
-                code = api_errors.code_of(answer).value[0]
-                return pb.CompleteTaskOutcome(
-                    task_id=task_id, code=code, reason=answer.reason, message=answer.message
-                )
-            return pb.CompleteTaskOutcome(task_id=task_id)
-
         if request.completions:
             try:
-                answers: list[Any] = await self._queue.complete_many(
-                    [
-                        CompleteInput(
-                            task_id=r.task_id,
-                            lease_token=r.lease_token,
-                            original_prompt=r.original_prompt,
-                            result=convert.struct_to_dict(r.result)
-                            if r.HasField("result")
-                            else None,
-                        )
-                        for r in request.completions
-                    ]
-                )
+                outcomes += await self._complete_many(request.completions)
             except errors.InvalidArgument as exc:  # too many in one request
-                answers = [exc] * len(request.completions)
-            outcomes += [
-                outcome(r.task_id, a) for r, a in zip(request.completions, answers, strict=True)
-            ]
+                outcomes += [_outcome(r.task_id, exc) for r in request.completions]
         for f in request.failures:
             try:
-                await self._queue.fail(
-                    task_id=f.task_id,
-                    lease_token=f.lease_token,
-                    original_prompt=f.original_prompt,
-                    error=f.error,
-                    retryable=f.retryable if f.HasField("retryable") else True,
-                )
+                await self._fail(f)
             except errors.TaskQueueError as exc:
-                outcomes.append(outcome(f.task_id, exc))
+                outcomes.append(_outcome(f.task_id, exc))
             else:
-                outcomes.append(outcome(f.task_id, None))
+                outcomes.append(_outcome(f.task_id))
         return outcomes
 
-    @_guard
-    async def CompleteTasks(
-        self, request: pb.CompleteTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> pb.CompleteTasksResponse:
+    async def _complete_many(
+        self, requests: Sequence[pb.CompleteTaskRequest]
+    ) -> list[pb.CompleteTaskOutcome]:
+        """CompleteTasks and Work's completions: one outcome per request, in order."""
         answers = await self._queue.complete_many(
             [
                 CompleteInput(
@@ -542,21 +511,36 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
                     original_prompt=r.original_prompt,
                     result=convert.struct_to_dict(r.result) if r.HasField("result") else None,
                 )
-                for r in request.requests
+                for r in requests
             ]
         )
-        response = pb.CompleteTasksResponse()
-        for r, answer in zip(request.requests, answers, strict=True):
+        outcomes = []
+        for r, answer in zip(requests, answers, strict=True):
             if isinstance(answer, errors.TaskQueueError):
-                code = api_errors.code_of(answer).value[0]
-                response.outcomes.add(
-                    task_id=r.task_id, code=code, reason=answer.reason, message=answer.message
-                )
-                continue
-            if answer.start_time is not None and answer.complete_time is not None:
-                self.metrics.run_seconds.observe((answer.complete_time - answer.start_time) / 1e6)
-            response.outcomes.add(task_id=r.task_id)
-        return response
+                outcomes.append(_outcome(r.task_id, answer))
+            else:
+                self._observe_run(answer)
+                outcomes.append(_outcome(r.task_id))
+        return outcomes
+
+    def _observe_run(self, task: Task) -> None:
+        if task.start_time is not None and task.complete_time is not None:
+            self.metrics.run_seconds.observe((task.complete_time - task.start_time) / 1e6)
+
+    async def _fail(self, request: pb.FailTaskRequest) -> Task:
+        return await self._queue.fail(
+            task_id=request.task_id,
+            lease_token=request.lease_token,
+            original_prompt=request.original_prompt,
+            error=request.error,
+            retryable=request.retryable if request.HasField("retryable") else True,
+        )
+
+    @_guard
+    async def CompleteTasks(
+        self, request: pb.CompleteTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> pb.CompleteTasksResponse:
+        return pb.CompleteTasksResponse(outcomes=await self._complete_many(request.requests))
 
     def _observe_wait(self, lease: Lease) -> None:
         if lease.task.start_time is not None:
@@ -568,14 +552,19 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     async def FailTask(
         self, request: pb.FailTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.FailTaskResponse:
-        task = await self._queue.fail(
-            task_id=request.task_id,
-            lease_token=request.lease_token,
-            original_prompt=request.original_prompt,
-            error=request.error,
-            retryable=request.retryable if request.HasField("retryable") else True,
-        )
-        return pb.FailTaskResponse(task=convert.task(task))
+        return pb.FailTaskResponse(task=convert.task(await self._fail(request)))
+
+
+def _outcome(task_id: str, error: errors.TaskQueueError | None = None) -> pb.CompleteTaskOutcome:
+    """One item of a batch: OK, or the code and reason its own call would have answered."""
+    if error is None:
+        return pb.CompleteTaskOutcome(task_id=task_id)
+    return pb.CompleteTaskOutcome(
+        task_id=task_id,
+        code=api_errors.code_of(error).value[0],
+        reason=error.reason,
+        message=error.message,
+    )
 
 
 def _transitions(c: ops_stats.TransitionCounts) -> pb.TransitionCounts:

@@ -350,13 +350,7 @@ class TaskQueue:
         encoded = validation.result(result, v)
         key, token, now = await self._finish_request(task_id, lease_token, original_prompt, v)
 
-        def op(conn: Connection) -> Task:
-            lease = _lease_or_not_found(conn, key)
-            leases.check_current(lease, token, now)
-            actor = lease.worker_id if token else "client"
-            return tasks.complete(conn, lease, result_json=encoded, now=now, actor=actor)
-
-        task = await self._db.write(op)
+        task = await self._db.write(lambda conn: _complete_in(conn, key, token, encoded, now))
         self._finished(task)
         return task
 
@@ -412,17 +406,7 @@ class TaskQueue:
             for i, key, token, encoded in todo:
                 try:
                     with savepoint(conn):
-                        lease = _lease_or_not_found(conn, key)
-                        leases.check_current(lease, token, now)
-                        actor = lease.worker_id if token else "client"
-                        done = tasks.complete(
-                            conn,
-                            lease,
-                            result_json=encoded,
-                            now=now,
-                            actor=actor,
-                            with_history=False,
-                        )
+                        done = _complete_in(conn, key, token, encoded, now, with_history=False)
                 except errors.TaskQueueError as exc:
                     answers.append((i, exc))
                 else:
@@ -588,6 +572,24 @@ class TaskQueue:
         for directory, labels in promoted:
             self._hub.notify(directory, labels)
         return next_due
+
+
+def _complete_in(
+    conn: Connection,
+    key: str,
+    token: str,
+    encoded: str | None,
+    now: int,
+    *,
+    with_history: bool = True,
+) -> Task:
+    """Completes one working task inside a writer operation, if the lease allows it."""
+    lease = _lease_or_not_found(conn, key)
+    leases.check_current(lease, token, now)
+    actor = lease.worker_id if token else "client"
+    return tasks.complete(
+        conn, lease, result_json=encoded, now=now, actor=actor, with_history=with_history
+    )
 
 
 def _lease_or_not_found(conn: Connection, task_id: str) -> tasks.TaskRow:

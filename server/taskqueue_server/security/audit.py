@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from taskqueue_server.store.auth import AuditEvent
+from taskqueue_server.model import AuditEvent
 
 log = logging.getLogger("taskqueue.audit")
 

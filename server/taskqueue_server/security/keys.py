@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from taskqueue_server import errors
+from taskqueue_server.model import StoredKey
 from taskqueue_server.security import roles
 from taskqueue_server.security.principal import Principal
-from taskqueue_server.store.auth import StoredKey
 
 PREFIX: Final = "tq_"
 NAME_PATTERN: Final = re.compile(r"[A-Za-z0-9._@-]{1,100}")

@@ -8,12 +8,12 @@ from typing import Any, Final
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
+from taskqueue_server.model import AuditEvent, StoredKey
 from taskqueue_server.security import keys
 from taskqueue_server.security.audit import AuditLog
 from taskqueue_server.security.gate import Gate
 from taskqueue_server.security.keys import KeyRing
 from taskqueue_server.store import auth as store
-from taskqueue_server.store.auth import AuditEvent, StoredKey
 from taskqueue_server.store.db import Database
 
 DEFAULT_PAGE: Final = 100
@@ -22,7 +22,7 @@ MAX_PAGE: Final = 1000
 
 def create_key_in(conn: Any, stored: StoredKey) -> None:
     """Stores a key, refusing a name an active key already has (AlreadyExists)."""
-    if any(k.name == stored.name and k.revoke_time is None for k in store.all_keys(conn)):
+    if store.active_name_taken(conn, stored.name):
         raise errors.AlreadyExists(
             f"an active API key is already named {stored.name!r}; revoke it or pick another name",
             reason="API_KEY_NAME_TAKEN",

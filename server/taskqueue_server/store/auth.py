@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Final
 
 import apsw
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class StoredKey:
-    key_id: str
-    name: str
-    role: str
-    salt: bytes
-    hash: bytes
-    create_time: int
-    expire_time: int | None
-    revoke_time: int | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AuditEvent:
-    seq: int
-    time: int
-    peer: str
-    principal: str
-    method: str
-    outcome: str
-    reason: str
-
+from taskqueue_server.model import AuditEvent, StoredKey
 
 _KEY_COLUMNS: Final = "key_id, name, role, salt, hash, create_time, expire_time, revoke_time"
 
@@ -64,6 +41,14 @@ def insert_key(conn: apsw.Connection, key: StoredKey) -> None:
             key.revoke_time,
         ),
     )
+
+
+def active_name_taken(conn: apsw.Connection, name: str) -> bool:
+    """Whether a key that is not revoked has this name (one index lookup)."""
+    row = conn.execute(
+        "SELECT 1 FROM api_keys WHERE name = ? AND revoke_time IS NULL", (name,)
+    ).fetchone()
+    return row is not None
 
 
 def all_keys(conn: apsw.Connection) -> list[StoredKey]:
