@@ -444,6 +444,36 @@ async def test_burst_over_the_principal_limit_is_refused_then_recovers(secured: 
     )
 
 
+async def test_turning_auth_on_live_closes_the_open_gate_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    admin = (("authorization", f"Bearer {add_key(db, 'admin-key', 'admin')}"),)
+    async with running_server(db) as tq:
+        # open: no credentials needed (the interceptor hands calls straight to the service)
+        assert (await tq.stub.CreateTask(create_request())).task.id
+        await tq.stub.UpdateConfig(
+            pb.UpdateConfigRequest(
+                config=pb.ServerConfig(auth_enabled=True), update_mask={"paths": ["auth_enabled"]}
+            )
+        )
+        before = db_digest(tq.db_path)
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await tq.stub.CreateTask(create_request())
+        error = rich_error(caught.value)
+        assert (error.code, error.reason) == (
+            grpc.StatusCode.UNAUTHENTICATED,
+            "MISSING_CREDENTIALS",
+        )
+        assert db_digest(tq.db_path) == before
+        await tq.stub.UpdateConfig(
+            pb.UpdateConfigRequest(
+                config=pb.ServerConfig(auth_enabled=False),
+                update_mask={"paths": ["auth_enabled"]},
+            ),
+            metadata=admin,
+        )
+        assert (await tq.stub.CreateTask(create_request())).task.id
+
+
 async def test_per_address_limit_applies_without_authentication(tmp_path: Path) -> None:
     async with running_server(
         tmp_path / "t.db", rate_limit_ip_per_second=2.0, rate_limit_ip_burst=2

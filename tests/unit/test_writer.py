@@ -1,4 +1,5 @@
-"""The group-commit writer against a real SQLite file: batching and per-operation savepoints."""
+"""The group-commit writer against a real SQLite file: batching, and a failing operation
+undone alone (by a rerun of its batch with a savepoint per operation)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,55 @@ async def test_one_failing_operation_does_not_spoil_its_batch(tmp_path: Path) ->
         events = await db.read(lambda c: c.execute("SELECT count(*) FROM task_events").fetchone())
         assert ids == ["a", "b", "c"]
         assert events == (3,)
+    finally:
+        db.close()
+
+
+async def test_operations_of_a_clean_batch_run_once_and_a_lone_failure_is_undone(
+    tmp_path: Path,
+) -> None:
+    db = Database(str(tmp_path / "t.db"))
+    db.open(asyncio.get_running_loop())
+    try:
+        gate, holding = threading.Event(), threading.Event()
+        runs: list[str] = []
+
+        def hold(conn: apsw.Connection) -> None:
+            holding.set()
+            gate.wait(10)
+
+        def counted(task_id: str):  # type: ignore[no-untyped-def]
+            def op(conn: apsw.Connection) -> str:
+                runs.append(task_id)
+                return insert(task_id)(conn)  # type: ignore[no-any-return]
+
+            return op
+
+        first = asyncio.ensure_future(db.write(hold))
+        assert await asyncio.to_thread(holding.wait, 10), "the writer never ran `hold`"
+        batch = [asyncio.ensure_future(db.write(counted(t))) for t in ("a", "b", "c")]
+        await asyncio.sleep(0)
+        gate.set()
+        await first
+        assert await asyncio.gather(*batch) == ["a", "b", "c"]
+        assert db.last_batch_size == 3
+        assert runs == ["a", "b", "c"], "a batch without failures ran an operation twice"
+
+        def insert_then_break(conn: apsw.Connection) -> None:
+            insert("alone")(conn)
+            raise errors.TaskQueueError("fails after writing")
+
+        with pytest.raises(errors.TaskQueueError, match="fails after writing"):
+            await db.write(insert_then_break)
+        assert db.last_batch_size == 1
+        count = await db.read(
+            lambda c: c.execute(
+                "SELECT (SELECT count(*) FROM tasks WHERE id = 'alone'),"
+                " (SELECT count(*) FROM task_events)"
+            ).fetchone()
+        )
+        assert count == (0, 3)
+        assert await db.write(counted("d")) == "d", "the writer did not recover"
     finally:
         db.close()
 

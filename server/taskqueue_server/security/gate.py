@@ -77,6 +77,12 @@ class Gate:
         """Forget cached JWT keys (they are reread on the next JWT)."""
         self._jwt = None
 
+    def is_open(self) -> bool:
+        """True when there is nothing to check: authentication and the address rate limit are
+        off (per-principal limits apply only to authenticated callers)."""
+        s = self.settings
+        return not s.auth_enabled and s.rate_limit_ip_per_second <= 0
+
     def needs_key_reload(self) -> bool:
         return self.settings.auth_enabled and self.keys.stale()
 
