@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import multiprocessing as mp
 import statistics
 import time
+from typing import Any
 
 import grpc
 from taskqueue.v1 import task_pb2
@@ -70,14 +73,13 @@ async def cycle(address: str, concurrency: int, seconds: float) -> dict[str, flo
         return {"tasks_per_s": done / seconds, "errors": errors}
 
 
-async def delivery(address: str, rate: float, seconds: float) -> dict[str, float]:
-    """Creates at `rate`/s, on a schedule (not after the previous create returned); one
-    WatchNext worker completes what it gets in batches (CompleteTasks). Latency: the create
-    call returned (or the push arrived first: 0) -> pushed."""
+async def _watch_and_complete(address: str, out: Any, ready: Any, stop: Any) -> None:
+    """The worker side of `delivery`: one WatchNext stream; what arrives is completed in
+    batches (CompleteTasks). Once the ids created arrive through `stop` and all of them were
+    received (at most 10 s later), sends {task id: perf_counter at receipt} through `out`."""
+    received: dict[str, float] = {}
     async with grpc.aio.insecure_channel(address) as channel:
         stub = pb_grpc.TaskQueueServiceStub(channel)
-        created: dict[str, float] = {}
-        received: dict[str, float] = {}
         stream = stub.WatchNext(pb.WatchNextRequest(worker_id="bench-watcher", max_in_flight=256))
         pending: list[pb.CompleteTaskRequest] = []
         wake = asyncio.Event()
@@ -89,6 +91,7 @@ async def delivery(address: str, rate: float, seconds: float) -> dict[str, float
                     pb.CompleteTaskRequest(task_id=pushed.task.id, lease_token=pushed.lease_token)
                 )
                 wake.set()
+                wake_on_receipt.set()
 
         async def complete() -> None:
             while True:
@@ -98,6 +101,71 @@ async def delivery(address: str, rate: float, seconds: float) -> dict[str, float
                     batch = pending[:1000]
                     del pending[:1000]
                     await stub.CompleteTasks(pb.CompleteTasksRequest(requests=batch))
+
+        wake_on_receipt = asyncio.Event()
+        workers = [asyncio.create_task(consume()), asyncio.create_task(complete())]
+        await stub.GetStats(pb.GetStatsRequest())  # connected
+        ready.set()
+        # the producer sends the ids it created when it is done
+        expected: list[str] = await asyncio.to_thread(stop.recv)
+        deadline = time.perf_counter() + 10
+        while not all(k in received for k in expected) and time.perf_counter() < deadline:
+            wake_on_receipt.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake_on_receipt.wait(), deadline - time.perf_counter())
+        stream.cancel()
+        for worker in workers:
+            worker.cancel()
+    out.send(received)
+
+
+def _worker_process(address: str, out: Any, ready: Any, stop: Any) -> None:
+    asyncio.run(_watch_and_complete(address, out, ready, stop))
+
+
+def delivery(address: str, rate: float, seconds: float) -> dict[str, float]:
+    """Creates at `rate`/s, on a schedule (not after the previous create returned), while a
+    worker in its own process (as workers are) takes tasks over WatchNext. Latency: the
+    create call returned (or the push arrived first: 0) -> the worker received the task.
+    Both sides read CLOCK_MONOTONIC (time.perf_counter), which all processes share."""
+    ctx = mp.get_context("spawn")
+    inbox, outbox = ctx.Pipe(duplex=False)
+    done_in, done_out = ctx.Pipe(duplex=False)
+    ready = ctx.Event()
+    worker = ctx.Process(target=_worker_process, args=(address, outbox, ready, done_in))
+    worker.start()
+    received: dict[str, float] = {}
+    try:
+        if not ready.wait(30):
+            raise RuntimeError("the delivery worker did not connect")
+        created, achieved = asyncio.run(_create_on_schedule(address, rate, seconds))
+        done_out.send(list(created))
+        if inbox.poll(20):
+            received = inbox.recv()
+    finally:
+        worker.join(10)
+        if worker.is_alive():
+            worker.kill()
+    lat = [max(0.0, received[k] - v) * 1000 for k, v in created.items() if k in received]
+    return {
+        "p50_ms": percentile(lat, 50),
+        "p99_ms": percentile(lat, 99),
+        "delivered": len(lat),
+        "lost": len(created) - len(lat),
+        "achieved_rate": achieved,
+    }
+
+
+async def _create_on_schedule(
+    address: str, rate: float, seconds: float
+) -> tuple[dict[str, float], float]:
+    """Creates go out on a fixed tick (about every 20 ms, or slower for low rates) as one
+    CreateTask or one BatchCreateTasks: the submission path of the end-to-end case.
+    Returns {task id: perf_counter when its create returned} for the measured part, and
+    the rate achieved."""
+    created: dict[str, float] = {}
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub = pb_grpc.TaskQueueServiceStub(channel)
 
         async def create(count: int, measured: bool) -> None:
             if count == 1:
@@ -110,12 +178,8 @@ async def delivery(address: str, rate: float, seconds: float) -> dict[str, float
                 for task in tasks:
                     created[task.id] = returned
 
-        consumer = asyncio.create_task(consume())
-        completer = asyncio.create_task(complete())
-        # Creates go out on a fixed tick (every 20 ms, or slower for low rates) as one
-        # CreateTask or one BatchCreateTasks: the submission path of the end-to-end case.
-        tick = max(0.02, 1.0 / rate)
-        per_tick = max(1, round(rate * tick))
+        per_tick = max(1, round(rate * 0.02))
+        tick = per_tick / rate
         ticks = int((seconds + WARMUP_S) / tick)
         creates = []
         t0 = time.perf_counter()
@@ -125,24 +189,8 @@ async def delivery(address: str, rate: float, seconds: float) -> dict[str, float
                 await asyncio.sleep(delay)
             creates.append(asyncio.create_task(create(per_tick, i * tick >= WARMUP_S)))
         await asyncio.gather(*creates)
-        total = ticks * per_tick
         sent_for = time.perf_counter() - t0
-        deadline = time.perf_counter() + 10
-        while len([k for k in created if k in received]) < len(created):
-            if time.perf_counter() > deadline:
-                break
-            await asyncio.sleep(0.01)
-        stream.cancel()
-        consumer.cancel()
-        completer.cancel()
-        lat = [max(0.0, received[k] - v) * 1000 for k, v in created.items() if k in received]
-        return {
-            "p50_ms": percentile(lat, 50),
-            "p99_ms": percentile(lat, 99),
-            "delivered": len(lat),
-            "lost": len(created) - len(lat),
-            "achieved_rate": total / sent_for,
-        }
+    return created, ticks * per_tick / sent_for
 
 
 async def claim_scale(address: str, repeats: int) -> dict[str, float]:
@@ -334,7 +382,7 @@ def main() -> None:
     if args.mode == "cycle":
         out = asyncio.run(cycle(args.address, args.concurrency, args.seconds))
     elif args.mode == "delivery":
-        out = asyncio.run(delivery(args.address, args.rate, args.seconds))
+        out = delivery(args.address, args.rate, args.seconds)
     elif args.mode == "rtt":
         out = asyncio.run(rtt(args.address, args.rate, args.seconds))
     elif args.mode == "list":
