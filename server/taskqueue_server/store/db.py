@@ -187,7 +187,6 @@ def run_offline(path: str, op: Callable[[apsw.Connection], T]) -> T:
         conn.close()
 
 
-CHECKPOINT_PAGES: Final = 1000  # SQLite's own default for its automatic checkpoints
 WAL_LIMIT_BYTES: Final = 64 << 20
 WAL_RETRY_S: Final = 5.0
 WAL_WAIT_MS: Final = 250
@@ -225,8 +224,6 @@ class Database:
         self.closed = False
         self._lock_file: IO[bytes] | None = None
         self._wal_next_try = 0.0
-        self._checkpointer: threading.Thread | None = None
-        self._checkpoint_wanted = threading.Event()
 
     # -- life cycle -----------------------------------------------------------------------
 
@@ -256,14 +253,6 @@ class Database:
             self._lock_file = None
             raise
         self._write_conn = conn
-        # Checkpoints move off the writer: SQLite's automatic one runs inside the commit that
-        # crosses the threshold, copying the WAL into the database and syncing it while every
-        # caller of that batch waits (the tail of the delivery latency).
-        conn.set_wal_hook(self._on_wal)
-        self._checkpointer = threading.Thread(
-            target=self._checkpoint_loop, name="taskqueue-checkpoint", daemon=True
-        )
-        self._checkpointer.start()
         self._writer = threading.Thread(target=self._run, name="taskqueue-writer", daemon=True)
         self._writer.start()
 
@@ -275,9 +264,6 @@ class Database:
         if self._writer is not None:
             self._queue.put(_STOP)
             self._writer.join()
-        if self._checkpointer is not None:
-            self._checkpoint_wanted.set()
-            self._checkpointer.join()
         self._readers.shutdown(wait=True)
         with self._readers_lock:
             for conn in self._reader_conns:
@@ -339,32 +325,6 @@ class Database:
             if stop:
                 return
             self._bound_wal()
-
-    def _on_wal(self, conn: apsw.Connection, name: str, pages: int) -> int:
-        """After each commit (on the writer): past CHECKPOINT_PAGES, wake the checkpointer."""
-        if pages >= CHECKPOINT_PAGES:
-            self._checkpoint_wanted.set()
-        return apsw.SQLITE_OK
-
-    def _checkpoint_loop(self) -> None:
-        """Copies the WAL back into the database on its own connection (PASSIVE: it never
-        blocks the writer or a reader), whenever the writer asks, until close()."""
-        conn: apsw.Connection | None = None
-        try:
-            while True:
-                self._checkpoint_wanted.wait()
-                self._checkpoint_wanted.clear()
-                if self.closed:
-                    return
-                try:
-                    if conn is None:
-                        conn = open_connection(self.path, self.synchronous, self.busy_timeout_ms)
-                    conn.wal_checkpoint(mode=apsw.SQLITE_CHECKPOINT_PASSIVE)
-                except apsw.Error as exc:
-                    log.warning("WAL checkpoint failed: %s", exc)
-        finally:
-            if conn is not None:
-                conn.close()
 
     def _bound_wal(self) -> None:
         """Keeps the WAL from growing without end. SQLite's automatic checkpoints only copy
