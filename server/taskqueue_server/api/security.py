@@ -4,7 +4,7 @@ health checking and reflection stay open for probes and grpcurl."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import grpc
 
@@ -71,9 +71,8 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             return gate.admit(method, full_method, _authorization(context), context.peer())
         except errors.TaskQueueError as exc:
             await self._refuse(context, exc)
-            raise
 
-    async def _refuse(self, context: Context, exc: errors.TaskQueueError) -> None:
+    async def _refuse(self, context: Context, exc: errors.TaskQueueError) -> NoReturn:
         status = api_errors.to_status(exc)
         await context.abort(status.code, status.details, status.trailing_metadata)
         raise AssertionError("unreachable: abort raises")
@@ -109,7 +108,6 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
                     )
                 except errors.TaskQueueError as exc:
                     await self._refuse(context, exc)
-                    raise
                 try:
                     return await inner(request, context)
                 finally:

@@ -3,10 +3,10 @@
 All writes go through one thread that owns the write connection. It takes every operation
 pending, runs them in one `BEGIN IMMEDIATE ... COMMIT`, then answers every caller in one
 hand-off to the event loop. One fsync serves the whole batch. A failing operation is rolled
-back alone and its caller gets the error: the batch then runs again with a `SAVEPOINT` per
-operation. Savepoints are not used up front because they are the dearest part of a small
-write: SQLite copies every page an operation touches into a sub-journal, which cost 40% of
-the writer's time per created task (73 of 181 µs CPU).
+back alone and its caller gets the error: the batch is rolled back and runs again with a
+`SAVEPOINT` per operation. Savepoints are not used up front because they are the dearest
+part of a small write: SQLite copies every page an operation touches into a sub-journal,
+which cost 40% of the writer's time per created task (73 of 181 µs CPU).
 
 Reads run on a small thread pool, each thread with its own connection; WAL gives each read
 a consistent snapshot. The asyncio event loop never waits on SQLite.
@@ -361,8 +361,6 @@ class Database:
         try:
             conn.execute("BEGIN IMMEDIATE")
             outcomes = self._run_plain(conn, batch)
-            if outcomes is not None and not outcomes[0][0]:
-                return outcomes  # a lone operation failed: nothing to commit
             if outcomes is None:
                 conn.execute("BEGIN IMMEDIATE")
                 outcomes = self._run_guarded(conn, batch)
@@ -382,18 +380,16 @@ class Database:
     def _run_plain(
         self, conn: apsw.Connection, batch: list[_Pending]
     ) -> list[tuple[bool, Any]] | None:
-        """Runs the batch without savepoints. When an operation fails, rolls the transaction
-        back and returns its failure if it was alone, else None (run the batch again)."""
+        """Runs the batch without savepoints; when an operation fails, rolls the transaction
+        back and returns None (run the batch again, guarded)."""
         outcomes: list[tuple[bool, Any]] = []
         for op, _fut in batch:
             try:
                 outcomes.append((True, op(conn)))
-            except BaseException as exc:
+            except BaseException:
                 if conn.in_transaction:  # some SQLite failures have rolled it back already
                     conn.execute("ROLLBACK")
-                if len(batch) > 1:
-                    return None
-                return [(False, storage_error(exc) if isinstance(exc, apsw.Error) else exc)]
+                return None
         return outcomes
 
     def _run_guarded(self, conn: apsw.Connection, batch: list[_Pending]) -> list[tuple[bool, Any]]:
