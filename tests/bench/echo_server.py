@@ -45,6 +45,11 @@ class Echo(pb_grpc.TaskQueueServiceServicer):
     ) -> pb.CreateTaskResponse:
         return pb.CreateTaskResponse(task=_task(request))
 
+    async def GetTask(self, request: pb.GetTaskRequest, context: Any) -> pb.GetTaskResponse:
+        task = _task(pb.CreateTaskRequest(work_directory="/home/user/project", prompt="read me"))
+        task.id = request.task_id
+        return pb.GetTaskResponse(task=task)
+
     async def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> pb.ClaimTaskResponse:
         task = _task(pb.CreateTaskRequest(work_directory="/w", prompt="p"))
         task.state = task_pb2.TASK_STATE_WORKING

@@ -89,7 +89,7 @@ class TaskQueue:
         v = validation.Violations()
         key = validation.task_id(task_id, v)
         v.raise_if_any()
-        task = await self._db.read(lambda conn: tasks.get(conn, key))
+        task = await self._db.read(lambda conn: tasks.get(conn, key), quick=True)
         if task is None:
             raise _not_found(key)
         return task
@@ -389,7 +389,11 @@ class TaskQueue:
                 continue
             checked.append((i, key, token, encoded, reported))
         wanted = [key for _, key, _, _, reported in checked if reported]
-        stored = await self._db.read(lambda conn: tasks.get_prompts(conn, wanted)) if wanted else {}
+        stored = (
+            await self._db.read(lambda conn: tasks.get_prompts(conn, wanted), quick=True)
+            if wanted
+            else {}
+        )
         now = self._clock()
         todo: list[tuple[int, str, str, str | None]] = []
         for i, key, token, encoded, reported in checked:
@@ -484,7 +488,7 @@ class TaskQueue:
         runs on a reader, outside the writer's transaction)."""
         if not reported:
             return
-        stored = await self._db.read(lambda conn: tasks.get_prompt(conn, task_id))
+        stored = await self._db.read(lambda conn: tasks.get_prompt(conn, task_id), quick=True)
         self._match_prompt(task_id, stored, reported)
 
     def _match_prompt(self, task_id: str, stored: str | None, reported: str) -> None:

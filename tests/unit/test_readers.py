@@ -1,0 +1,108 @@
+"""The reader threads against a real SQLite file: reads taken together each get their own
+answer, and a slow read never holds back a quick one taken with it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import apsw
+import pytest
+from taskqueue_server import errors
+from taskqueue_server.store.db import Database
+
+pytestmark = pytest.mark.anyio
+
+
+async def hold_readers(
+    db: Database, count: int
+) -> tuple[threading.Event, list[asyncio.Future[None]]]:
+    """Keeps `count` reader threads busy until the returned event is set, so that reads
+    queued meanwhile are taken together. Also returns the holding reads."""
+    gate = threading.Event()
+    holding = threading.Semaphore(0)
+
+    def hold(conn: apsw.Connection) -> None:
+        holding.release()
+        gate.wait(10)
+
+    holds = []
+    for _ in range(count):  # one at a time, or one reader would take them all
+        holds.append(asyncio.ensure_future(db.read(hold)))
+        assert await asyncio.to_thread(holding.acquire, True, 10), "no reader ran `hold`"
+    return gate, holds
+
+
+async def test_reads_taken_together_each_get_their_own_answer(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "t.db"))
+    db.open(asyncio.get_running_loop())
+    try:
+        gate, holds = await hold_readers(db, 2)
+
+        def refused(conn: apsw.Connection) -> None:
+            raise errors.NotFound("no such task")
+
+        reads = [
+            asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT 1").fetchall(),
+                                          quick=True)),
+            asyncio.ensure_future(db.read(refused, quick=True)),
+            asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT * FROM nowhere"),
+                                          quick=True)),
+            asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT 2").fetchall())),
+        ]  # fmt: skip
+        await asyncio.sleep(0)
+        gate.set()
+        outcomes = await asyncio.gather(*reads, return_exceptions=True)
+        await asyncio.gather(*holds)
+        assert outcomes[0] == [(1,)]
+        assert isinstance(outcomes[1], errors.NotFound)
+        assert isinstance(outcomes[2], errors.TaskQueueError)
+        assert outcomes[2].metadata == {"sqlite_error": "SQLError"}
+        assert outcomes[3] == [(2,)]
+        # The readers go on serving after the failures.
+        assert await db.read(lambda conn: conn.execute("SELECT 3").fetchall()) == [(3,)]
+    finally:
+        db.close()
+
+
+async def test_a_slow_read_does_not_hold_back_a_quick_read_taken_with_it(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "t.db"), readers=1)
+    db.open(asyncio.get_running_loop())
+    try:
+        gate, holds = await hold_readers(db, 1)
+        slow_may_end = threading.Event()
+
+        def slow(conn: apsw.Connection) -> str:
+            slow_may_end.wait(10)
+            return "slow"
+
+        quick_before = asyncio.ensure_future(db.read(lambda conn: "quick", quick=True))
+        slow_read = asyncio.ensure_future(db.read(slow))
+        quick_after = asyncio.ensure_future(db.read(lambda conn: "after", quick=True))
+        await asyncio.sleep(0)
+        gate.set()
+        # Answered while the slow read, taken in the same batch, is still running.
+        assert await asyncio.wait_for(quick_before, 10) == "quick"
+        assert not slow_read.done()
+        slow_may_end.set()
+        assert await asyncio.wait_for(slow_read, 10) == "slow"
+        assert await asyncio.wait_for(quick_after, 10) == "after"
+        await asyncio.gather(*holds)
+    finally:
+        slow_may_end.set()
+        db.close()
+
+
+async def test_reads_see_every_write_acknowledged_before_them(tmp_path: Path) -> None:
+    db = Database(str(tmp_path / "t.db"))
+    db.open(asyncio.get_running_loop())
+    try:
+        await db.write(lambda conn: conn.execute("CREATE TABLE t (n INTEGER)"))
+        for n in range(50):
+            await db.write(lambda conn, n=n: conn.execute("INSERT INTO t VALUES (?)", (n,)))
+            seen = await db.read(lambda conn: conn.execute("SELECT count(*) FROM t").fetchone()[0],
+                                 quick=True)  # fmt: skip
+            assert seen == n + 1
+    finally:
+        db.close()
