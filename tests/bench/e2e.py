@@ -24,18 +24,18 @@ from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
 BACKLOG = 4000
-WARMUP_S = 1.0
 PROMPT = "Analyse the performance problems in this codebase"
 
 
 class Shared:
-    def __init__(self, ctx: Any, seconds: float) -> None:
+    def __init__(self, ctx: Any, seconds: float, warmup: float, parties: int) -> None:
         self.submitted: Synchronized[int] = ctx.Value("q", 0)
         self.completed: Synchronized[int] = ctx.Value("q", 0)
         self.measured: Synchronized[int] = ctx.Value("q", 0)
-        self.start = time.time() + 2.0  # everyone connected by then
-        self.measure_from = self.start + WARMUP_S
-        self.end = self.measure_from + seconds
+        self.connected = ctx.Barrier(parties)
+        self.seconds = seconds
+        self.warmup = warmup
+        self.measure_from = self.end = 0.0  # set when everyone is connected
 
     def count(self, n: int) -> None:
         now = time.time()
@@ -50,7 +50,11 @@ class Shared:
 
 
 def _wait_start(shared: Shared) -> None:
-    time.sleep(max(0.0, shared.start - time.time()))
+    """Waits until every process is connected; all start together, each with its own copy
+    of the measuring window."""
+    shared.connected.wait(timeout=60)
+    shared.measure_from = time.time() + shared.warmup
+    shared.end = shared.measure_from + shared.seconds
 
 
 # -- taskqueue ------------------------------------------------------------------------------
@@ -267,9 +271,10 @@ def main() -> None:
     parser.add_argument("target", help="HOST:PORT, or the huey database file")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds not measured")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
-    shared = Shared(ctx, args.seconds)
+    shared = Shared(ctx, args.seconds, args.warmup, parties=1 + args.workers)
     submitter, worker = SYSTEMS[args.system]
     procs = [ctx.Process(target=submitter, args=(args.target, shared))]
     procs += [

@@ -239,10 +239,10 @@ def huey_file() -> Iterator[str]:
         yield f"{tmp}/huey.db"
 
 
-def e2e(system: str, target: str, seconds: float) -> dict[str, float]:
+def e2e(system: str, target: str, seconds: float, warmup: float) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, str(ROOT / "tests/bench/e2e.py"), system, target,
-         "--workers", "4", "--seconds", str(seconds)],
+         "--workers", "4", "--seconds", str(seconds), "--warmup", str(warmup)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -347,23 +347,30 @@ def main() -> None:
 
     # 1. Submit: CreateTask at several concurrencies, against the echo ceiling.
     keys = ("ops_per_s", "p50_ms", "p95_ms", "p99_ms")
+    create_64: list[dict[str, Any]] = []
     for c in (1, 64) if quick else (1, 16, 64, 100):
         for name, server in (("echo", echo_server), ("taskqueue", taskqueue_server)):
-            record(f"create c={c} {name}",
-                   repeat(runs, server, lambda a, c=c: ghz(a, c, seconds, connections=min(c, 4))),
-                   keys)  # fmt: skip
+            samples = repeat(runs, server,
+                             lambda a, c=c: ghz(a, c, seconds, connections=min(c, 4)))  # fmt: skip
+            record(f"create c={c} {name}", samples, keys)
+            if (c, name) == (64, "taskqueue"):
+                create_64 = samples
     record("batch create 100 c=4",
            repeat(runs, taskqueue_server, lambda a: driver(
                "batch", a, "--batch", "100", "--concurrency", "4", "--seconds", str(seconds))),
            ("tasks_per_s",))  # fmt: skip
 
-    # 2. Security cost (issue 5): runs alternate so drift hits both alike.
+    # 2. Security cost (issue 5): runs alternate so drift hits both alike (quick mode takes
+    #    the plain runs of case 1 instead).
     plain, secured = [], []
     for _ in range(runs):
-        with taskqueue_server() as address:
-            plain.append(ghz(address, 64, seconds))
+        if not quick:
+            with taskqueue_server() as address:
+                plain.append(ghz(address, 64, seconds))
         with secured_server() as (address, token):
             secured.append(ghz(address, 64, seconds, token))
+    if quick:
+        plain = create_64
     record("create c=64 plain", plain, ("ops_per_s", "p99_ms"))
     record("create c=64 auth+limits", secured, ("ops_per_s", "p99_ms"))
 
@@ -375,16 +382,18 @@ def main() -> None:
         ("huey", huey_file),
     ):
         record(f"e2e {system}",
-               repeat(runs, server, lambda t, system=system: e2e(system, t, seconds)),
+               repeat(runs, server,
+                      lambda t, system=system: e2e(system, t, seconds, 0.5 if quick else 1.0)),
                ("tasks_per_s",))  # fmt: skip
 
     # 4. Delivery latency over WatchNext at shares of the end-to-end capacity measured over
     #    WatchNext (the Work stream carries more; its share would overload WatchNext).
     capacity = cases["e2e taskqueue-watch"]["tasks_per_s"]["median"]
+    span = str(seconds if quick else max(seconds, 2))
     for share in (0.5,) if quick else (0.1, 0.5, 0.9):
         rate = f"{capacity * share:.0f}"
         samples = repeat(runs, taskqueue_server, lambda a, rate=rate: driver(
-            "delivery", a, "--rate", rate, "--seconds", str(max(seconds, 2))))  # fmt: skip
+            "delivery", a, "--rate", rate, "--seconds", span))  # fmt: skip
         record(f"delivery {share:.0%}", samples, ("p50_ms", "p99_ms", "achieved_rate"))
         cases[f"delivery {share:.0%}"]["rate"] = float(rate)
         cases[f"delivery {share:.0%}"]["lost"] = sum(x["lost"] for x in samples)
@@ -393,7 +402,7 @@ def main() -> None:
     #    server too: the same load with no work behind the calls.
     for name, server in (("echo", echo_server), ("taskqueue", taskqueue_server)):
         with server() as address:
-            record(f"mixed 1000 rps c=100 {name}", mixed(address, 3.0 if quick else 20.0, 3),
+            record(f"mixed 1000 rps c=100 {name}", mixed(address, 1.5 if quick else 20.0, 3),
                    ("requests_per_s", "p95_ms", "p99_ms", "read_p99_ms",
                     "write_p99_ms"))  # fmt: skip
 
@@ -405,7 +414,7 @@ def main() -> None:
         for _ in range(runs):
             with db_server(path) as address:
                 create = ghz(address, 1, seconds)
-                claim = driver("claimscale", address, "--repeats", "100")
+                claim = driver("claimscale", address, "--repeats", "50" if quick else "100")
                 samples.append({"create_p50_ms": create["p50_ms"], **claim})
         record(f"scale {size}", samples, ("create_p50_ms", "claim_p50_ms", "claim_p99_ms"))
     samples = [{"seconds": restart_seconds(waiting_db(big))} for _ in range(runs)]
