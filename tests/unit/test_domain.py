@@ -134,8 +134,8 @@ def test_stats_sampler_is_exact_when_small_and_bounded_when_large() -> None:
 
 
 def test_lease_tokens_are_safe_on_a_command_line() -> None:
-    from taskqueue_server.queue.leases import new_token
+    from taskqueue_server.queue.leases import new_tokens
 
-    tokens = {new_token() for _ in range(2000)}
-    assert len(tokens) == 2000
+    tokens = {t for _ in range(40) for t in new_tokens(50)} | set(new_tokens(1))
+    assert len(tokens) == 2001, "every token differs, within a claim and across claims"
     assert all(len(t) == 32 and set(t) <= set("0123456789abcdef") for t in tokens)

@@ -9,11 +9,13 @@ from taskqueue_server.model import TaskState
 from taskqueue_server.store.tasks import TaskRow
 
 
-def new_token() -> str:
-    """An opaque, unguessable fencing token for one claim: 128 bits in hex, so it never
+def new_tokens(count: int) -> list[str]:
+    """Opaque, unguessable fencing tokens for `count` claims: 128 bits each in hex, so none
     starts with "-" (a base64 token sometimes did, and a command line then read it as an
-    option: `taskqueue complete ID --lease-token -x…` failed about one time in 64)."""
-    return secrets.token_hex(16)
+    option: `taskqueue complete ID --lease-token -x…` failed about one time in 64). One read
+    of the system's random source for all (a claim makes up to 64: 74 -> 13 µs)."""
+    random = secrets.token_hex(16 * count)
+    return [random[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
 def check_current(lease: TaskRow, token: str, now: int) -> None:

@@ -149,7 +149,7 @@ class TaskQueue:
         """Takes up to `limit` claimable tasks in claim order, in one transaction."""
         if self._stopping:
             raise errors.ShuttingDown("the server is shutting down; claim from another server")
-        tokens = [leases.new_token() for _ in range(limit)]
+        tokens = leases.new_tokens(limit)
         now = self._clock()
 
         def op(conn: Connection) -> list[Task]:
