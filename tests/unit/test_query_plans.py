@@ -50,7 +50,7 @@ def full_scans(plan: list[str]) -> list[str]:
     # "SCAN tasks" reads every row of the table or of one of its indexes; SEARCH does not.
     # Walking a claim index is the exception: it holds only waiting tasks, already in the
     # order asked for, so the LIMIT stops the walk after one page.
-    walks = ("tasks_claim", "tasks_waiting")
+    walks = ("tasks_claim",)
     return [line for line in plan if line.startswith("SCAN") and not any(w in line for w in walks)]
 
 

@@ -51,7 +51,8 @@ def where(f: TaskFilter, *, counting: bool = False) -> tuple[list[str], dict[str
         clauses.append("work_directory = :directory")
         params["directory"] = f.work_directory
     if f.worker_id is not None:
-        clauses.append("worker_id = :worker")
+        # The worker index holds only claimed tasks (worker_id != ''): say so, to use it.
+        clauses.append("worker_id = :worker AND worker_id != ''")
         params["worker"] = f.worker_id
     if f.tags and counting:
         # Counting: one subquery intersecting the tags on the (tag, task_seq) key, so only
@@ -109,8 +110,9 @@ def page_sql(query: TaskQuery) -> tuple[str, dict[str, Any]]:
         and f.due is not False
         and f.work_directory is None
     ):
-        # Waiting tasks in claim order are what these partial indexes hold, in that order.
-        source = f"tasks INDEXED BY {'tasks_claim' if f.due else 'tasks_waiting'}"
+        # Waiting tasks in claim order are what these indexes hold, in that order: the claim
+        # index has the due ones; (state, priority, seq) at state 1 has all of them.
+        source = f"tasks INDEXED BY {'tasks_claim' if f.due else 'tasks_by_state_priority'}"
     return f"SELECT {columns} FROM {source} {condition} ORDER BY {order} LIMIT :limit", params
 
 
