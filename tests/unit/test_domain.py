@@ -139,3 +139,40 @@ def test_lease_tokens_are_safe_on_a_command_line() -> None:
     tokens = {t for _ in range(40) for t in new_tokens(50)} | set(new_tokens(1))
     assert len(tokens) == 2001, "every token differs, within a claim and across claims"
     assert all(len(t) == 32 and set(t) <= set("0123456789abcdef") for t in tokens)
+
+
+def test_a_task_converts_to_its_proto_field_by_field() -> None:
+    from taskqueue.v1 import task_pb2
+    from taskqueue_server.api import convert
+    from taskqueue_server.model import RetryPolicy, Task, TaskEvent, TaskState
+
+    events = (
+        TaskEvent(from_state=None, to_state=TaskState.WAITING, time=1_000_001,
+                  actor="client", reason="created", attempt=0),
+        TaskEvent(from_state=TaskState.WAITING, to_state=TaskState.WORKING, time=2_500_000,
+                  actor="w1", reason="claimed", attempt=1),
+    )  # fmt: skip
+    task = Task(id="t1", work_directory="/srv/ü", prompt="p", priority=Priority.HIGH,
+                tags=("a", "b"), state=TaskState.COMPLETED, worker_id="w1", attempt=1,
+                retry_count=2, result={"ok": True, "n": 3}, error="", cancel_reason="",
+                create_time=1_000_001, start_time=2_500_000, complete_time=3_000_000_999,
+                fail_time=None, cancel_time=None, update_time=3_000_000_999,
+                lease_expire_time=None, history=events, due_time=None,
+                retry_policy=RetryPolicy(max_attempts=3, initial_backoff_us=1_500_000,
+                                         max_backoff_us=60_000_000, multiplier=2.0),
+                max_working=4, lease_expiries=1)  # fmt: skip
+    msg = convert.task(task)
+    assert (msg.id, msg.work_directory, list(msg.tags)) == ("t1", "/srv/ü", ["a", "b"])
+    assert (msg.priority, msg.state) == (task_pb2.PRIORITY_HIGH, task_pb2.TASK_STATE_COMPLETED)
+    assert (msg.create_time.seconds, msg.create_time.nanos) == (1, 1000)
+    assert (msg.complete_time.seconds, msg.complete_time.nanos) == (3000, 999_000)
+    assert msg.HasField("start_time") and not msg.HasField("fail_time")
+    assert not msg.HasField("lease_expire_time") and not msg.HasField("schedule_time")
+    assert dict(msg.result) == {"ok": True, "n": 3}
+    assert [(e.from_state, e.to_state, e.actor, e.attempt) for e in msg.history] == [
+        (task_pb2.TASK_STATE_UNSPECIFIED, task_pb2.TASK_STATE_WAITING, "client", 0),
+        (task_pb2.TASK_STATE_WAITING, task_pb2.TASK_STATE_WORKING, "w1", 1),
+    ]
+    assert (msg.history[1].time.seconds, msg.history[1].time.nanos) == (2, 500_000_000)
+    assert msg.retry_policy.initial_backoff.ToMicroseconds() == 1_500_000
+    assert (msg.max_working_in_directory, msg.lease_expiries, msg.retry_count) == (4, 1, 2)

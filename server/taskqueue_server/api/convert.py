@@ -7,7 +7,7 @@ from typing import Any
 from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 from taskqueue.v1 import task_pb2, taskqueue_service_pb2
 
-from taskqueue_server.model import AuditEvent, BackupInfo, StoredKey, Task, TaskEvent, TaskState
+from taskqueue_server.model import AuditEvent, BackupInfo, StoredKey, Task, TaskState
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:
@@ -34,19 +34,22 @@ def struct_to_dict(value: struct_pb2.Struct) -> dict[str, Any]:
     return dict(json_format.MessageToDict(value))
 
 
-def _event(event: TaskEvent) -> task_pb2.TaskEvent:
-    return task_pb2.TaskEvent(
-        from_state=0 if event.from_state is None else int(event.from_state),  # type: ignore[arg-type]
-        to_state=int(event.to_state),  # type: ignore[arg-type]
-        time=timestamp(event.time),
-        actor=event.actor,
-        reason=event.reason,
-        attempt=event.attempt,
-    )
+def _set_time(field: timestamp_pb2.Timestamp, us: int) -> None:
+    seconds, micros = divmod(us, 1_000_000)
+    field.seconds = seconds
+    field.nanos = micros * 1000
+
+
+_TIMES = ("start_time", "complete_time", "fail_time", "cancel_time", "lease_expire_time")
 
 
 def task(t: Task) -> task_pb2.Task:
-    """The proto of a domain task; unset times stay unset."""
+    """The proto of a domain task; unset times stay unset.
+
+    Times and history entries are filled in place: a Timestamp built apart and then copied
+    in made this 2.5 times dearer (24 vs 9.5 us for a task with two events), and every
+    task a call returns or a stream pushes goes through here.
+    """
     msg = task_pb2.Task(
         id=t.id,
         work_directory=t.work_directory,
@@ -59,26 +62,37 @@ def task(t: Task) -> task_pb2.Task:
         retry_count=t.retry_count,
         error=t.error,
         cancel_reason=t.cancel_reason,
-        create_time=timestamp(t.create_time),
-        update_time=timestamp(t.update_time),
-        history=[_event(e) for e in t.history],
         max_working_in_directory=t.max_working,
         lease_expiries=t.lease_expiries,
     )
+    _set_time(msg.create_time, t.create_time)
+    _set_time(msg.update_time, t.update_time)
+    add_event = msg.history.add
+    for e in t.history:
+        _set_time(
+            add_event(
+                from_state=0 if e.from_state is None else int(e.from_state),
+                to_state=int(e.to_state),
+                actor=e.actor,
+                reason=e.reason,
+                attempt=e.attempt,
+            ).time,
+            e.time,
+        )
     if t.result is not None:
         msg.result.update(t.result)
     if t.due_time is not None and t.state is TaskState.WAITING:
-        msg.schedule_time.CopyFrom(timestamp(t.due_time))
+        _set_time(msg.schedule_time, t.due_time)
     if t.retry_policy is not None:
         p = t.retry_policy
         msg.retry_policy.max_attempts = p.max_attempts
         msg.retry_policy.initial_backoff.CopyFrom(duration(p.initial_backoff_us))
         msg.retry_policy.max_backoff.CopyFrom(duration(p.max_backoff_us))
         msg.retry_policy.backoff_multiplier = p.multiplier
-    for name in ("start_time", "complete_time", "fail_time", "cancel_time", "lease_expire_time"):
+    for name in _TIMES:
         value = getattr(t, name)
         if value is not None:
-            getattr(msg, name).CopyFrom(timestamp(value))
+            _set_time(getattr(msg, name), value)
     return msg
 
 
