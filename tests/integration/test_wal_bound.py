@@ -20,6 +20,7 @@ async def test_wal_is_truncated_once_old_readers_are_gone(
 ) -> None:
     monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 1 << 20)
     monkeypatch.setattr(store_db, "WAL_RETRY_S", 0.0)
+    monkeypatch.setattr(store_db, "WAL_CHECK_S", 0.0)
     path = tmp_path / "wal.db"
     batch = pb.BatchCreateTasksRequest(requests=[create_request(prompt="p" * 4000)] * 100)
     async with running_server(path) as tq:
