@@ -106,3 +106,22 @@ async def test_reads_see_every_write_acknowledged_before_them(tmp_path: Path) ->
             assert seen == n + 1
     finally:
         db.close()
+
+
+async def test_close_answers_what_was_queued_and_refuses_what_comes_after(
+    tmp_path: Path,
+) -> None:
+    db = Database(str(tmp_path / "t.db"), readers=1)
+    db.open(asyncio.get_running_loop())
+    gate, holds = await hold_readers(db, 1)
+    queued = asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT 7").fetchall()))
+    await asyncio.sleep(0)
+    closing = asyncio.ensure_future(asyncio.to_thread(db.close))
+    gate.set()
+    await closing
+    assert await queued == [(7,)], "a read queued before close was still answered"
+    await asyncio.gather(*holds)
+    with pytest.raises(errors.ShuttingDown):
+        await db.read(lambda conn: None)
+    with pytest.raises(errors.ShuttingDown):
+        await db.write(lambda conn: None)

@@ -230,6 +230,8 @@ class Database:
         self._reader_conns: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
         self._read_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._queueing = threading.Lock()
+        """Held to queue an operation and to close: none is queued after the stop signs."""
         self._reader_count = readers
         self._readers: list[threading.Thread] = []
         self.last_batch_size = 0
@@ -268,21 +270,24 @@ class Database:
         self._writer = threading.Thread(target=self._run, name="taskqueue-writer", daemon=True)
         self._writer.start()
         for i in range(self._reader_count):
-            reader = threading.Thread(target=self._read_loop, name=f"taskqueue-read-{i}")
-            reader.daemon = True
+            reader = threading.Thread(
+                target=self._read_loop, name=f"taskqueue-read-{i}", daemon=True
+            )
             reader.start()
             self._readers.append(reader)
 
     def close(self) -> None:
-        """Finishes every queued write, then closes all connections. Idempotent."""
-        if self.closed:
-            return
-        self.closed = True
+        """Finishes every queued write and read, then closes all connections. Idempotent."""
+        with self._queueing:  # nothing is queued behind the stop signs
+            if self.closed:
+                return
+            self.closed = True
+            if self._writer is not None:
+                self._queue.put(_STOP)
+            for _reader in self._readers:
+                self._read_queue.put(_STOP)
         if self._writer is not None:
-            self._queue.put(_STOP)
             self._writer.join()
-        for _reader in self._readers:
-            self._read_queue.put(_STOP)
         for reader in self._readers:
             reader.join()
         with self._readers_lock:
@@ -310,12 +315,16 @@ class Database:
         while the other operations of the batch still commit. It may run more than once (when
         another operation of its batch fails), so it must change nothing but the database.
         """
-        if self.closed:
-            raise errors.ShuttingDown("the server is shutting down")
         assert self._loop is not None, "Database.open() was not called"
         fut: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put((op, fut))
+        self._enqueue(self._queue, (op, fut))
         return await fut
+
+    def _enqueue(self, pending: queue.SimpleQueue[Any], item: tuple[Any, ...]) -> None:
+        with self._queueing:
+            if self.closed:
+                raise errors.ShuttingDown("the server is shutting down")
+            pending.put(item)
 
     def _run(self) -> None:
         while True:
@@ -433,11 +442,9 @@ class Database:
         A `quick` read (a lookup by key, well under a millisecond) may have its answer held
         until its batch-mates are done, to wake the event loop once for all of them.
         """
-        if self.closed:
-            raise errors.ShuttingDown("the server is shutting down")
         assert self._loop is not None, "Database.open() was not called"
         fut: asyncio.Future[T] = self._loop.create_future()
-        self._read_queue.put((op, fut, quick))
+        self._enqueue(self._read_queue, (op, fut, quick))
         return await fut
 
     def read_blocking(self, op: Callable[[apsw.Connection], T]) -> T:
