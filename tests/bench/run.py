@@ -538,6 +538,13 @@ def table(cases: dict[str, Any], big: int) -> str:
         ref = cases[f"e2e {peer}"]["tasks_per_s"]
         rows.append(row(f"end to end tasks/s (Work) vs {peer}", fmt(tq, 0), fmt(ref, 0),
                         f"{tq['median'] / ref['median']:.2f}x {peer}"))  # fmt: skip
+    watch = cases.get("e2e taskqueue-watch", {}).get("tasks_per_s")
+    for peer in ("beanstalkd", "huey"):
+        if watch and f"e2e {peer}" in cases:
+            ref = cases[f"e2e {peer}"]["tasks_per_s"]
+            ratio = watch["median"] / ref["median"]
+            rows.append(row(f"end to end tasks/s (WatchNext) vs {peer}", fmt(watch, 0),
+                            fmt(ref, 0), f"{ratio:.2f}x {peer}"))  # fmt: skip
     for share in ("10%", "50%", "90%"):
         d = cases.get(f"delivery {share}")
         if d:
@@ -546,7 +553,7 @@ def table(cases: dict[str, Any], big: int) -> str:
                             f"sent at {d['achieved_rate']['median']:.0f}/s, {d['lost']} lost",
                             "share of e2e over WatchNext"))  # fmt: skip
     m, e = cases["mixed 1000 rps c=100 taskqueue"], cases["mixed 1000 rps c=100 echo"]
-    rows.append(row("mixed 70/30 @1000 rps, 100 conns: p95/p99 ms (vs echo)",
+    rows.append(row("mixed 70/30 1000 rps 100 conns p95/p99 ms vs echo",
                     f"{m['p95_ms']['median']:.1f} / {m['p99_ms']['median']:.1f}",
                     f"{e['p95_ms']['median']:.1f} / {e['p99_ms']['median']:.1f}"))  # fmt: skip
     rows.append(row("  achieved req/s, errors",
