@@ -239,7 +239,7 @@ def huey_file() -> Iterator[str]:
         yield f"{tmp}/huey.db"
 
 
-def e2e(system: str, target: str, seconds: float, warmup: float) -> dict[str, float]:
+def e2e(system: str, target: str, seconds: float, warmup: float = 1.0) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, str(ROOT / "tests/bench/e2e.py"), system, target,
          "--workers", "4", "--seconds", str(seconds), "--warmup", str(warmup)],
