@@ -320,7 +320,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench-results.json"))
     args = parser.parse_args()
     quick = args.quick
-    seconds = 1.0 if quick else args.seconds
+    seconds = 0.75 if quick else args.seconds
     runs = max(3, args.runs)
     ensure_ghz()
     started = time.monotonic()
@@ -402,7 +402,7 @@ def main() -> None:
     #    server too: the same load with no work behind the calls.
     for name, server in (("echo", echo_server), ("taskqueue", taskqueue_server)):
         with server() as address:
-            record(f"mixed 1000 rps c=100 {name}", mixed(address, 1.5 if quick else 20.0, 3),
+            record(f"mixed 1000 rps c=100 {name}", mixed(address, 1.0 if quick else 20.0, 3),
                    ("requests_per_s", "p95_ms", "p99_ms", "read_p99_ms",
                     "write_p99_ms"))  # fmt: skip
 
