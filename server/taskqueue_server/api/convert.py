@@ -11,8 +11,15 @@ from taskqueue_server.model import AuditEvent, BackupInfo, StoredKey, Task, Task
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:
+    out = timestamp_pb2.Timestamp()
+    _set_time(out, us)
+    return out
+
+
+def _set_time(field: timestamp_pb2.Timestamp, us: int) -> None:
     seconds, micros = divmod(us, 1_000_000)
-    return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
+    field.seconds = seconds
+    field.nanos = micros * 1000
 
 
 def duration(us: int) -> duration_pb2.Duration:
@@ -32,12 +39,6 @@ def timestamp_us(value: timestamp_pb2.Timestamp) -> int:
 def struct_to_dict(value: struct_pb2.Struct) -> dict[str, Any]:
     """A Struct as the JSON object it holds."""
     return dict(json_format.MessageToDict(value))
-
-
-def _set_time(field: timestamp_pb2.Timestamp, us: int) -> None:
-    seconds, micros = divmod(us, 1_000_000)
-    field.seconds = seconds
-    field.nanos = micros * 1000
 
 
 _TIMES = ("start_time", "complete_time", "fail_time", "cancel_time", "lease_expire_time")

@@ -4,7 +4,7 @@ health checking and reflection stay open for probes and grpcurl."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Final, NoReturn
+from typing import Any, Final
 
 import grpc
 
@@ -70,12 +70,9 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         try:
             return gate.admit(method, full_method, _authorization(context), context.peer())
         except errors.TaskQueueError as exc:
-            await self._refuse(context, exc)
-
-    async def _refuse(self, context: Context, exc: errors.TaskQueueError) -> NoReturn:
-        status = api_errors.to_status(exc)
-        await context.abort(status.code, status.details, status.trailing_metadata)
-        raise AssertionError("unreachable: abort raises")
+            status = api_errors.to_status(exc)
+            await context.abort(status.code, status.details, status.trailing_metadata)
+            raise AssertionError("unreachable: abort raises") from None
 
     def _audit(self, principal: Principal, full_method: str, context: Context) -> None:
         """Records a finished admin call with its outcome (when authentication is on)."""
@@ -98,16 +95,7 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
             inner = handler.unary_unary
 
             async def unary(request: Any, context: Context) -> Any:
-                # `_admit` inlined: one coroutine less per call (unary calls are the hot path)
-                gate = self._gate
-                if gate.needs_key_reload():
-                    await gate.keys.reload()
-                try:
-                    principal = gate.admit(
-                        method, full_method, _authorization(context), context.peer()
-                    )
-                except errors.TaskQueueError as exc:
-                    await self._refuse(context, exc)
+                principal = await self._admit(method, full_method, context)
                 try:
                     return await inner(request, context)
                 finally:

@@ -427,8 +427,7 @@ class Database:
                     conn.execute("ROLLBACK TO op; RELEASE op")
                 except apsw.Error:
                     log.exception("rolling back a failed operation failed")
-                mapped = storage_error(exc) if isinstance(exc, apsw.Error) else exc
-                outcomes.append((False, mapped))
+                outcomes.append((False, _failure(exc)))
             else:
                 conn.execute("RELEASE op")
                 outcomes.append((True, value))
@@ -490,10 +489,8 @@ class Database:
                         held = []
                     try:
                         held.append((fut, True, op(conn)))
-                    except apsw.Error as exc:
-                        held.append((fut, False, storage_error(exc)))
                     except BaseException as exc:
-                        held.append((fut, False, exc))
+                        held.append((fut, False, _failure(exc)))
                     if not quick:
                         self._answer(held)
                         held = []
@@ -502,6 +499,11 @@ class Database:
             held += [(fut, False, failure) for _op, fut, _quick in batch[done:]]
         if held:
             self._answer(held)
+
+
+def _failure(exc: BaseException) -> BaseException:
+    """What an operation's caller gets for its exception: SQLite failures mapped to ours."""
+    return storage_error(exc) if isinstance(exc, apsw.Error) else exc
 
 
 def _take(pending: queue.SimpleQueue[Any], limit: int) -> tuple[list[Any], bool]:
