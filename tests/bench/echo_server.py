@@ -1,6 +1,6 @@
-"""The ceiling: a grpc.aio server built like taskqueue's (same options, health, reflection)
-whose TaskQueueService answers every call at once with a canned response of the same size,
-touching no storage. What Python gRPC alone can do on this machine.
+"""The ceiling: a grpc.aio server built like taskqueue's (same options, health, reflection
+and event loop) whose TaskQueueService answers every call at once with a canned response of
+the same size, touching no storage. What Python gRPC alone can do on this machine.
 
 Run: python tests/bench/echo_server.py --listen 127.0.0.1:0 (prints "listening on HOST:PORT").
 """
@@ -18,7 +18,7 @@ from grpc_reflection.v1alpha import reflection
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
-from taskqueue_server.main import GRPC_OPTIONS, SERVICE_NAME
+from taskqueue_server.main import GRPC_OPTIONS, SERVICE_NAME, run
 
 
 def _task(request: pb.CreateTaskRequest) -> task_pb2.Task:
@@ -84,4 +84,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run(main())  # on the event loop taskqueue's server runs on

@@ -102,5 +102,25 @@ async def test_start_line_names_address_and_database(tmp_path: Path) -> None:
     try:
         line = proc.rest_of_log()
         assert f"on {proc.address}" in line and str(tmp_path / "named.db") in line
+        assert "event loop uvloop" in line  # installed with the package on this platform
+    finally:
+        proc.kill()
+
+
+@pytest.mark.parametrize("event_loop", ["asyncio", "uvloop"])
+async def test_serves_on_the_event_loop_asked_for(tmp_path: Path, event_loop: str) -> None:
+    proc = ServerProcess(tmp_path / "loop.db", "--event-loop", event_loop)
+    proc.start()
+    try:
+        assert f"event loop {event_loop}," in proc.rest_of_log()
+        async with grpc.aio.insecure_channel(proc.address) as channel:
+            stub = pb_grpc.TaskQueueServiceStub(channel)
+            created = (await stub.CreateTask(create_request(prompt="on " + event_loop))).task
+            watch = stub.WatchNext(pb.WatchNextRequest(worker_id="w"))
+            pushed = await anext(aiter(watch))
+            watch.cancel()
+            assert pushed.task.id == created.id
+            assert pushed.task.state == task_pb2.TASK_STATE_WORKING
+        assert proc.terminate() == 0
     finally:
         proc.kill()
