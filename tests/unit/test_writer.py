@@ -19,16 +19,8 @@ pytestmark = pytest.mark.anyio
 
 def insert(task_id: str):  # type: ignore[no-untyped-def]
     def op(conn: apsw.Connection) -> str:
-        tasks.insert(
-            conn,
-            task_id=task_id,
-            work_directory="/w",
-            prompt="p",
-            priority=Priority.MEDIUM,
-            tags=(),
-            now=1,
-            actor="test",
-        )
+        row = tasks.NewRow(work_directory="/w", prompt="p", priority=Priority.MEDIUM, tags=())
+        tasks.insert(conn, task_id, row, now=1, actor="test")
         return task_id
 
     return op

@@ -11,7 +11,7 @@ from typing import Final
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import Priority, RetryPolicy, Task
+from taskqueue_server.model import Task
 from taskqueue_server.queue import retries, validation
 from taskqueue_server.queue.alarm import Alarm
 from taskqueue_server.queue.watchers import WatcherHub
@@ -36,19 +36,6 @@ class NewTask:
     delay: int | None = None
     retry_policy: retries.PolicyInput | None = None
     max_working_in_directory: int = 0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _ValidTask:
-    directory: str
-    prompt: str
-    priority: Priority
-    tags: tuple[str, ...]
-    request_id: str | None
-    request_hash: str | None
-    due_time: int | None
-    retry_policy: RetryPolicy | None
-    max_working: int
 
 
 class Submitter:
@@ -87,7 +74,9 @@ class Submitter:
             return None
         return due if due > now else None  # a time in the past means now
 
-    def _validate(self, request: NewTask, v: validation.Violations, prefix: str = "") -> _ValidTask:
+    def _validate(
+        self, request: NewTask, v: validation.Violations, prefix: str = ""
+    ) -> tasks.NewRow:
         inner = validation.Violations()
         directory = validation.work_directory(request.work_directory, inner)
         text = validation.prompt(request.prompt, inner, max_bytes=self._settings.max_prompt_bytes)
@@ -126,8 +115,8 @@ class Submitter:
                 ]
             )
             digest = hashlib.sha256(body.encode()).hexdigest()
-        return _ValidTask(
-            directory=directory,
+        return tasks.NewRow(
+            work_directory=directory,
             prompt=text,
             priority=level,
             tags=labels,
@@ -138,7 +127,7 @@ class Submitter:
             max_working=request.max_working_in_directory,
         )
 
-    def _insert(self, conn: Connection, new: _ValidTask, actor: str) -> tuple[Task, bool]:
+    def _insert(self, conn: Connection, new: tasks.NewRow, actor: str) -> tuple[Task, bool]:
         """Inserts one task, or replays the one its request id created; (task, is_new)."""
         if new.request_id is not None:
             earlier = tasks.by_request_id(conn, new.request_id)
@@ -153,22 +142,7 @@ class Submitter:
                 task = tasks.get(conn, task_id)
                 assert task is not None
                 return task, False
-        task = tasks.insert(
-            conn,
-            task_id=str(uuid.uuid4()),
-            work_directory=new.directory,
-            prompt=new.prompt,
-            priority=new.priority,
-            tags=new.tags,
-            now=self._clock(),
-            actor=actor,
-            request_id=new.request_id,
-            request_hash=new.request_hash,
-            due_time=new.due_time,
-            retry_policy=new.retry_policy,
-            max_working=new.max_working,
-        )
-        return task, True
+        return tasks.insert(conn, str(uuid.uuid4()), new, now=self._clock(), actor=actor), True
 
     def _announce(self, task: Task) -> None:
         if task.due_time is None:
@@ -200,7 +174,12 @@ class Submitter:
         v.raise_if_any()
 
         def op(conn: Connection) -> list[tuple[Task, bool]]:
-            return [self._insert(conn, new, actor) for new in valid]
+            if any(new.request_id is not None for new in valid):  # each may be a replay
+                return [self._insert(conn, new, actor) for new in valid]
+            items = [(str(uuid.uuid4()), new) for new in valid]
+            return [
+                (t, True) for t in tasks.insert_many(conn, items, now=self._clock(), actor=actor)
+            ]
 
         created = await self._db.write(op)
         for task, is_new in created:

@@ -23,16 +23,16 @@ COLUMNS: Final = (
 )
 
 INSERT_TASK: Final = """
-INSERT INTO tasks (id, work_directory, prompt, priority, tags, state, create_time, update_time,
-                   request_id, request_hash, due_time, max_attempts, initial_backoff,
-                   max_backoff, backoff_multiplier, max_working)
-VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
+                   update_time, request_id, request_hash, due_time, max_attempts,
+                   initial_backoff, max_backoff, backoff_multiplier, max_working)
+VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (?, ?)"
 
 # Creation times never decrease with seq: list filters on time rely on it.
-LAST_CREATE_TIME: Final = "SELECT create_time FROM tasks ORDER BY seq DESC LIMIT 1"
+LAST_TASK: Final = "SELECT seq, create_time FROM tasks ORDER BY seq DESC LIMIT 1"
 
 SELECT_BY_REQUEST_ID: Final = "SELECT id, request_hash FROM tasks WHERE request_id = ?"
 
@@ -236,97 +236,93 @@ def add_event(
     conn.execute(INSERT_EVENT, (seq, time, from_state, to_state, actor, reason, attempt))
 
 
-def insert(
-    conn: apsw.Connection,
-    *,
-    task_id: str,
-    work_directory: str,
-    prompt: str,
-    priority: Priority,
-    tags: tuple[str, ...],
-    now: int,
-    actor: str,
-    request_id: str | None = None,
-    request_hash: str | None = None,
-    due_time: int | None = None,
-    retry_policy: RetryPolicy | None = None,
-    max_working: int = 0,
-) -> Task:
-    """Inserts a waiting task with its tags and creation event; returns it with that history.
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewRow:
+    """A valid task to insert, as the queue layer decided it."""
 
-    The creation time is `now`, or the previous task's when the clock stepped back.
+    work_directory: str
+    prompt: str
+    priority: Priority
+    tags: tuple[str, ...]
+    request_id: str | None = None
+    request_hash: str | None = None
+    due_time: int | None = None
+    retry_policy: RetryPolicy | None = None
+    max_working: int = 0
+
+
+def insert(conn: apsw.Connection, task_id: str, new: NewRow, *, now: int, actor: str) -> Task:
+    """Inserts one waiting task (see insert_many)."""
+    return insert_many(conn, [(task_id, new)], now=now, actor=actor)[0]
+
+
+def insert_many(
+    conn: apsw.Connection, items: Sequence[tuple[str, NewRow]], *, now: int, actor: str
+) -> list[Task]:
+    """Inserts waiting tasks (id, task) in order, with their tags and creation events;
+    returns them with that history. Four statements whatever their number: the tasks, tags
+    and events each go in one executemany (SQLite's part of a task: 40 instead of 50 µs),
+    so the tasks take the seqs after the last task's, as SQLite would give them.
+
+    The creation time is `now`, or the last task's when the clock stepped back.
     """
-    last = conn.execute(LAST_CREATE_TIME).fetchone()
-    if last is not None and last[0] > now:
-        now = last[0]
-    p = retry_policy
-    conn.execute(
-        INSERT_TASK,
-        (
-            task_id,
-            work_directory,
-            prompt,
-            int(priority),
-            json.dumps(tags),
-            now,
-            now,
-            request_id,
-            request_hash,
-            due_time,
-            p.max_attempts if p else 0,
-            p.initial_backoff_us if p else 0,
-            p.max_backoff_us if p else 0,
-            p.multiplier if p else 0.0,
-            max_working,
-        ),
-    )
-    seq = conn.last_insert_rowid()
-    for tag in tags:
-        conn.execute(INSERT_TAG, (tag, seq))
-    reason = "created" if due_time is None else "created, scheduled"
-    event = TaskEvent(
-        from_state=None,
-        to_state=TaskState.WAITING,
-        time=now,
-        actor=actor,
-        reason=reason,
-        attempt=0,
-    )
-    add_event(
-        conn,
-        seq,
-        time=now,
-        from_state=None,
-        to_state=TaskState.WAITING,
-        actor=actor,
-        reason=reason,
-        attempt=0,
-    )
-    return Task(
-        id=task_id,
-        work_directory=work_directory,
-        prompt=prompt,
-        priority=priority,
-        tags=tags,
-        state=TaskState.WAITING,
-        worker_id="",
-        attempt=0,
-        retry_count=0,
-        result=None,
-        error="",
-        cancel_reason="",
-        create_time=now,
-        start_time=None,
-        complete_time=None,
-        fail_time=None,
-        cancel_time=None,
-        update_time=now,
-        lease_expire_time=None,
-        history=(event,),
-        due_time=due_time,
-        retry_policy=retry_policy,
-        max_working=max_working,
-    )
+    last = conn.execute(LAST_TASK).fetchone()
+    first = 1
+    if last is not None:
+        first = last[0] + 1
+        now = max(now, last[1])
+    task_rows: list[tuple[Any, ...]] = []
+    tag_rows: list[tuple[str, int]] = []
+    event_rows: list[tuple[Any, ...]] = []
+    created: list[Task] = []
+    events = {
+        reason: (TaskEvent(from_state=None, to_state=TaskState.WAITING, time=now, actor=actor,
+                           reason=reason, attempt=0),)
+        for reason in ("created", "created, scheduled")
+    }  # fmt: skip
+    for seq, (task_id, new) in enumerate(items, first):
+        p = new.retry_policy
+        task_rows.append((
+            seq, task_id, new.work_directory, new.prompt, int(new.priority),
+            json.dumps(new.tags), now, now, new.request_id, new.request_hash, new.due_time,
+            p.max_attempts if p else 0, p.initial_backoff_us if p else 0,
+            p.max_backoff_us if p else 0, p.multiplier if p else 0.0, new.max_working,
+        ))  # fmt: skip
+        tag_rows.extend((tag, seq) for tag in new.tags)
+        reason = "created" if new.due_time is None else "created, scheduled"
+        event_rows.append((seq, now, None, int(TaskState.WAITING), actor, reason, 0))
+        created.append(
+            Task(
+                id=task_id,
+                work_directory=new.work_directory,
+                prompt=new.prompt,
+                priority=new.priority,
+                tags=new.tags,
+                state=TaskState.WAITING,
+                worker_id="",
+                attempt=0,
+                retry_count=0,
+                result=None,
+                error="",
+                cancel_reason="",
+                create_time=now,
+                start_time=None,
+                complete_time=None,
+                fail_time=None,
+                cancel_time=None,
+                update_time=now,
+                lease_expire_time=None,
+                history=events[reason],
+                due_time=new.due_time,
+                retry_policy=p,
+                max_working=new.max_working,
+            )
+        )
+    conn.executemany(INSERT_TASK, task_rows)
+    if tag_rows:
+        conn.executemany(INSERT_TAG, tag_rows)
+    conn.executemany(INSERT_EVENT, event_rows)
+    return created
 
 
 def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Task | None:

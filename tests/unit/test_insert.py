@@ -1,0 +1,80 @@
+"""Inserting tasks in one go (tasks, tags and events each in one executemany) against a real
+SQLite file: what comes back is what is stored, in order, with tags and history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import apsw
+from taskqueue_server.model import Priority, RetryPolicy, TaskState
+from taskqueue_server.store import db, tasks
+from taskqueue_server.store.tasks import NewRow
+
+
+def open_db(path: Path) -> apsw.Connection:
+    conn = db.open_connection(str(path))
+    db.migrate(conn)
+    return conn
+
+
+def test_inserted_tasks_are_stored_as_returned_in_order(tmp_path: Path) -> None:
+    conn = open_db(tmp_path / "t.db")
+    policy = RetryPolicy(max_attempts=3, initial_backoff_us=10, max_backoff_us=100, multiplier=2)
+    rows = [
+        NewRow(work_directory="/a", prompt="one", priority=Priority.HIGH, tags=("x", "y")),
+        NewRow(work_directory="/b", prompt="zwei ✓", priority=Priority.LOW, tags=()),
+        NewRow(
+            work_directory="/a",
+            prompt="three",
+            priority=Priority.MEDIUM,
+            tags=("y",),
+            due_time=5_000,
+            retry_policy=policy,
+            max_working=2,
+        ),
+    ]
+    with conn:
+        tasks.insert(conn, "first", rows[0], now=1_000, actor="setup")
+        made = tasks.insert_many(
+            conn, [(f"id-{i}", r) for i, r in enumerate(rows)], now=2_000, actor="alice"
+        )
+    assert [t.id for t in made] == ["id-0", "id-1", "id-2"]
+    for task in made:
+        assert tasks.get(conn, task.id) == task  # field by field, history included
+    assert made[2].history[0].reason == "created, scheduled"
+    assert made[0].history[0].actor == "alice" and made[0].state == TaskState.WAITING
+    seqs = [s for (s,) in conn.execute("SELECT seq FROM tasks ORDER BY seq")]
+    assert seqs == [1, 2, 3, 4]  # after the last task, in the order given
+    tagged = conn.execute(
+        "SELECT t.id FROM task_tags AS g JOIN tasks AS t ON t.seq = g.task_seq"
+        " WHERE g.tag = 'y' ORDER BY t.seq"
+    ).fetchall()
+    assert [r[0] for r in tagged] == ["first", "id-0", "id-2"]
+
+
+def test_creation_times_never_go_back_when_the_clock_does(tmp_path: Path) -> None:
+    conn = open_db(tmp_path / "t.db")
+    row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=())
+    with conn:
+        tasks.insert(conn, "late", row, now=9_000, actor="t")
+        early = tasks.insert_many(conn, [("a", row), ("b", row)], now=4_000, actor="t")
+    assert [t.create_time for t in early] == [9_000, 9_000]
+    assert [t.history[0].time for t in early] == [9_000, 9_000]
+    assert tasks.get(conn, "b") == early[1]
+
+
+def test_a_failing_insert_leaves_nothing_of_the_batch(tmp_path: Path) -> None:
+    conn = open_db(tmp_path / "t.db")
+    row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=("t",))
+    with conn:
+        tasks.insert(conn, "taken", row, now=1, actor="t")
+    try:
+        with conn:
+            tasks.insert_many(conn, [("new", row), ("taken", row)], now=2, actor="t")
+    except apsw.ConstraintError:
+        pass
+    else:
+        raise AssertionError("a duplicate id was inserted")
+    assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM task_tags").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (1,)
