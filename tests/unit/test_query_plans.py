@@ -115,6 +115,14 @@ def test_claims_with_tags_and_directory_use_the_claim_index(conn: apsw.Connectio
         assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
+def test_histories_of_many_tasks_are_searched_by_task(conn: apsw.Connection) -> None:
+    from taskqueue_server.store import tasks
+
+    plan = listing.plan(conn, tasks.SELECT_HISTORIES.replace("?", "'[1, 2, 3]'"), {})
+    assert any("task_events_by_task" in line for line in plan), plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan  # the index gives the order
+
+
 def test_the_guard_catches_a_full_scan(conn: apsw.Connection) -> None:
     plan = listing.plan(conn, "SELECT * FROM tasks WHERE prompt = :p", {"p": "x"})
     assert full_scans(plan) != []

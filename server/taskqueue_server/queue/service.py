@@ -153,23 +153,17 @@ class TaskQueue:
         now = self._clock()
 
         def op(conn: Connection) -> list[Task]:
-            claimed: list[Task] = []
-            for token in tokens:
-                task = tasks.claim_next(
-                    conn,
-                    work_directory=directory,
-                    tags=tags,
-                    worker_id=worker,
-                    token=token,
-                    now=now,
-                    lease_duration=lease_us,
-                    directory_limit=self._settings.max_working_per_directory,
-                    with_history=with_history,
-                )
-                if task is None:
-                    break
-                claimed.append(task)
-            return claimed
+            return tasks.claim_many(
+                conn,
+                work_directory=directory,
+                tags=tags,
+                worker_id=worker,
+                tokens=tokens,
+                now=now,
+                lease_duration=lease_us,
+                directory_limit=self._settings.max_working_per_directory,
+                with_history=with_history,
+            )
 
         try:
             claimed = await self._db.write(op)

@@ -129,7 +129,8 @@ def page(conn: apsw.Connection, query: TaskQuery) -> tuple[list[tuple[int, Task]
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     if query.full:
-        return [(r[0], tasks.row_to_task(r, tasks.history_of(conn, r[0]))) for r in rows], more
+        histories = tasks.histories_of(conn, [r[0] for r in rows])
+        return [(r[0], tasks.row_to_task(r, histories[r[0]])) for r in rows], more
     return [(r[0], tasks.row_to_task(r)) for r in rows], more
 
 

@@ -48,6 +48,11 @@ SELECT from_state, to_state, time, actor, reason, attempt
 FROM task_events WHERE task_seq = ? ORDER BY event_id
 """
 
+SELECT_HISTORIES: Final = """
+SELECT task_seq, from_state, to_state, time, actor, reason, attempt FROM task_events
+WHERE task_seq IN (SELECT value FROM json_each(?)) ORDER BY task_seq, event_id
+"""
+
 # The claim is one statement over the partial index of claimable tasks (waiting and due): its
 # cost does not grow with the number of tasks. Priority numbers sort high first; seq is the
 # age. INDEXED BY pins the plan: without statistics SQLite may pick tasks_by_state and sort
@@ -221,6 +226,15 @@ def history_of(conn: apsw.Connection, seq: int) -> tuple[TaskEvent, ...]:
     return tuple(_event(row) for row in conn.execute(SELECT_EVENTS, (seq,)))
 
 
+def histories_of(conn: apsw.Connection, seqs: Sequence[int]) -> dict[int, tuple[TaskEvent, ...]]:
+    """The histories of these tasks by seq, in one query (one statement whatever their
+    number: 12 tasks' histories cost 20 instead of 49 µs a task, one by one)."""
+    found: dict[int, list[TaskEvent]] = {seq: [] for seq in seqs}
+    for row in conn.execute(SELECT_HISTORIES, (json.dumps(list(seqs)),)):
+        found[row[0]].append(_event(row[1:]))
+    return {seq: tuple(events) for seq, events in found.items()}
+
+
 def add_event(
     conn: apsw.Connection,
     seq: int,
@@ -364,12 +378,41 @@ def claim_next(
     directory_limit: int = 0,
     with_history: bool = True,
 ) -> Task | None:
-    """Moves the next claimable task in claim order to working; None when nothing matches.
-    Without history the task comes back with none (one query less)."""
+    """Moves the next claimable task in claim order to working; None when nothing matches
+    (see claim_many)."""
+    claimed = claim_many(
+        conn,
+        work_directory=work_directory,
+        tags=tags,
+        worker_id=worker_id,
+        tokens=(token,),
+        now=now,
+        lease_duration=lease_duration,
+        directory_limit=directory_limit,
+        with_history=with_history,
+    )
+    return claimed[0] if claimed else None
+
+
+def claim_many(
+    conn: apsw.Connection,
+    *,
+    work_directory: str | None,
+    tags: tuple[str, ...] = (),
+    worker_id: str,
+    tokens: Sequence[str],
+    now: int,
+    lease_duration: int,
+    directory_limit: int = 0,
+    with_history: bool = True,
+) -> list[Task]:
+    """Moves up to one task per token to working, in claim order, each under its token; fewer
+    when fewer match. One UPDATE per task (each sees the directory loads the claims before it
+    raised); their events go in one executemany and their histories come back in one query
+    (without history, the tasks come back with none)."""
     params: dict[str, Any] = {
         "worker": worker_id,
         "now": now,
-        "token": token,
         "expire": now + lease_duration,
         "lease": lease_duration,
         "directory": work_directory,
@@ -380,22 +423,25 @@ def claim_next(
         params.update({f"tag{i}": tag for i, tag in enumerate(tags)})
     else:
         sql = CLAIM_ANY if work_directory is None else CLAIM_IN_DIRECTORY
-    row = conn.execute(sql, params).fetchone()
-    if row is None:
-        return None
-    seq = row[0]
-    conn.execute(LOAD_UP, (row[2],))
-    add_event(
-        conn,
-        seq,
-        time=now,
-        from_state=TaskState.WAITING,
-        to_state=TaskState.WORKING,
-        actor=worker_id,
-        reason="claimed",
-        attempt=row[8],
-    )
-    return row_to_task(row, history_of(conn, seq) if with_history else ())
+    rows = []
+    for token in tokens:
+        params["token"] = token
+        row = conn.execute(sql, params).fetchone()
+        if row is None:
+            break
+        conn.execute(LOAD_UP, (row[2],))
+        rows.append(row)
+    if not rows:
+        return []
+    conn.executemany(
+        INSERT_EVENT,
+        [(row[0], now, int(TaskState.WAITING), int(TaskState.WORKING), worker_id, "claimed",
+          row[8]) for row in rows],
+    )  # fmt: skip
+    if not with_history:
+        return [row_to_task(row) for row in rows]
+    histories = histories_of(conn, [row[0] for row in rows])
+    return [row_to_task(row, histories[row[0]]) for row in rows]
 
 
 def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:

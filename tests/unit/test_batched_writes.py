@@ -1,5 +1,6 @@
-"""Inserting tasks in one go (tasks, tags and events each in one executemany) against a real
-SQLite file: what comes back is what is stored, in order, with tags and history."""
+"""Writes of many tasks in one go against a real SQLite file: inserts (tasks, tags and events
+each in one executemany) and claims (events in one executemany, histories in one query).
+What comes back is what is stored, in order, with tags and history."""
 
 from __future__ import annotations
 
@@ -78,3 +79,28 @@ def test_a_failing_insert_leaves_nothing_of_the_batch(tmp_path: Path) -> None:
     assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM task_tags").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (1,)
+
+
+def test_claimed_tasks_come_back_as_stored_with_their_histories(tmp_path: Path) -> None:
+    conn = open_db(tmp_path / "t.db")
+    rows = [
+        NewRow(work_directory=d, prompt=f"p{i}", priority=Priority.MEDIUM, tags=())
+        for i, d in enumerate(["/a", "/a", "/b", "/c"])
+    ]
+    with conn:
+        tasks.insert_many(conn, [(f"t{i}", r) for i, r in enumerate(rows)], now=10, actor="s")
+        got = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["k1", "k2", "k3"],
+                               now=20, lease_duration=100, directory_limit=1)  # fmt: skip
+    # One working task per directory: the second task of /a is stepped over.
+    assert [t.id for t in got] == ["t0", "t2", "t3"]
+    for task in got:
+        assert tasks.get(conn, task.id) == task
+        assert [(e.to_state, e.reason, e.actor) for e in task.history] == [
+            (TaskState.WAITING, "created", "s"),
+            (TaskState.WORKING, "claimed", "w"),
+        ]
+    assert [tasks.task_row(conn, t.id).lease_token for t in got] == ["k1", "k2", "k3"]  # type: ignore[union-attr]
+    with conn:
+        bare = tasks.claim_many(conn, work_directory=None, worker_id="v", tokens=["k4", "k5"],
+                                now=30, lease_duration=100, with_history=False)  # fmt: skip
+    assert [(t.id, t.history) for t in bare] == [("t1", ())]  # fewer than asked: none left
