@@ -28,14 +28,24 @@ class CopyFacts:
 
 
 def copy(source_path: str, target_path: str) -> None:
-    """Copies the database at `source_path` to a new file `target_path`, online."""
+    """Copies the database at `source_path` to a new file `target_path`, online.
+
+    While the copy runs, its snapshot keeps the WAL from being restarted, so every write
+    meanwhile grows the WAL. The target is a scratch file (the caller verifies it and keeps
+    a compressed, fsynced copy), so it is written with no journal and no fsync: the snapshot
+    is held for the copy alone, not for the target's fsync too (0.9 instead of 2.1 s for a
+    418 MB database on this VM; the soak's WAL peaked at 370 MB with the fsync inside).
+    """
     try:
         source = apsw.Connection(source_path, flags=apsw.SQLITE_OPEN_READONLY)
         target = apsw.Connection(target_path)
         try:
+            target.pragma("journal_mode", "off")
+            target.pragma("synchronous", "off")
             with target.backup("main", source, "main") as backup:
                 backup.step(-1)
                 assert backup.done
+            source.close()  # the snapshot goes as soon as the pages are copied
             target.pragma("journal_mode", "delete")  # one self-contained file
         finally:
             target.close()
