@@ -84,6 +84,16 @@ class Task:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Completion:
+    """A task a batch of completions completed: what is known of it without reading it back."""
+
+    task_id: str
+    work_directory: str
+    start_time: int | None
+    complete_time: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Lease:
     """What a claim hands out: the task and the fencing token to show back."""
 

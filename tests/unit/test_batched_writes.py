@@ -104,3 +104,28 @@ def test_claimed_tasks_come_back_as_stored_with_their_histories(tmp_path: Path) 
         bare = tasks.claim_many(conn, work_directory=None, worker_id="v", tokens=["k4", "k5"],
                                 now=30, lease_duration=100, with_history=False)  # fmt: skip
     assert [(t.id, t.history) for t in bare] == [("t1", ())]  # fewer than asked: none left
+
+
+def test_a_quiet_completion_stores_what_a_full_one_does(tmp_path: Path) -> None:
+    conn = open_db(tmp_path / "t.db")
+    row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=())
+    with conn:
+        tasks.insert_many(conn, [("full", row), ("quiet", row)], now=10, actor="s")
+        tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["k1", "k2"], now=20,
+                         lease_duration=100)  # fmt: skip
+    leases = {key: tasks.task_row(conn, key) for key in ("full", "quiet")}
+    assert all(lease is not None and lease.start_time == 20 for lease in leases.values())
+    with conn:
+        returned = tasks.complete(conn, leases["full"], result_json='{"n": 1}', now=30, actor="w")  # type: ignore[arg-type]
+        tasks.complete_quietly(conn, leases["quiet"], result_json='{"n": 1}', now=30, actor="w")  # type: ignore[arg-type]
+    full, quiet = tasks.get(conn, "full"), tasks.get(conn, "quiet")
+    assert full is not None and quiet is not None and full == returned
+    assert quiet.state == TaskState.COMPLETED and quiet.result == {"n": 1}
+    same = ("state", "result", "start_time", "complete_time", "update_time", "lease_expire_time")
+    assert [getattr(quiet, f) for f in same] == [getattr(full, f) for f in same]
+    assert [(e.to_state, e.reason, e.actor) for e in quiet.history] == [
+        (e.to_state, e.reason, e.actor) for e in full.history
+    ]
+    assert conn.execute(
+        "SELECT working FROM directory_load WHERE work_directory = '/a'"
+    ).fetchone() == (0,)

@@ -407,7 +407,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             original_prompt=request.original_prompt,
             result=convert.struct_to_dict(request.result) if request.HasField("result") else None,
         )
-        self._observe_run(task)
+        self._observe_run(task.start_time, task.complete_time)
         return pb.CompleteTaskResponse(task=convert.task(task))
 
     async def Work(
@@ -519,13 +519,13 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             if isinstance(answer, errors.TaskQueueError):
                 outcomes.append(_outcome(r.task_id, answer))
             else:
-                self._observe_run(answer)
+                self._observe_run(answer.start_time, answer.complete_time)
                 outcomes.append(_outcome(r.task_id))
         return outcomes
 
-    def _observe_run(self, task: Task) -> None:
-        if task.start_time is not None and task.complete_time is not None:
-            self.metrics.run_seconds.observe((task.complete_time - task.start_time) / 1e6)
+    def _observe_run(self, start_time: int | None, complete_time: int | None) -> None:
+        if start_time is not None and complete_time is not None:
+            self.metrics.run_seconds.observe((complete_time - start_time) / 1e6)
 
     async def _fail(self, request: pb.FailTaskRequest) -> Task:
         return await self._queue.fail(

@@ -10,7 +10,7 @@ from typing import Any
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import CompleteInput, Lease, Task
+from taskqueue_server.model import CompleteInput, Completion, Lease, Task
 from taskqueue_server.queue import leases, prompt_match, retries, validation
 from taskqueue_server.queue.alarm import Alarm
 from taskqueue_server.queue.control import Control
@@ -350,9 +350,10 @@ class TaskQueue:
 
     async def complete_many(
         self, items: Sequence[CompleteInput]
-    ) -> list[Task | errors.TaskQueueError]:
+    ) -> list[Completion | errors.TaskQueueError]:
         """Completes each item as `complete` would, in one transaction; one refused item does
-        not stop the others. The answers are in the items' order."""
+        not stop the others. The answers are in the items' order; a completed task is not read
+        back (that was half of a completion's cost in the writer)."""
         if not 1 <= len(items) <= MAX_BATCH_COMPLETE:
             raise errors.InvalidArgument(
                 [
@@ -361,7 +362,7 @@ class TaskQueue:
                     )
                 ]
             )
-        outcomes: list[Task | errors.TaskQueueError | None] = [None] * len(items)
+        outcomes: list[Completion | errors.TaskQueueError | None] = [None] * len(items)
         checked: list[tuple[int, str, str, str | None, str]] = []  # index, key, token, ...
         for i, item in enumerate(items):
             v = validation.Violations()
@@ -399,30 +400,41 @@ class TaskQueue:
                 continue
             todo.append((i, key, token, encoded))
 
-        def op(conn: Connection) -> list[tuple[int, Task | errors.TaskQueueError]]:
-            answers: list[tuple[int, Task | errors.TaskQueueError]] = []
+        def op(conn: Connection) -> list[tuple[int, Completion | errors.TaskQueueError]]:
+            answers: list[tuple[int, Completion | errors.TaskQueueError]] = []
             for i, key, token, encoded in todo:
-                try:  # no savepoint needed: _complete_in refuses before it writes
-                    done = _complete_in(conn, key, token, encoded, now, with_history=False)
+                try:  # no savepoint needed: _completable refuses before anything is written
+                    lease, actor = _completable(conn, key, token, now)
                 except errors.TaskQueueError as exc:
                     answers.append((i, exc))
-                else:
-                    answers.append((i, done))
+                    continue
+                tasks.complete_quietly(conn, lease, result_json=encoded, now=now, actor=actor)
+                done = Completion(
+                    task_id=key,
+                    work_directory=lease.work_directory,
+                    start_time=lease.start_time,
+                    complete_time=now,
+                )
+                answers.append((i, done))
             return answers
 
         for i, answer in await self._db.write(op) if todo else []:
             outcomes[i] = answer
-            if isinstance(answer, Task):
-                self._finished(answer)
+            if isinstance(answer, Completion):
+                self._released(answer.task_id, answer.work_directory)
         return [o for o in outcomes if o is not None]
 
     def _finished(self, task: Task) -> None:
-        """A task left working: its watcher has capacity again, and its directory has room
-        (a task held back by a per-directory limit may be claimable now)."""
-        self._hub.release(task.id)
-        self._hub.notify(task.work_directory, None)
+        """A task left working (see _released); a retry backing off is scheduled."""
+        self._released(task.id, task.work_directory)
         if task.due_time is not None:
             self._schedule.note(task.due_time)
+
+    def _released(self, task_id: str, work_directory: str) -> None:
+        """A task left working: its watcher has capacity again, and its directory has room
+        (a task held back by a per-directory limit may be claimable now)."""
+        self._hub.release(task_id)
+        self._hub.notify(work_directory, None)
 
     async def fail(
         self,
@@ -571,23 +583,18 @@ class TaskQueue:
         return next_due
 
 
-def _complete_in(
-    conn: Connection,
-    key: str,
-    token: str,
-    encoded: str | None,
-    now: int,
-    *,
-    with_history: bool = True,
-) -> Task:
-    """Completes one working task inside a writer operation, if the lease allows it. Every
-    refusal comes before the first write (batches rely on it to skip savepoints)."""
+def _complete_in(conn: Connection, key: str, token: str, encoded: str | None, now: int) -> Task:
+    """Completes one working task inside a writer operation, if the lease allows it."""
+    lease, actor = _completable(conn, key, token, now)
+    return tasks.complete(conn, lease, result_json=encoded, now=now, actor=actor)
+
+
+def _completable(conn: Connection, key: str, token: str, now: int) -> tuple[tasks.TaskRow, str]:
+    """The lease of a task this caller may complete now, and who completes it. Every refusal
+    comes before the first write (batches rely on it to skip savepoints)."""
     lease = _lease_or_not_found(conn, key)
     leases.check_current(lease, token, now)
-    actor = lease.worker_id if token else "client"
-    return tasks.complete(
-        conn, lease, result_json=encoded, now=now, actor=actor, with_history=with_history
-    )
+    return lease, lease.worker_id if token else "client"
 
 
 def _lease_or_not_found(conn: Connection, task_id: str) -> tasks.TaskRow:

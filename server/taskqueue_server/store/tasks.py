@@ -98,7 +98,7 @@ LOAD_DOWN: Final = "UPDATE directory_load SET working = working - 1 WHERE work_d
 
 ROW_COLUMNS: Final = """seq, state, lease_token, lease_expire_time, lease_duration, attempt,
        worker_id, retry_count, priority, work_directory, tags, max_attempts, initial_backoff,
-       max_backoff, backoff_multiplier, lease_expiries"""
+       max_backoff, backoff_multiplier, lease_expiries, start_time"""
 SELECT_ROW: Final = f"SELECT {ROW_COLUMNS} FROM tasks WHERE id = ?"
 
 CANCEL: Final = f"""
@@ -116,10 +116,12 @@ SET_PRIORITY: Final = f"""
 UPDATE tasks SET priority = ?, update_time = ? WHERE seq = ? RETURNING {COLUMNS}
 """
 
-COMPLETE: Final = f"""
+# Without RETURNING for batches: reading the row back and making a Task of it was half of a
+# completion's cost in the writer (91 vs 45 µs).
+COMPLETE_QUIETLY: Final = """
 UPDATE tasks SET state = 3, result = ?, complete_time = ?, update_time = ?, lease_expire_time = NULL
-WHERE seq = ? RETURNING {COLUMNS}
-"""
+WHERE seq = ?"""
+COMPLETE: Final = f"{COMPLETE_QUIETLY} RETURNING {COLUMNS}"
 
 FAIL: Final = f"""
 UPDATE tasks SET state = 4, error = ?, fail_time = ?, update_time = ?, lease_expire_time = NULL
@@ -144,6 +146,7 @@ class TaskRow:
     tags: tuple[str, ...] = ()
     retry_policy: RetryPolicy | None = None
     lease_expiries: int = 0
+    start_time: int | None = None
 
 
 def _policy(max_attempts: int, initial: int, maximum: int, multiplier: float) -> RetryPolicy | None:
@@ -172,6 +175,7 @@ def read_row(row: Sequence[Any]) -> TaskRow:
         tags=tuple(json.loads(row[10])),
         retry_policy=_policy(row[11], row[12], row[13], row[14]),
         lease_expiries=row[15],
+        start_time=row[16],
     )
 
 
@@ -466,6 +470,30 @@ def transition(
     """Runs one state-changing UPDATE on a task and records the transition in its history;
     a task leaving WORKING frees its place in its directory's working count."""
     updated = one(conn, sql, params)
+    _record(
+        conn,
+        row,
+        to_state=to_state,
+        now=now,
+        actor=actor,
+        reason=reason,
+        leaves_working=leaves_working,
+    )
+    return row_to_task(updated, history_of(conn, row.seq) if with_history else ())
+
+
+def _record(
+    conn: apsw.Connection,
+    row: TaskRow,
+    *,
+    to_state: TaskState,
+    now: int,
+    actor: str,
+    reason: str,
+    leaves_working: bool,
+) -> None:
+    """The bookkeeping of a transition: the history entry, and a task leaving WORKING frees
+    its place in its directory's working count."""
     if leaves_working:
         conn.execute(LOAD_DOWN, (row.work_directory,))
     add_event(
@@ -478,7 +506,6 @@ def transition(
         reason=reason,
         attempt=row.attempt,
     )
-    return row_to_task(updated, history_of(conn, row.seq) if with_history else ())
 
 
 def complete(
@@ -502,6 +529,22 @@ def complete(
         reason="completed",
         leaves_working=True,
         with_history=with_history,
+    )
+
+
+def complete_quietly(
+    conn: apsw.Connection, lease: TaskRow, *, result_json: str | None, now: int, actor: str
+) -> None:
+    """As complete, without reading the task back (CompleteTasks answers codes only)."""
+    conn.execute(COMPLETE_QUIETLY, (result_json, now, now, lease.seq))
+    _record(
+        conn,
+        lease,
+        to_state=TaskState.COMPLETED,
+        now=now,
+        actor=actor,
+        reason="completed",
+        leaves_working=True,
     )
 
 
