@@ -31,15 +31,15 @@ async def build(db: Database) -> None:
         new("a", Priority.HIGH, T0 + 0)
         new("b", Priority.LOW, T0 + 10 * S)
         new("c", Priority.MEDIUM, T0 + 20 * S)
-        first = tasks.claim_next(conn, work_directory=None, worker_id="w", token="t1",
+        first = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["t1"],
                                  now=T0 + HOUR + 0, lease_duration=HOUR)  # fmt: skip
-        assert first is not None and first.id == "a"  # waited 3600 s
+        assert [t.id for t in first] == ["a"]  # waited 3600 s
         row = tasks.task_row(conn, "a")
         assert row is not None
         tasks.complete(conn, row, result_json=None, now=T0 + HOUR + 5 * S, actor="w")
-        second = tasks.claim_next(conn, work_directory=None, worker_id="w", token="t2",
+        second = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["t2"],
                                   now=T0 + HOUR + 40 * S, lease_duration=HOUR)  # fmt: skip
-        assert second is not None and second.id == "c"
+        assert [t.id for t in second] == ["c"]
         row = tasks.task_row(conn, "c")
         assert row is not None
         tasks.fail(conn, row, error="x", now=T0 + 2 * HOUR, actor="w")

@@ -370,34 +370,6 @@ def get_prompts(conn: apsw.Connection, task_ids: list[str]) -> dict[str, str]:
     return out
 
 
-def claim_next(
-    conn: apsw.Connection,
-    *,
-    work_directory: str | None,
-    tags: tuple[str, ...] = (),
-    worker_id: str,
-    token: str,
-    now: int,
-    lease_duration: int,
-    directory_limit: int = 0,
-    with_history: bool = True,
-) -> Task | None:
-    """Moves the next claimable task in claim order to working; None when nothing matches
-    (see claim_many)."""
-    claimed = claim_many(
-        conn,
-        work_directory=work_directory,
-        tags=tags,
-        worker_id=worker_id,
-        tokens=(token,),
-        now=now,
-        lease_duration=lease_duration,
-        directory_limit=directory_limit,
-        with_history=with_history,
-    )
-    return claimed[0] if claimed else None
-
-
 def claim_many(
     conn: apsw.Connection,
     *,
