@@ -126,7 +126,7 @@ class Server:
         self.stats = Stats(self.db, now_us)
         self.lag = LoopLag()
         self.backups = Backups(
-            self.db.path,
+            self.db.copy_to,
             Path(directory),
             keep=lambda: self.settings.backup_keep,
             interval_s=lambda: self.settings.backup_interval_us / 1e6,

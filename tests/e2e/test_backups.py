@@ -64,8 +64,8 @@ async def test_backup_under_writes_then_restore_has_every_task(tmp_path: Path) -
 async def test_backup_of_a_large_database_finishes_under_continuous_writes(
     tmp_path: Path,
 ) -> None:
-    """A copy in small steps restarts whenever another connection writes: under steady load
-    it would never finish. The copy reads one snapshot instead (WAL: writers go on)."""
+    """The writer advances the copy between its transactions: continuous writes neither
+    starve the copy nor stop while it runs."""
     async with running_server(tmp_path / "busy.db") as tq:
         for _ in range(20):
             await tq.stub.BatchCreateTasks(

@@ -48,14 +48,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def take(db_path: str, directory: Path, now_us: int) -> BackupInfo:
-    """Takes one backup of `db_path` into `directory` (blocking: run it in a thread)."""
+def take(copy: Callable[[str], None], directory: Path, now_us: int) -> BackupInfo:
+    """Takes one backup into `directory`; `copy(path)` copies the live database to a new
+    file (blocking: run it in a thread)."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now_us / 1e6))
     name = f"{PREFIX}{stamp}{now_us % 1_000_000:06d}Z"
     with tempfile.TemporaryDirectory(dir=directory, prefix=".backup-") as work:
         raw = Path(work) / "copy.db"
-        store_backup.copy(db_path, str(raw))
+        copy(str(raw))
         facts = store_backup.inspect(str(raw))
         if facts.integrity_check != "ok":
             raise errors.TaskQueueError(
@@ -158,7 +159,7 @@ class Backups:
     """CreateBackup and ListBackups, and the schedule from the settings.
 
     Args:
-        db_path: the live database.
+        copy: copies the live database to a new file (blocking).
         directory: where backups go.
         keep: how many to keep.
         interval_s: how often to take one on schedule; 0 means never.
@@ -166,11 +167,11 @@ class Backups:
     """
 
     def __init__(
-        self, db_path: str, directory: Path, *, keep: Callable[[], int],
+        self, copy: Callable[[str], None], directory: Path, *, keep: Callable[[], int],
         interval_s: Callable[[], float], clock: Callable[[], int],
         on_outcome: Callable[[str], None] | None = None,
     ) -> None:  # fmt: skip
-        self._db_path = db_path
+        self._copy = copy
         self.directory = directory
         self._keep = keep
         self._interval = interval_s
@@ -185,7 +186,7 @@ class Backups:
         """Takes a backup now (one at a time), then prunes old ones."""
         async with self._lock:
             try:
-                info = await asyncio.to_thread(take, self._db_path, self.directory, self._clock())
+                info = await asyncio.to_thread(take, self._copy, self.directory, self._clock())
             except (OSError, errors.TaskQueueError) as exc:
                 message = getattr(exc, "message", str(exc))
                 self.last_outcome = f"failed: {message}"

@@ -1,13 +1,19 @@
 """Copying a live database with SQLite's online backup API, and checking a copy.
 
-The copy is taken from a read connection in one step: one read transaction, one consistent
-snapshot. In WAL mode a reader never holds up writers, so they go on committing while it
-runs. (A copy in small steps restarts whenever another connection writes, so under steady
-load it would never finish.)
+The server's copies are taken by the writer itself, a few pages between two of its
+transactions (`SteppedCopy`): SQLite keeps a copy up to date with every page its source
+connection writes, so the copy never restarts for the server's own writes, and it holds a
+read snapshot only for one step at a time. A copy in one step (`copy`) holds one snapshot
+for the whole copy; in WAL mode writers go on meanwhile, but the WAL cannot restart until
+the snapshot goes, so under load it grows by everything written during the copy (the soak
+saw 386 MB for an 816 MB database copied every minute). `copy` remains the fallback for a
+stepped copy that keeps restarting: another process writing, or a rollback of a
+transaction that had spilled pages to the WAL.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import fcntl
 import os
 from dataclasses import dataclass
@@ -54,6 +60,72 @@ def copy(source_path: str, target_path: str) -> None:
         raise errors.StorageUnavailable(
             f"copying the database failed: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+class CopyRestarted(Exception):
+    """A stepped copy started over too often; take the copy in one step instead."""
+
+
+class SteppedCopy:
+    """A copy of the database into a new file `target_path`, taken by the connection that
+    writes it, `pages` at a time between its transactions (never inside one).
+
+    What the copy holds is the database as it is when the last step ends. SQLite starts a
+    copy over when another connection changes the database, or when its source connection
+    rolls back a transaction that had already written pages to the WAL; after `restarts`
+    of those the copy gives up with CopyRestarted. `outcome` is settled when the copy ends.
+    """
+
+    def __init__(self, target_path: str, *, restarts: int = 2) -> None:
+        self.target_path = target_path
+        self.outcome: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.steps = 0
+        self.restarts_left = restarts
+        self._target: apsw.Connection | None = None
+        self._backup: apsw.Backup | None = None
+        self._copied = 0
+
+    def step(self, source: apsw.Connection, pages: int) -> bool:
+        """Copies the next `pages` pages from `source`; True once the copy has ended (done
+        or failed: see `outcome`)."""
+        try:
+            if self._backup is None:
+                self._target = apsw.Connection(self.target_path)
+                self._target.pragma("journal_mode", "off")  # a scratch file: see `copy`
+                self._target.pragma("synchronous", "off")
+                self._backup = self._target.backup("main", source, "main")
+            self._backup.step(pages)
+            self.steps += 1
+            if self._backup.done:
+                self._backup.finish()
+                self._target.pragma("journal_mode", "delete")  # type: ignore[union-attr]
+                self._close()
+                self.outcome.set_result(None)
+                return True
+            copied = self._backup.pagecount - self._backup.remaining
+            if copied <= self._copied:  # it went back to the first page
+                self.restarts_left -= 1
+                if self.restarts_left < 0:
+                    raise CopyRestarted(f"the copy started over {self.steps} steps in")
+            self._copied = copied
+        except Exception as exc:  # the writer that steps the copy must outlive it
+            self.abandon(exc)
+            return True
+        return False
+
+    def abandon(self, reason: BaseException) -> None:
+        """Ends the copy unfinished, with `reason` as its outcome."""
+        self._close()
+        if not self.outcome.done():
+            self.outcome.set_exception(reason)
+
+    def _close(self) -> None:
+        if self._backup is not None:
+            self._backup.close(force=True)
+            self._backup = None
+        if self._target is not None:
+            self._target.close()
+            self._target = None
 
 
 def inspect(path: str) -> CopyFacts:
