@@ -8,7 +8,8 @@ from pathlib import Path
 import apsw
 import pytest
 from taskqueue_server.model import Priority, TaskState
-from taskqueue_server.ops.stats import Stats, summarise
+from taskqueue_server.ops import stats as ops_stats
+from taskqueue_server.ops.stats import Stats, TransitionCounts, slices, summarise
 from taskqueue_server.store import tasks
 from taskqueue_server.store.db import Database
 
@@ -87,3 +88,33 @@ def test_percentiles_are_nearest_rank() -> None:
     d = summarise(list(range(1, 101)))
     assert (d.count, d.p50, d.p95, d.p99, d.mean) == (100, 50, 95, 99, 50)
     assert summarise([]).count == 0
+
+
+async def test_durations_read_in_slices_give_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(str(tmp_path / "s.db"))
+    db.open(asyncio.get_running_loop())
+    try:
+        await build(db)
+        whole = await Stats(db, clock=lambda: T0 + 3 * HOUR).report(start=T0)
+        monkeypatch.setattr(ops_stats, "SLICE_DURATIONS", 1)  # a read per wait or run
+        sliced = await Stats(db, clock=lambda: T0 + 3 * HOUR).report(start=T0)
+        assert sliced == whole
+    finally:
+        db.close()
+
+
+def test_slices_cover_the_range_in_order_with_bounded_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ops_stats, "SLICE_DURATIONS", 10)
+    busy = [(0, 0), (3, 3), (2, 2), (1, 0), (25, 5), (0, 4), (0, 0)]  # (started, completed)
+    trend = [TransitionCounts(started=a, completed=b) for a, b in busy]
+    cuts = slices(trend, start=1000, end=1000 + 7 * 60 - 30, width=60)  # last bucket short
+    assert cuts[0][0] == 1000 and cuts[-1][1] == 1000 + 7 * 60 - 30
+    assert all(a < b for a, b in cuts)
+    assert all(cuts[i][1] == cuts[i + 1][0] for i in range(len(cuts) - 1))
+    assert cuts[:2] == [(1000, 1180), (1180, 1240)]  # 0 + 6 + 4 = 10 fits; then 1 alone
+    assert cuts[2:5] == [(1240, 1260), (1260, 1280), (1280, 1300)]  # 30 cut in 3 by time
+    assert cuts[5:] == [(1300, 1390)]
