@@ -14,6 +14,7 @@ from taskqueue_server.model import CompleteInput, Completion, Lease, Task
 from taskqueue_server.queue import leases, prompt_match, retries, validation
 from taskqueue_server.queue.alarm import Alarm
 from taskqueue_server.queue.control import Control
+from taskqueue_server.queue.handoff import Handoff
 from taskqueue_server.queue.listing import Lister
 from taskqueue_server.queue.submit import Submitter
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
@@ -58,7 +59,9 @@ class TaskQueue:
         self._schedule = Alarm(self._promote_due, clock, "schedule")
         self._stopping = False
         self._pending: set[asyncio.Task[None]] = set()
-        self.submitter = Submitter(db, self._hub, self._schedule, settings, clock)
+        self.submitter = Submitter(
+            db, self._hub, self._schedule, settings, clock, self._reserve, self._settle
+        )
         """CreateTask and BatchCreateTasks."""
         self.control = Control(db, self._hub, settings, clock)
         """Cancel, retry and re-prioritise."""
@@ -173,6 +176,11 @@ class TaskQueue:
             for token in tokens:
                 self._background(self._abandon(token))
             raise
+        return self._leases(claimed, tokens, now, lease_us)
+
+    def _leases(
+        self, claimed: list[Task], tokens: list[str], now: int, lease_us: int
+    ) -> list[Lease]:
         if not claimed:
             return []
         expire = now + lease_us
@@ -181,6 +189,62 @@ class TaskQueue:
             Lease(task=task, token=token, expire_time=expire)
             for task, token in zip(claimed, tokens, strict=False)
         ]
+
+    def _reserve(self, rows: Sequence[tasks.NewRow]) -> list[Handoff]:
+        """Reserves, for the claimable tasks among `rows`, the parked watchers their creation
+        would wake (as many as it takes to have room for them all), and prepares a claim
+        for each to run in the creating transaction (see queue/handoff.py)."""
+        if self._stopping or not self._hub.has_parked:
+            return []
+        wanted: dict[tuple[str, tuple[str, ...]], int] = {}
+        for row in rows:
+            if row.due_time is None:
+                key = (row.work_directory, row.tags)
+                wanted[key] = wanted.get(key, 0) + 1
+        handoffs: list[Handoff] = []
+        for (directory, labels), count in wanted.items():
+            while count > 0:
+                w = self._hub.reserve(directory, labels)
+                if w is None:
+                    break
+                limit = min(w.max_in_flight - len(w.in_flight), CLAIM_BATCH)
+                handoffs.append(
+                    Handoff(
+                        watcher=w,
+                        tokens=leases.new_tokens(limit),
+                        directory_limit=self._settings.max_working_per_directory,
+                    )
+                )
+                count -= limit
+        return handoffs
+
+    def _settle(
+        self, handoffs: list[Handoff], claimed: list[list[Task]] | None, cancelled: bool
+    ) -> set[str]:
+        """Gives each reserved watcher what its handoff claimed (None: the create failed; if
+        it was cancelled it may still have committed, so its claims are undone) and wakes
+        it; returns the ids of the tasks handed over."""
+        handed: set[str] = set()
+        for i, handoff in enumerate(handoffs):
+            w = handoff.watcher
+            w.reserved = w.claiming = False
+            if claimed is None:
+                if cancelled:
+                    for token in handoff.tokens:
+                        self._background(self._abandon(token))
+                w.signal.set()
+                continue
+            granted = self._leases(claimed[i], handoff.tokens, handoff.now, w.lease_duration)
+            if self._hub.is_open(w) and not w.closed:
+                for lease in granted:
+                    self._hub.deliver(w, lease.task.id, lease.token)
+                    handed.add(lease.task.id)
+                w.handed += granted
+            else:  # the stream ended meanwhile: back to waiting
+                for lease in granted:
+                    self._background(self._abandon(lease.token))
+            w.signal.set()
+        return handed
 
     async def watch(
         self,
@@ -254,11 +318,16 @@ class TaskQueue:
     async def _watch_batches(
         self, w: Watcher, *, with_history: bool = True
     ) -> AsyncGenerator[list[Lease], None]:
+        w.with_history = with_history
         self._hub.add(w)
         renewer = asyncio.create_task(self._renew_while_open(w), name=f"renew-{w.worker_id}")
         try:
             while not w.closed:
-                if not w.has_capacity:
+                if w.handed:  # claimed for this stream by a create (a handoff)
+                    granted, w.handed = w.handed, []
+                    yield granted
+                    continue
+                if w.reserved or not w.has_capacity:
                     w.signal.clear()
                     await w.signal.wait()
                     continue
@@ -290,6 +359,9 @@ class TaskQueue:
         finally:
             renewer.cancel()
             self._hub.remove(w)
+            for lease in w.handed:  # handed over but never sent: back to waiting
+                self._background(self._abandon(lease.token))
+            w.handed = []
 
     async def _renew_while_open(self, w: Watcher) -> None:
         """Renews the leases of the tasks a stream delivered, a third of a lease apart."""

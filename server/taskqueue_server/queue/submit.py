@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
 from taskqueue_server.model import Task
 from taskqueue_server.queue import retries, validation
 from taskqueue_server.queue.alarm import Alarm
+from taskqueue_server.queue.handoff import Handoff, claim_all
 from taskqueue_server.queue.watchers import WatcherHub
 from taskqueue_server.store import tasks
 from taskqueue_server.store.db import Connection, Database
+
+T = TypeVar("T")
 
 MAX_BATCH_CREATE: Final = 1000
 MAX_DELAY_US: Final = 365 * 24 * 3600 * 1_000_000
@@ -39,7 +43,13 @@ class NewTask:
 
 
 class Submitter:
-    """CreateTask and BatchCreateTasks."""
+    """CreateTask and BatchCreateTasks.
+
+    Args:
+        reserve: reserves the parked watchers new tasks would wake (see queue/handoff.py).
+        settle: gives the reserved watchers what was claimed for them (None: the write
+            failed; True: it was cancelled) and returns the ids of the tasks handed over.
+    """
 
     def __init__(
         self,
@@ -48,12 +58,16 @@ class Submitter:
         schedule: Alarm,
         settings: Settings,
         clock: Callable[[], int],
+        reserve: Callable[[Sequence[tasks.NewRow]], list[Handoff]],
+        settle: Callable[[list[Handoff], list[list[Task]] | None, bool], set[str]],
     ) -> None:
         self._db = db
         self._hub = hub
         self._schedule = schedule
         self._settings = settings
         self._clock = clock
+        self._reserve = reserve
+        self._settle = settle
 
     def _due_time(self, request: NewTask, v: validation.Violations) -> int | None:
         now = self._clock()
@@ -150,13 +164,34 @@ class Submitter:
         else:
             self._schedule.note(task.due_time)
 
+    async def _write(
+        self, op: Callable[[Connection], T], handoffs: list[Handoff]
+    ) -> tuple[T, set[str]]:
+        """Runs a create `op` and the handoffs' claims in one transaction; the result and the
+        ids of the tasks handed to watchers."""
+
+        def with_claims(conn: Connection) -> tuple[T, list[list[Task]]]:
+            result = op(conn)
+            return result, claim_all(conn, handoffs, self._clock()) if handoffs else []
+
+        try:
+            result, claimed = await self._db.write(with_claims)
+        except BaseException as exc:
+            if handoffs:
+                self._settle(handoffs, None, isinstance(exc, asyncio.CancelledError))
+            raise
+        return result, self._settle(handoffs, claimed, False) if handoffs else set()
+
     async def create(self, request: NewTask, *, actor: str = "client") -> Task:
         """Queues a new waiting task (or replays the one its request id created)."""
         v = validation.Violations()
         new = self._validate(request, v)
         v.raise_if_any()
-        task, is_new = await self._db.write(lambda conn: self._insert(conn, new, actor))
-        if is_new:
+        handoffs = self._reserve((new,))
+        (task, is_new), handed = await self._write(
+            lambda conn: self._insert(conn, new, actor), handoffs
+        )
+        if is_new and task.id not in handed:
             self._announce(task)
         return task
 
@@ -181,8 +216,8 @@ class Submitter:
                 (t, True) for t in tasks.insert_many(conn, items, now=self._clock(), actor=actor)
             ]
 
-        created = await self._db.write(op)
+        created, handed = await self._write(op, self._reserve(valid))
         for task, is_new in created:
-            if is_new:
+            if is_new and task.id not in handed:
                 self._announce(task)
         return [task for task, _ in created]

@@ -4,7 +4,8 @@ A watcher that found nothing to claim parks here. A create, an expired lease or 
 capacity wakes one parked watcher that accepts the task's directory, which then claims in the
 writer. A watcher whose claim was already in flight when a task appeared is marked `missed`
 instead, so it claims again rather than parking: no wake-up is ever lost, and one new task
-never stampedes every watcher.
+never stampedes every watcher. A create may instead reserve a parked watcher and claim for
+it in its own transaction (queue/handoff.py); the claimed tasks wait in `handed`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass, field
+
+from taskqueue_server.model import Lease
 
 
 @dataclass(eq=False, kw_only=True)
@@ -28,9 +31,15 @@ class Watcher:
     """Task id -> lease token of every delivered task not yet completed or failed."""
     signal: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when there may be work to claim, capacity was freed, or the stream must end."""
+    with_history: bool = True
+    """Claims for this stream read each task's history."""
     claiming: bool = False
     missed: bool = False
     closed: bool = False
+    reserved: bool = False
+    """A create is claiming for this watcher (a handoff); it must not claim meanwhile."""
+    handed: list[Lease] = field(default_factory=list)
+    """Tasks a handoff claimed for this stream, not yet taken by it."""
 
     @property
     def has_capacity(self) -> bool:
@@ -52,6 +61,13 @@ class WatcherHub:
 
     def add(self, watcher: Watcher) -> None:
         self._watchers.add(watcher)
+
+    @property
+    def has_parked(self) -> bool:
+        return bool(self._parked)
+
+    def is_open(self, watcher: Watcher) -> bool:
+        return watcher in self._watchers
 
     def remove(self, watcher: Watcher) -> None:
         """Forgets a closed stream; its tasks keep their leases until they run out."""
@@ -86,14 +102,7 @@ class WatcherHub:
     def notify(self, work_directory: str, tags: tuple[str, ...] | None = ()) -> None:
         """A task of `work_directory` carrying `tags` became claimable (None: some task of
         that directory, tags unknown): wake the longest-parked watcher that accepts it."""
-        best: Watcher | None = None
-        best_order = 0
-        for key in (work_directory, None):
-            for watcher, order in self._parked.get(key, {}).items():
-                if _accepts(watcher, tags):
-                    if best is None or order < best_order:
-                        best, best_order = watcher, order
-                    break  # later ones in this list were parked later
+        best = self._longest_parked(work_directory, tags)
         if best is not None:
             self.unpark(best)
             best.signal.set()
@@ -105,6 +114,26 @@ class WatcherHub:
                 and _accepts(watcher, tags)
             ):
                 watcher.missed = True
+
+    def reserve(self, work_directory: str, tags: tuple[str, ...]) -> Watcher | None:
+        """Takes the parked watcher `notify` would wake for such a task, for a handoff:
+        unparked, and marked as claiming (a task that appears meanwhile marks it missed)."""
+        best = self._longest_parked(work_directory, tags)
+        if best is not None:
+            self.unpark(best)
+            best.reserved = best.claiming = True
+        return best
+
+    def _longest_parked(self, work_directory: str, tags: tuple[str, ...] | None) -> Watcher | None:
+        best: Watcher | None = None
+        best_order = 0
+        for key in (work_directory, None):
+            for watcher, order in self._parked.get(key, {}).items():
+                if _accepts(watcher, tags):
+                    if best is None or order < best_order:
+                        best, best_order = watcher, order
+                    break  # later ones in this list were parked later
+        return best
 
     def close_all(self) -> None:
         """Ends every stream (shutdown)."""
