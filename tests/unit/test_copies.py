@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 import apsw
@@ -37,41 +38,69 @@ def insert(task_id: str, size: int):  # type: ignore[no-untyped-def]
     return op
 
 
-async def test_a_copy_under_writes_has_every_acknowledged_write_and_the_wal_restarts(
+def rewrite(n: int, rows: int):  # type: ignore[no-untyped-def]
+    """Write number `n`: row n % rows gets a new 16 KB prompt starting with n (the database
+    keeps its size: the copy is not chasing a growing file)."""
+
+    def op(conn: apsw.Connection) -> int:
+        conn.execute(
+            "UPDATE tasks SET prompt = ? WHERE id = ?", (f"{n:08d}" + "p" * 16_000, f"r-{n % rows}")
+        )
+        return n
+
+    return op
+
+
+def prompts_in(path: str) -> dict[str, int]:
+    conn = apsw.Connection(path, flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        return {r[0]: int(r[1][:8]) for r in conn.execute("SELECT id, prompt FROM tasks")}
+    finally:
+        conn.close()
+
+
+async def test_a_copy_under_writes_is_of_one_moment_and_the_wal_restarts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # One page a step, so the copy spans hundreds of the writer's transactions; the WAL is
-    # restarted whenever it passes 256 KB, which a copy holding one snapshot would forbid.
+    # One page a step, each step held back 2 ms, so the copy spans hundreds of the writer's
+    # transactions; the WAL is restarted whenever it passes 256 KB, which a copy holding
+    # one snapshot would forbid.
+    class Slow(backup.SteppedCopy):
+        def step(self, source: apsw.Connection, pages: int) -> bool:
+            time.sleep(0.002)
+            return super().step(source, pages)
+
+    monkeypatch.setattr(backup, "SteppedCopy", Slow)
     monkeypatch.setattr(store_db, "COPY_STEP_PAGES", 1)
     monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 256 << 10)
     monkeypatch.setattr(store_db, "WAL_CHECK_S", 0.0)
     monkeypatch.setattr(store_db, "WAL_RETRY_S", 0.0)
+    rows = 50
     database = Database(str(tmp_path / "live.db"), synchronous="NORMAL")
     database.open(asyncio.get_running_loop())
     try:
-        for i in range(400):
-            await database.write(insert(f"before-{i}", 8000))
+        for i in range(rows):
+            await database.write(insert(f"r-{i}", 10))
+        written = [await database.write(rewrite(n, rows)) for n in range(rows)]
         wal = database.path + "-wal"
         target = str(tmp_path / "copy.db")
         copying = asyncio.ensure_future(asyncio.to_thread(database.copy_to, target))
-        acknowledged: list[str] = []
         wal_sizes: list[int] = []
         while not copying.done():
-            acknowledged.append(await database.write(insert(f"during-{len(acknowledged)}", 2000)))
+            written.append(await database.write(rewrite(len(written), rows)))
             wal_sizes.append(os.path.getsize(wal))
         await copying
-        in_copy = ids_in(target)
-        assert {f"before-{i}" for i in range(400)} <= in_copy
-        # One writer, one write a transaction: the copy, being of one moment, holds the
-        # writes up to some point and none after it (the last few may have been
-        # acknowledged after the copy ended, before the loop heard that it had).
-        during = [task_id for task_id in acknowledged if task_id in in_copy]
-        assert during == acknowledged[: len(during)], "the copy is not of one moment"
-        assert len(during) > 200, "the copy did not run alongside the writes"
-        assert max(wal_sizes) < 2 << 20, "the WAL grew while the copy ran"
-        # The copy is of one moment: nothing written after it ended is in it.
-        later = await database.write(insert("after", 10))
-        assert later not in ids_in(target)
+        # Of one moment: every row holds the last write to it up to some write `last`.
+        copied = prompts_in(target)
+        last = max(copied.values())
+        for i in range(rows):
+            assert copied[f"r-{i}"] == max(n for n in written[: last + 1] if n % rows == i)
+        assert last - rows > 150, "the copy did not run alongside the writes"  # 2.4 MB
+        assert max(wal_sizes) < 1 << 20, "the WAL grew while the copy ran"
+        # Nothing written after the copy ended is in it.
+        await database.write(rewrite(len(written), rows))
+        assert prompts_in(target) == copied
     finally:
         database.close()
 
