@@ -1,4 +1,5 @@
-"""Python load drivers for what ghz cannot do: chained calls and stream delivery latency.
+"""Python load drivers for what the unary load generator (loadgen) cannot do: chained calls
+and stream delivery latency.
 
 Each runs in its own process against a server address and prints one JSON object.
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import multiprocessing as mp
 import statistics
@@ -73,14 +73,17 @@ async def cycle(address: str, concurrency: int, seconds: float) -> dict[str, flo
         return {"tasks_per_s": done / seconds, "errors": errors}
 
 
-async def _watch_and_complete(address: str, out: Any, ready: Any, stop: Any) -> None:
-    """The worker side of `delivery`: one WatchNext stream; what arrives is completed in
-    batches (CompleteTasks). Once the ids created arrive through `stop` and all of them were
-    received (at most 10 s later), sends {task id: perf_counter at receipt} through `out`."""
+async def _watch_and_complete(
+    address: str, worker_id: str, out: Any, ready: Any, stop: Any
+) -> None:
+    """A worker of `delivery`: one WatchNext stream; what arrives is completed in batches
+    (CompleteTasks). Once the ids created arrive through `stop` and all of them were received
+    by some worker (what this one has not got by then: 10 s at most, the others took it),
+    sends {task id: perf_counter at receipt} through `out`."""
     received: dict[str, float] = {}
     async with grpc.aio.insecure_channel(address) as channel:
         stub = pb_grpc.TaskQueueServiceStub(channel)
-        stream = stub.WatchNext(pb.WatchNextRequest(worker_id="bench-watcher", max_in_flight=256))
+        stream = stub.WatchNext(pb.WatchNextRequest(worker_id=worker_id, max_in_flight=256))
         pending: list[pb.CompleteTaskRequest] = []
         wake = asyncio.Event()
 
@@ -91,7 +94,6 @@ async def _watch_and_complete(address: str, out: Any, ready: Any, stop: Any) -> 
                     pb.CompleteTaskRequest(task_id=pushed.task.id, lease_token=pushed.lease_token)
                 )
                 wake.set()
-                wake_on_receipt.set()
 
         async def complete() -> None:
             while True:
@@ -102,50 +104,64 @@ async def _watch_and_complete(address: str, out: Any, ready: Any, stop: Any) -> 
                     del pending[:1000]
                     await stub.CompleteTasks(pb.CompleteTasksRequest(requests=batch))
 
-        wake_on_receipt = asyncio.Event()
         workers = [asyncio.create_task(consume()), asyncio.create_task(complete())]
         await stub.GetStats(pb.GetStatsRequest())  # connected
         ready.set()
-        # the producer sends the ids it created when it is done
-        expected: list[str] = await asyncio.to_thread(stop.recv)
+        # The producer says when it is done creating; then every task it created has reached
+        # some worker once none is waiting or working any more (a task is completed only
+        # after its worker received it): 10 s at most.
+        await asyncio.to_thread(stop.recv)
+        unfinished = pb.ListTasksRequest(
+            states=[task_pb2.TASK_STATE_WAITING, task_pb2.TASK_STATE_WORKING], page_size=1
+        )
         deadline = time.perf_counter() + 10
-        while not all(k in received for k in expected) and time.perf_counter() < deadline:
-            wake_on_receipt.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake_on_receipt.wait(), deadline - time.perf_counter())
+        while time.perf_counter() < deadline:
+            if (await stub.ListTasks(unfinished)).total_size == 0:
+                break
+            await asyncio.sleep(0.02)
         stream.cancel()
         for worker in workers:
             worker.cancel()
     out.send(received)
 
 
-def _worker_process(address: str, out: Any, ready: Any, stop: Any) -> None:
-    asyncio.run(_watch_and_complete(address, out, ready, stop))
+def _worker_process(address: str, worker_id: str, out: Any, ready: Any, stop: Any) -> None:
+    asyncio.run(_watch_and_complete(address, worker_id, out, ready, stop))
 
 
-def delivery(address: str, rate: float, seconds: float) -> dict[str, float]:
-    """Creates at `rate`/s, on a schedule (not after the previous create returned), while a
-    worker in its own process (as workers are) takes tasks over WatchNext. Latency: the
-    create call returned (or the push arrived first: 0) -> the worker received the task.
-    Both sides read CLOCK_MONOTONIC (time.perf_counter), which all processes share."""
+def delivery(address: str, rate: float, seconds: float, workers: int = 4) -> dict[str, float]:
+    """Creates at `rate`/s, on a schedule (not after the previous create returned), while
+    `workers` workers, each in its own process (as workers are; as many as the end-to-end
+    case that measured the capacity), take tasks over WatchNext. Latency: the create call
+    returned (or the push arrived first: 0) -> a worker received the task. All processes
+    read CLOCK_MONOTONIC (time.perf_counter), which they share."""
     ctx = mp.get_context("spawn")
-    inbox, outbox = ctx.Pipe(duplex=False)
-    done_in, done_out = ctx.Pipe(duplex=False)
-    ready = ctx.Event()
-    worker = ctx.Process(target=_worker_process, args=(address, outbox, ready, done_in))
-    worker.start()
+    links = []
+    for n in range(workers):
+        inbox, outbox = ctx.Pipe(duplex=False)
+        done_in, done_out = ctx.Pipe(duplex=False)
+        ready = ctx.Event()
+        process = ctx.Process(
+            target=_worker_process, args=(address, f"bench-watcher-{n}", outbox, ready, done_in)
+        )
+        process.start()
+        links.append((process, inbox, done_out, ready))
     received: dict[str, float] = {}
     try:
-        if not ready.wait(30):
-            raise RuntimeError("the delivery worker did not connect")
+        for _process, _inbox, _done, ready in links:
+            if not ready.wait(30):
+                raise RuntimeError("a delivery worker did not connect")
         created, achieved = asyncio.run(_create_on_schedule(address, rate, seconds))
-        done_out.send(list(created))
-        if inbox.poll(20):
-            received = inbox.recv()
+        for _process, _inbox, done_out, _ready in links:
+            done_out.send(list(created))
+        for _process, inbox, _done, _ready in links:
+            if inbox.poll(20):
+                received.update(inbox.recv())
     finally:
-        worker.join(10)
-        if worker.is_alive():
-            worker.kill()
+        for process, *_ in links:
+            process.join(10)
+            if process.is_alive():
+                process.kill()
     lat = [max(0.0, received[k] - v) * 1000 for k, v in created.items() if k in received]
     return {
         "p50_ms": percentile(lat, 50),

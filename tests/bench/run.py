@@ -2,8 +2,9 @@
 
 Every case runs on a fresh server process (and a fresh database), `--runs` times; the table
 shows the median with min-max and the ratio to the echo server measured in the same run.
-Unary load comes from ghz (Go, installed with `go install` at a pinned version into
-.cache/bin); chained calls and stream latency from the Python drivers in drivers.py.
+Unary load comes from loadgen (Go, tests/bench/loadgen, built with `go build` into
+.cache/bin; see there why not ghz); chained calls and stream latency from the Python
+drivers in drivers.py.
 Every process started here is stopped by its PID.
 
   python tests/bench/run.py [--quick] [--runs N] [--seconds S] [--out bench-results.json]
@@ -30,27 +31,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-GHZ_VERSION = "v0.120.0"
-GHZ = ROOT / ".cache" / "bin" / "ghz"
+LOADGEN_SOURCE = ROOT / "tests" / "bench" / "loadgen"
+LOADGEN = ROOT / ".cache" / "bin" / "loadgen"
 SERVICE = "taskqueue.v1.TaskQueueService"
-CREATE_JSON = json.dumps(
-    {
-        "work_directory": "/home/user/project",
-        "prompt": "Analyse the performance problems in this codebase",
-        "priority": "PRIORITY_HIGH",
-        "tags": ["performance"],
-    }
-)
 
 
-def ensure_ghz() -> Path:
-    if not GHZ.exists():
-        print(f"installing ghz {GHZ_VERSION} with go install ...", flush=True)
-        env = dict(os.environ, GOBIN=str(GHZ.parent))
-        subprocess.run(
-            ["go", "install", f"github.com/bojand/ghz/cmd/ghz@{GHZ_VERSION}"], env=env, check=True
-        )
-    return GHZ
+def ensure_loadgen() -> Path:
+    """Builds loadgen (modules from the proxy) unless a build newer than its sources exists."""
+    sources = [*LOADGEN_SOURCE.iterdir(), *(ROOT / "gen" / "go").rglob("*.go")]
+    if not LOADGEN.exists() or LOADGEN.stat().st_mtime < max(p.stat().st_mtime for p in sources):
+        print("building loadgen with go build ...", flush=True)
+        subprocess.run(["go", "build", "-o", str(LOADGEN), "."], cwd=LOADGEN_SOURCE, check=True)
+    return LOADGEN
 
 
 @contextmanager
@@ -131,50 +123,30 @@ def secured_server() -> Iterator[tuple[str, str]]:
             yield address, token
 
 
-def ghz(
+def loadgen(
     address: str,
     concurrency: int,
     seconds: float,
     token: str = "",
     *,
     call: str = "CreateTask",
-    data: str = CREATE_JSON,
+    task_id: str = "",
     rps: int = 0,
     connections: int = 1,
     details: bool = False,
 ) -> dict[str, Any]:
-    """Unary load from ghz: ops/s, p50/p95/p99 ms and errors (with every latency when
-    `details`)."""
-    metadata = ["--metadata", json.dumps({"authorization": f"Bearer {token}"})] if token else []
+    """Unary load from loadgen on one core (GOMAXPROCS=1): ops/s, p50/p95/p99 ms, errors
+    (and every latency when `details`)."""
     command = [
-        str(GHZ), "--insecure", "--cpus", "1", "-c", str(concurrency),
-        "--connections", str(connections), "-z", f"{seconds:g}s",
-        "--proto", str(ROOT / "proto/taskqueue/v1/taskqueue_service.proto"),
-        "--import-paths", str(ROOT / "proto"), "--call", f"{SERVICE}/{call}", "-d", data,
-        *(["--rps", str(rps)] if rps else []), *metadata, "-O", "json", address,
+        str(LOADGEN), "-addr", address, "-call", call, "-task-id", task_id,
+        "-c", str(concurrency), "-connections", str(connections), "-duration", f"{seconds:g}s",
+        "-rps", str(rps), "-token", token, *(["-details"] if details else []),
     ]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True)
-    report = json.loads(out.stdout)
-    lat = {d["percentage"]: d["latency"] / 1e6 for d in report.get("latencyDistribution") or []}
-    # ghz cancels the calls still in flight when the duration ends (as Canceled, or as
-    # Unavailable "use of closed network connection"): those are not errors.
-    errors = sum(
-        n
-        for message, n in (report.get("errorDistribution") or {}).items()
-        if "Canceled" not in message and "use of closed network connection" not in message
-    )
-    result: dict[str, Any] = {
-        "ops_per_s": report["rps"],
-        "p50_ms": lat.get(50, 0),
-        "p95_ms": lat.get(95, 0),
-        "p99_ms": lat.get(99, 0),
-        "errors": errors,
-    }
-    if details:
-        result["latencies_ms"] = [
-            d["latency"] / 1e6 for d in report.get("details") or [] if d.get("status") == "OK"
-        ]
-        result["calls"] = report.get("count", 0)
+    env = dict(os.environ, GOMAXPROCS="1")
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    result: dict[str, Any] = json.loads(out.stdout)
+    if result["errors"]:
+        print(f"  {call} errors: {result['error_kinds']}", flush=True)
     return result
 
 
@@ -286,7 +258,7 @@ def restart_seconds(path: Path) -> float:
 
 def mixed(address: str, seconds: float, windows: int) -> list[dict[str, float]]:
     """The original acceptance scenario: 100 connections, 70% reads (GetTask) and 30%
-    writes (CreateTask) at 1,000 requests/s in all, as two ghz processes side by side;
+    writes (CreateTask) at 1,000 requests/s in all, as two loadgen processes side by side;
     the run is cut into `windows` consecutive runs of equal length."""
     import grpc
     from taskqueue.v1 import taskqueue_service_pb2 as pb
@@ -301,10 +273,10 @@ def mixed(address: str, seconds: float, windows: int) -> list[dict[str, float]]:
     out = []
     for _ in range(windows):
         with ThreadPoolExecutor(2) as pool:
-            reads = pool.submit(ghz, address, 70, seconds, call="GetTask",
-                                data=json.dumps({"task_id": task_id}), rps=700,
-                                connections=70, details=True)  # fmt: skip
-            writes = pool.submit(ghz, address, 30, seconds, rps=300, connections=30,
+            reads = pool.submit(loadgen, address, 70, seconds, call="GetTask",
+                                task_id=task_id, rps=700, connections=70,
+                                details=True)  # fmt: skip
+            writes = pool.submit(loadgen, address, 30, seconds, rps=300, connections=30,
                                  details=True)  # fmt: skip
             r, w = reads.result(), writes.result()
         every = sorted(r["latencies_ms"] + w["latencies_ms"])
@@ -334,7 +306,7 @@ def main() -> None:
     quick = args.quick
     seconds = 0.75 if quick else args.seconds
     runs = max(3, args.runs)
-    ensure_ghz()
+    ensure_loadgen()
     started = time.monotonic()
     results: dict[str, Any] = {
         "machine": {
@@ -342,8 +314,9 @@ def main() -> None:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "generator": f"ghz {GHZ_VERSION} for unary calls (--cpus 1); Python processes for"
-        " streams, end to end (1 submitter + 4 workers) and the peers' own clients",
+        "generator": "loadgen (Go, generated stubs, GOMAXPROCS=1) for unary calls; Python"
+        " processes for streams, end to end (1 submitter + 4 workers) and the peers' own"
+        " clients",
         "runs": runs,
         "seconds_per_run": seconds,
         "quick": quick,
@@ -362,8 +335,9 @@ def main() -> None:
     create_64: list[dict[str, Any]] = []
     for c in (1, 64) if quick else (1, 16, 64, 100):
         for name, server in (("echo", echo_server), ("taskqueue", taskqueue_server)):
-            samples = repeat(runs, server,
-                             lambda a, c=c: ghz(a, c, seconds, connections=min(c, 4)))  # fmt: skip
+            samples = repeat(
+                runs, server, lambda a, c=c: loadgen(a, c, seconds, connections=min(c, 4))
+            )
             record(f"create c={c} {name}", samples, keys)
             if (c, name) == (64, "taskqueue"):
                 create_64 = samples
@@ -378,9 +352,9 @@ def main() -> None:
     for _ in range(runs):
         if not quick:
             with taskqueue_server() as address:
-                plain.append(ghz(address, 64, seconds))
+                plain.append(loadgen(address, 64, seconds))
         with secured_server() as (address, token):
-            secured.append(ghz(address, 64, seconds, token))
+            secured.append(loadgen(address, 64, seconds, token))
     if quick:
         plain = create_64
     record("create c=64 plain", plain, ("ops_per_s", "p99_ms"))
@@ -426,7 +400,7 @@ def main() -> None:
     for _ in range(runs if quick else max(runs, 5)):
         for size, samples in scale.items():
             with waiting_db(size) as path, db_server(path) as address:
-                create = ghz(address, 1, seconds)
+                create = loadgen(address, 1, seconds)
                 claim = driver("claimscale", address, "--repeats", "50" if quick else "100")
                 samples.append({"create_p50_ms": create["p50_ms"], **claim})
     for size, samples in scale.items():
@@ -588,6 +562,6 @@ def table(cases: dict[str, Any], big: int) -> str:
 
 
 if __name__ == "__main__":
-    if shutil.which("go") is None and not GHZ.exists():
-        sys.exit("make bench needs Go to install ghz (go install from the module proxy)")
+    if shutil.which("go") is None:
+        sys.exit("make bench needs Go to build its load generator (modules from the proxy)")
     main()
