@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -155,17 +156,24 @@ class Stats:
                 ]
             )
 
-        def tally(conn: Connection) -> tuple[Counts, list[TransitionCounts], TransitionCounts]:
-            trend = [TransitionCounts() for _ in range(buckets)]
-            window = TransitionCounts()
-            for index, from_state, to_state, n in stats.transitions(
-                conn, start=start, end=end, width=width
-            ):
+        # Read in pieces, each read transaction stopping after READ_BUDGET_S: a snapshot
+        # held for a whole day of events (17 s at 1,400 tasks/s in the soak, where the
+        # transitions alone took 3 s) keeps the WAL from restarting all that time.
+        ranges = pieces(start, end, width)
+        found: list[list[tuple[int | None, int, int]]] = []
+        while len(found) < len(ranges):
+            found += await self._db.read(_transitions(ranges[len(found) :]))
+        trend = [TransitionCounts() for _ in range(buckets)]
+        window = TransitionCounts()
+        loads: list[tuple[int, int, int]] = []
+        for (lo, hi), kinds in zip(ranges, found, strict=True):
+            piece = TransitionCounts()
+            for from_state, to_state, n in kinds:
+                piece.add(from_state, to_state, n)
                 window.add(from_state, to_state, n)
-                trend[index].add(from_state, to_state, n)
-            return stats.counts(conn), trend, window
-
-        counts, trend, window = await self._db.read(tally)
+                trend[(lo - start) // width].add(from_state, to_state, n)
+            loads.append((lo, hi, piece.started + piece.completed))
+        counts = await self._db.read(stats.counts)
         rng = random.Random(start ^ end)  # the same range gives the same figures
         waits = {p: Sampler(rng) for p in Priority}
         runs = {p: Sampler(rng) for p in Priority}
@@ -177,9 +185,7 @@ class Stats:
 
             return op
 
-        # One read transaction per slice: a snapshot held for the whole range (17 s for a
-        # day of 1,400 tasks/s in the soak) kept the WAL from restarting all that time.
-        for lo, hi in slices(trend, start=start, end=end, width=width):
+        for lo, hi in slices(loads):
             await self._db.read(sample(lo, hi))
         return Report(
             counts=counts,
@@ -193,30 +199,58 @@ class Stats:
         )
 
 
+PIECE_US: Final = 60_000_000
+"""Transitions are counted a minute at a time (a minute divides every bucket width), or a
+bucket at a time when a range holds more than MAX_PIECES minutes."""
+MAX_PIECES: Final = 2_000
+READ_BUDGET_S: Final = 0.05
+"""How long one read transaction of transition counts may go on reading further pieces."""
 SLICE_DURATIONS: Final = 50_000
 """Durations read per read transaction (about 0.3 s on this VM)."""
 
 
-def slices(
-    trend: Sequence[TransitionCounts], *, start: int, end: int, width: int
-) -> list[tuple[int, int]]:
-    """Cuts [start, end) into consecutive time ranges of about SLICE_DURATIONS waits and runs
-    each, from the trend's counts per bucket (a busy bucket is cut evenly by time)."""
+def pieces(start: int, end: int, width: int) -> list[tuple[int, int]]:
+    """[start, end) cut into consecutive pieces that never straddle two buckets."""
+    step = PIECE_US if (end - start) // PIECE_US <= MAX_PIECES else width
+    return [(lo, min(end, lo + step)) for lo in range(start, end, step)]
+
+
+def _transitions(
+    ranges: Sequence[tuple[int, int]],
+) -> Callable[[Connection], list[list[tuple[int | None, int, int]]]]:
+    """A read of the transitions of `ranges`, one after another, that stops after the one
+    that took it past READ_BUDGET_S (at least one is read)."""
+
+    def op(conn: Connection) -> list[list[tuple[int | None, int, int]]]:
+        began = time.monotonic()
+        out = []
+        for lo, hi in ranges:
+            out.append(stats.transitions(conn, start=lo, end=hi))
+            if time.monotonic() - began > READ_BUDGET_S:
+                break
+        return out
+
+    return op
+
+
+def slices(loads: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Groups consecutive (start, end, waits and runs) ranges into time ranges of about
+    SLICE_DURATIONS waits and runs each (a busier range is cut evenly by time)."""
     cuts: list[tuple[int, int]] = []
-    lo, held = start, 0
-    for i, bucket in enumerate(trend):
-        b_lo, b_hi = start + i * width, min(end, start + (i + 1) * width)
-        n = bucket.started + bucket.completed
+    if not loads:
+        return cuts
+    lo, held = loads[0][0], 0
+    for r_lo, r_hi, n in loads:
         if held and held + n > SLICE_DURATIONS:
-            cuts.append((lo, b_lo))
-            lo, held = b_lo, 0
+            cuts.append((lo, r_lo))
+            lo, held = r_lo, 0
         if n <= SLICE_DURATIONS:
             held += n
             continue
         parts = -(-n // SLICE_DURATIONS)
-        step = -(-(b_hi - b_lo) // parts)
-        cuts += [(t, min(b_hi, t + step)) for t in range(b_lo, b_hi, step)]
-        lo = b_hi
-    if lo < end:
-        cuts.append((lo, end))
+        step = -(-(r_hi - r_lo) // parts)
+        cuts += [(t, min(r_hi, t + step)) for t in range(r_lo, r_hi, step)]
+        lo = r_hi
+    if lo < loads[-1][1]:
+        cuts.append((lo, loads[-1][1]))
     return cuts

@@ -39,10 +39,10 @@ def counts(conn: apsw.Connection) -> Counts:
 
 
 TRANSITIONS: Final = """
-SELECT (time - :start) / :width AS bucket, from_state, to_state, count(*)
+SELECT from_state, to_state, count(*)
 FROM task_events INDEXED BY task_events_by_time
 WHERE time >= :start AND time < :end
-GROUP BY bucket, from_state, to_state
+GROUP BY from_state, to_state
 """
 
 # Durations of what happened in the range: waits end at a claim, runs at a completion.
@@ -56,11 +56,11 @@ WHERE e.time >= :start AND e.time < :end AND e.to_state IN (2, 3)
 
 
 def transitions(
-    conn: apsw.Connection, *, start: int, end: int, width: int
-) -> list[tuple[int, int | None, int, int]]:
-    """(bucket index, from state, to state, count) of every transition in [start, end)."""
-    params = {"start": start, "end": end, "width": width}
-    return [(int(b), f, int(t), int(n)) for b, f, t, n in conn.execute(TRANSITIONS, params)]
+    conn: apsw.Connection, *, start: int, end: int
+) -> list[tuple[int | None, int, int]]:
+    """(from state, to state, count) of every kind of transition in [start, end)."""
+    params = {"start": start, "end": end}
+    return [(f, int(t), int(n)) for f, t, n in conn.execute(TRANSITIONS, params)]
 
 
 def durations(conn: apsw.Connection, *, start: int, end: int) -> Iterator[tuple[int, int, int]]:
