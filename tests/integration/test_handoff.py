@@ -30,6 +30,13 @@ async def parked(tq: Running, count: int = 1) -> None:
     await wait_for(ready, what=f"{count} parked watchers")
 
 
+async def parked_stream(tq: Running, worker_id: str) -> grpc.aio.UnaryStreamCall:
+    """A WatchNext stream that has found nothing and parked."""
+    stream = tq.stub.WatchNext(pb.WatchNextRequest(worker_id=worker_id))
+    await parked(tq)
+    return stream
+
+
 class HeldWriter:
     """Keeps the writer busy with one operation until released, so what is queued behind it
     waits (and its caller may go away meanwhile)."""
@@ -55,8 +62,7 @@ class HeldWriter:
 
 
 async def test_a_created_task_is_the_parked_watchers_when_create_returns(tq: Running) -> None:
-    stream = tq.stub.WatchNext(pb.WatchNextRequest(worker_id="watcher-1"))
-    await parked(tq)
+    stream = await parked_stream(tq, "watcher-1")
     created = (await tq.stub.CreateTask(create_request(prompt="hand me over"))).task
     assert created.state == WAITING  # the response shows the task as created
     # Claimed in the create's own transaction: no moment where it waits.
@@ -100,8 +106,7 @@ async def test_a_batch_is_shared_by_as_many_parked_watchers_as_it_needs(tq: Runn
 async def test_a_watcher_gone_while_its_handoff_commits_leaves_the_task_waiting(
     tq: Running,
 ) -> None:
-    stream = tq.stub.WatchNext(pb.WatchNextRequest(worker_id="leaving"))
-    await parked(tq)
+    stream = await parked_stream(tq, "leaving")
     async with HeldWriter(tq):
         create = asyncio.ensure_future(tq.stub.CreateTask(create_request(prompt="orphan")))
         await wait_for(
@@ -126,8 +131,7 @@ async def test_a_watcher_gone_while_its_handoff_commits_leaves_the_task_waiting(
 async def test_a_create_given_up_while_its_handoff_is_in_the_writer_still_reaches_the_watcher(
     tq: Running,
 ) -> None:
-    stream = tq.stub.WatchNext(pb.WatchNextRequest(worker_id="patient"))
-    await parked(tq)
+    stream = await parked_stream(tq, "patient")
     async with HeldWriter(tq):
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await tq.stub.CreateTask(create_request(prompt="given up"), timeout=0.2)
