@@ -23,12 +23,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 LOADGEN_SOURCE = ROOT / "tests" / "bench" / "loadgen"
@@ -46,8 +47,12 @@ def ensure_loadgen() -> Path:
 
 
 @contextmanager
-def process(args: list[str], ready: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Starts a server process, yields the HOST:PORT it printed, stops it by PID."""
+def process(
+    args: list[str], ready: str, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[str]:
+    """Starts a server process, yields the HOST:PORT it printed, stops it by PID. What it
+    prints afterwards is drained (into `log` when given), so a chatty server never blocks on
+    a full pipe."""
     proc = subprocess.Popen(
         args,
         stdout=subprocess.PIPE,
@@ -68,6 +73,7 @@ def process(args: list[str], ready: str, env: dict[str, str] | None = None) -> I
                 break
         if not address:
             raise RuntimeError(f"{args} did not start")
+        threading.Thread(target=_drain, args=(proc.stdout, log), daemon=True).start()
         yield address
     finally:
         os.kill(proc.pid, signal.SIGTERM)
@@ -78,6 +84,16 @@ def process(args: list[str], ready: str, env: dict[str, str] | None = None) -> I
             proc.wait(5)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def _drain(stream: IO[str], log: Path | None) -> None:
+    with open(log if log is not None else os.devnull, "a") as sink:
+        try:
+            for line in stream:
+                sink.write(line)
+                sink.flush()
+        except (OSError, ValueError):  # the pipe was closed as the process was stopped
+            return
 
 
 @contextmanager

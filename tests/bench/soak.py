@@ -5,7 +5,8 @@ process, creates in batches at half the end-to-end capacity measured at the star
 workers on the Work stream, and reads beside them (GetTask and ListTasks 20 times a second,
 GetStats of the last 24 hours every 30 s). Every 10 s
 the server's RSS and open file descriptors (psutil, by PID), its WAL size, writer queue and
-completed count (GetServerStatus) are sampled into a CSV; a PNG charts RSS and throughput.
+completed count (GetServerStatus) are sampled into a CSV; a PNG charts RSS and throughput;
+the server's log is kept beside them.
 
 Pass: after the warm-up (5 minutes, or a third of a shorter run) RSS grows by less than 10%,
 and descriptors, WAL size and the writer queue stay bounded.
@@ -133,7 +134,9 @@ def main() -> None:
         server_args = [sys.executable, "-m", "taskqueue_server.main", "--listen",
                        "127.0.0.1:0", "--db", db, "--backup-interval-seconds", "60",
                        "--backup-keep", "3"]  # fmt: skip
-        with bench.process(server_args, f"serving {bench.SERVICE} on ") as address:
+        log = out / "soak-server.log"
+        log.unlink(missing_ok=True)
+        with bench.process(server_args, f"serving {bench.SERVICE} on ", log=log) as address:
             server_pid = next(
                 p.pid for p in psutil.process_iter(["cmdline"])
                 if p.info["cmdline"] and db in p.info["cmdline"]
