@@ -109,7 +109,12 @@ async def test_a_copy_that_keeps_starting_over_is_taken_from_one_snapshot(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Restarting(backup.SteppedCopy):
+        """The writer's copies (which may restart) always start over; the one-snapshot
+        copy (no restarts allowed) copies."""
+
         def step(self, source: apsw.Connection, pages: int) -> bool:
+            if self.restarts_left == 0:
+                return super().step(source, pages)
             self.abandon(backup.CopyRestarted("the copy started over 3 steps in"))
             return True
 

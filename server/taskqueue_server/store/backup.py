@@ -34,7 +34,8 @@ class CopyFacts:
 
 
 def copy(source_path: str, target_path: str) -> None:
-    """Copies the database at `source_path` to a new file `target_path`, online.
+    """Copies the database at `source_path` to a new file `target_path`, online, in one step
+    from one read snapshot (a SteppedCopy from a connection of its own).
 
     While the copy runs, its snapshot keeps the WAL from being restarted, so every write
     meanwhile grows the WAL. The target is a scratch file (the caller verifies it and keeps
@@ -44,18 +45,12 @@ def copy(source_path: str, target_path: str) -> None:
     """
     try:
         source = apsw.Connection(source_path, flags=apsw.SQLITE_OPEN_READONLY)
-        target = apsw.Connection(target_path)
         try:
-            target.pragma("journal_mode", "off")
-            target.pragma("synchronous", "off")
-            with target.backup("main", source, "main") as backup:
-                backup.step(-1)
-                assert backup.done
-            source.close()  # the snapshot goes as soon as the pages are copied
-            target.pragma("journal_mode", "delete")  # one self-contained file
+            job = SteppedCopy(target_path, restarts=0)
+            job.step(source, -1)
         finally:
-            target.close()
             source.close()
+        job.outcome.result()
     except apsw.Error as exc:
         raise errors.StorageUnavailable(
             f"copying the database failed: {type(exc).__name__}: {exc}"
@@ -91,7 +86,7 @@ class SteppedCopy:
         try:
             if self._backup is None:
                 self._target = apsw.Connection(self.target_path)
-                self._target.pragma("journal_mode", "off")  # a scratch file: see `copy`
+                self._target.pragma("journal_mode", "off")  # a scratch file (see `copy`)
                 self._target.pragma("synchronous", "off")
                 self._backup = self._target.backup("main", source, "main")
             self._backup.step(pages)

@@ -248,7 +248,6 @@ class Database:
         self._lock_file: IO[bytes] | None = None
         self._wal_next_try = 0.0
         self._new_copies: list[backup.SteppedCopy] = []
-        self._inline_conn: apsw.Connection | None = None
         self._copies: list[backup.SteppedCopy] = []
 
     # -- life cycle -----------------------------------------------------------------------
@@ -499,24 +498,11 @@ class Database:
     def _read_inline(self, op: Callable[[apsw.Connection], T]) -> T:
         if self.closed:
             raise errors.ShuttingDown("the server is shutting down")
-        conn = self._inline_conn
-        if conn is None:
-            conn = self._inline_conn = open_connection(
-                self.path, self.synchronous, self.busy_timeout_ms
-            )
-            conn.pragma("query_only", True)
-            with self._readers_lock:
-                self._reader_conns.append(conn)
-        try:
-            with conn:
-                value = op(conn)
-        except apsw.Error as exc:
-            raise storage_error(exc) from exc
-        return value
+        return self.read_blocking(op)  # on the loop's thread: the loop's own connection
 
     def read_blocking(self, op: Callable[[apsw.Connection], T]) -> T:
-        """Runs `op` on this thread's reader connection, blocking (for threads other than
-        the event loop's, such as the metrics scrape)."""
+        """Runs `op` on this thread's reader connection, blocking (the metrics scrape's
+        thread; the event loop's, for quick reads)."""
         try:
             conn = self._reader_connection()
             with conn:
