@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -276,6 +277,7 @@ async def serve(startup: Startup) -> None:
         log.error("cannot start: %s", getattr(exc, "message", exc))
         await server.stop(0)
         raise SystemExit(2) from None
+    untrack_startup_objects()
     log.info(
         "taskqueue %s serving %s on %s (database %s, event loop %s, %s); %s",
         __version__,
@@ -296,6 +298,15 @@ async def serve(startup: Startup) -> None:
     log.info("shutting down: finishing in-flight calls (grace %gs)", server.settings.grace_seconds)
     await server.stop()
     log.info("stopped; database closed")
+
+
+def untrack_startup_objects() -> None:
+    """Moves what start-up made (modules, protobuf descriptors, grpc, settings: ~40,000
+    objects that live as long as the process) out of the cyclic collector's sight. A full
+    collection walked them all and stalled the event loop for 24-36 ms, about once every
+    20 s under the mixed load; after this the longest loop stall measured there was 9 ms."""
+    gc.collect()
+    gc.freeze()
 
 
 def load_startup(argv: Sequence[str] | None) -> Startup:
