@@ -36,11 +36,11 @@ def test_inserted_tasks_are_stored_as_returned_in_order(tmp_path: Path) -> None:
         ),
     ]
     with conn:
-        tasks.insert(conn, "first", rows[0], now=1_000, actor="setup")
-        made = tasks.insert_many(
-            conn, [(f"id-{i}", r) for i, r in enumerate(rows)], now=2_000, actor="alice"
-        )
-    assert [t.id for t in made] == ["id-0", "id-1", "id-2"]
+        tasks.insert_many(conn, [("first", rows[0])], now=1_000, actor="setup")
+        items = [(f"id-{i}", r) for i, r in enumerate(rows)]
+        when = tasks.insert_many(conn, items, now=2_000, actor="alice")
+    made = tasks.created(items, now=when, actor="alice")  # built apart from the database
+    assert when == 2_000 and [t.id for t in made] == ["id-0", "id-1", "id-2"]
     for task in made:
         assert tasks.get(conn, task.id) == task  # field by field, history included
     assert made[2].history[0].reason == "created, scheduled"
@@ -58,8 +58,9 @@ def test_creation_times_never_go_back_when_the_clock_does(tmp_path: Path) -> Non
     conn = open_db(tmp_path / "t.db")
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=())
     with conn:
-        tasks.insert(conn, "late", row, now=9_000, actor="t")
-        early = tasks.insert_many(conn, [("a", row), ("b", row)], now=4_000, actor="t")
+        tasks.insert_many(conn, [("late", row)], now=9_000, actor="t")
+        when = tasks.insert_many(conn, [("a", row), ("b", row)], now=4_000, actor="t")
+    early = tasks.created([("a", row), ("b", row)], now=when, actor="t")
     assert [t.create_time for t in early] == [9_000, 9_000]
     assert [t.history[0].time for t in early] == [9_000, 9_000]
     assert tasks.get(conn, "b") == early[1]
@@ -69,7 +70,7 @@ def test_a_failing_insert_leaves_nothing_of_the_batch(tmp_path: Path) -> None:
     conn = open_db(tmp_path / "t.db")
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=("t",))
     with conn:
-        tasks.insert(conn, "taken", row, now=1, actor="t")
+        tasks.insert_many(conn, [("taken", row)], now=1, actor="t")
     with pytest.raises(apsw.ConstraintError), conn:
         tasks.insert_many(conn, [("new", row), ("taken", row)], now=2, actor="t")
     assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (1,)

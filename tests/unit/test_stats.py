@@ -27,7 +27,7 @@ async def build(db: Database) -> None:
     def op(conn: apsw.Connection) -> None:
         def new(task_id: str, priority: Priority, at: int) -> None:
             row = tasks.NewRow(work_directory="/w", prompt="p", priority=priority, tags=())
-            tasks.insert(conn, task_id, row, now=at, actor="t")
+            tasks.insert_many(conn, [(task_id, row)], now=at, actor="t")
 
         new("a", Priority.HIGH, T0 + 0)
         new("b", Priority.LOW, T0 + 10 * S)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.anyio
 def insert(task_id: str):  # type: ignore[no-untyped-def]
     def op(conn: apsw.Connection) -> str:
         row = tasks.NewRow(work_directory="/w", prompt="p", priority=Priority.MEDIUM, tags=())
-        tasks.insert(conn, task_id, row, now=1, actor="test")
+        tasks.insert_many(conn, [(task_id, row)], now=1, actor="test")
         return task_id
 
     return op
