@@ -318,28 +318,6 @@ async def stats_latency(address: str, end_us: int, repeats: int) -> dict[str, fl
         return {"p50_ms": percentile(latencies, 50), "created_in_window": created}
 
 
-async def batch_create(
-    address: str, batch: int, concurrency: int, seconds: float
-) -> dict[str, float]:
-    """BatchCreateTasks of `batch` tasks, `concurrency` calls in flight."""
-    async with grpc.aio.insecure_channel(address) as channel:
-        stub = pb_grpc.TaskQueueServiceStub(channel)
-        request = pb.BatchCreateTasksRequest(requests=[CREATE] * batch)
-        start = time.monotonic()
-        measure_from, end = start + WARMUP_S, start + WARMUP_S + seconds
-        done = 0
-
-        async def loop() -> None:
-            nonlocal done
-            while time.monotonic() < end:
-                await stub.BatchCreateTasks(request, timeout=30)
-                if time.monotonic() >= measure_from:
-                    done += batch
-
-        await asyncio.gather(*(loop() for _ in range(concurrency)))
-        return {"tasks_per_s": done / seconds}
-
-
 async def claim_cost(address: str, scenario: str, repeats: int) -> dict[str, float]:
     """Median ClaimTask latency for tasks that sit behind 1,000 tasks the claim must step
     over: of 1,000 busy directories (server run with --max-working-per-directory 1), or
@@ -384,7 +362,7 @@ async def claim_cost(address: str, scenario: str, repeats: int) -> dict[str, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    modes = ["cycle", "delivery", "rtt", "list", "batch", "claimcost", "stats", "claimscale"]
+    modes = ["cycle", "delivery", "rtt", "list", "claimcost", "stats", "claimscale"]
     parser.add_argument("mode", choices=modes)
     parser.add_argument("--end-us", type=int, default=0)
     parser.add_argument("--scenario", default="baseline")
@@ -392,7 +370,6 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     if args.mode == "cycle":
@@ -407,10 +384,8 @@ def main() -> None:
         out = asyncio.run(stats_latency(args.address, args.end_us, args.repeats))
     elif args.mode == "claimscale":
         out = asyncio.run(claim_scale(args.address, args.repeats))
-    elif args.mode == "claimcost":
-        out = asyncio.run(claim_cost(args.address, args.scenario, args.repeats))
     else:
-        out = asyncio.run(batch_create(args.address, args.batch, args.concurrency, args.seconds))
+        out = asyncio.run(claim_cost(args.address, args.scenario, args.repeats))
     print(json.dumps(out))
 
 

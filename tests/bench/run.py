@@ -146,15 +146,16 @@ def loadgen(
     token: str = "",
     *,
     call: str = "CreateTask",
+    batch: int = 100,
     task_id: str = "",
     rps: int = 0,
     connections: int = 1,
     details: bool = False,
 ) -> dict[str, Any]:
-    """Unary load from loadgen on one core (GOMAXPROCS=1): ops/s, p50/p95/p99 ms, errors
-    (and every latency when `details`)."""
+    """Unary load from loadgen on one core (GOMAXPROCS=1): ops/s (and tasks/s: `batch` a
+    BatchCreateTasks call), p50/p95/p99 ms, errors (and every latency when `details`)."""
     command = [
-        str(LOADGEN), "-addr", address, "-call", call, "-task-id", task_id,
+        str(LOADGEN), "-addr", address, "-call", call, "-task-id", task_id, "-batch", str(batch),
         "-c", str(concurrency), "-connections", str(connections), "-duration", f"{seconds:g}s",
         "-rps", str(rps), "-token", token, *(["-details"] if details else []),
     ]  # fmt: skip
@@ -357,10 +358,10 @@ def main() -> None:
             record(f"create c={c} {name}", samples, keys)
             if (c, name) == (64, "taskqueue"):
                 create_64 = samples
-    record("batch create 100 c=4",
-           repeat(runs, taskqueue_server, lambda a: driver(
-               "batch", a, "--batch", "100", "--concurrency", "4", "--seconds", str(seconds))),
-           ("tasks_per_s",))  # fmt: skip
+    for c in (1, 64) if quick else (1, 16, 64, 100):
+        samples = repeat(runs, taskqueue_server, lambda a, c=c: loadgen(
+            a, c, seconds, call="BatchCreateTasks", connections=min(c, 4)))  # fmt: skip
+        record(f"batch create 100 c={c}", samples, ("tasks_per_s", *keys[1:]))
 
     # 2. Security cost (issue 5): runs alternate so drift hits both alike (quick mode takes
     #    the plain runs of case 1 instead).
@@ -532,8 +533,14 @@ def table(cases: dict[str, Any], big: int) -> str:
                         "/".join(f"{tq[k]['median']:.1f}" for k in ("p50_ms", "p95_ms", "p99_ms")),
                         "/".join(f"{echo[k]['median']:.1f}"
                                  for k in ("p50_ms", "p95_ms", "p99_ms"))))  # fmt: skip
-    rows.append(row("BatchCreateTasks(100) tasks/s c=4",
-                    fmt(cases["batch create 100 c=4"]["tasks_per_s"], 0)))  # fmt: skip
+    for c in (1, 16, 64, 100):
+        batch = cases.get(f"batch create 100 c={c}")
+        if batch is None:
+            continue
+        rows.append(row(f"BatchCreateTasks(100) tasks/s c={c}", fmt(batch["tasks_per_s"], 0)))
+        rows.append(row(f"  p50/p95/p99 ms a call of 100, c={c}",
+                        "/".join(f"{batch[k]['median']:.1f}"
+                                 for k in ("p50_ms", "p95_ms", "p99_ms"))))  # fmt: skip
     on, off = cases["create c=64 auth+limits"], cases["create c=64 plain"]
     ratio = on["ops_per_s"]["median"] / off["ops_per_s"]["median"]
     rows.append(row("CreateTask c=64 with auth + rate limits", fmt(on["ops_per_s"]),

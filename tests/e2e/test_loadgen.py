@@ -62,6 +62,19 @@ def test_closed_loop_creates_are_the_servers_tasks(loadgen: str, server: ServerP
     assert result["ops_per_s"] <= result["calls"] / 1.0
 
 
+def test_batch_creates_count_every_task_the_server_stored(
+    loadgen: str, server: ServerProcess
+) -> None:
+    before = total(server.address)
+    result = run(loadgen, "-addr", server.address, "-call", "BatchCreateTasks", "-batch", "25",
+                 "-c", "3", "-connections", "3", "-duration", "1s")  # fmt: skip
+    assert result["errors"] == 0 and result["calls"] > 3
+    # one batch per connection before the clock starts, then every counted call's 25 tasks
+    assert total(server.address) - before == 25 * (result["calls"] + 3)
+    assert result["tasks_per_s"] == pytest.approx(25 * result["ops_per_s"])
+    assert result["tasks_per_s"] <= 25 * result["calls"] / 1.0
+
+
 def test_a_paced_run_sends_its_rate_and_a_refused_first_call_fails_it(
     loadgen: str, server: ServerProcess
 ) -> None:

@@ -1,4 +1,5 @@
-// Command loadgen is make bench's unary load generator: CreateTask or GetTask calls from
+// Command loadgen is make bench's unary load generator: CreateTask, BatchCreateTasks or
+// GetTask calls from
 // c goroutines over a few connections, for a fixed time, closed loop or paced to a rate,
 // with one JSON line of results on stdout.
 //
@@ -31,6 +32,7 @@ import (
 
 type result struct {
 	OpsPerS     float64        `json:"ops_per_s"`
+	TasksPerS   float64        `json:"tasks_per_s"`
 	Calls       int            `json:"calls"`
 	P50Ms       float64        `json:"p50_ms"`
 	P95Ms       float64        `json:"p95_ms"`
@@ -47,7 +49,8 @@ type worker struct {
 
 func main() {
 	addr := flag.String("addr", "", "server address, host:port")
-	call := flag.String("call", "CreateTask", "CreateTask or GetTask")
+	call := flag.String("call", "CreateTask", "CreateTask, BatchCreateTasks or GetTask")
+	batch := flag.Int("batch", 100, "tasks per BatchCreateTasks call")
 	taskID := flag.String("task-id", "", "the task GetTask reads")
 	concurrency := flag.Int("c", 1, "calls in flight (one goroutine each)")
 	connections := flag.Int("connections", 1, "HTTP/2 connections the goroutines share")
@@ -56,8 +59,8 @@ func main() {
 	token := flag.String("token", "", "bearer token sent with every call")
 	details := flag.Bool("details", false, "print every latency too")
 	flag.Parse()
-	if *addr == "" || *concurrency < 1 || *connections < 1 {
-		fmt.Fprintln(os.Stderr, "loadgen: -addr is required; -c and -connections must be >= 1")
+	if *addr == "" || *concurrency < 1 || *connections < 1 || *batch < 1 {
+		fmt.Fprintln(os.Stderr, "loadgen: -addr is required; -c, -connections and -batch must be >= 1")
 		os.Exit(2)
 	}
 
@@ -82,11 +85,27 @@ func main() {
 		Tags:          []string{"performance"},
 	}
 	get := &pb.GetTaskRequest{TaskId: *taskID}
+	many := &pb.BatchCreateTasksRequest{}
+	perCall := 1
+	switch *call {
+	case "CreateTask", "GetTask":
+	case "BatchCreateTasks":
+		for range *batch {
+			many.Requests = append(many.Requests, create)
+		}
+		perCall = *batch
+	default:
+		fmt.Fprintln(os.Stderr, "loadgen: -call must be CreateTask, BatchCreateTasks or GetTask")
+		os.Exit(2)
+	}
 	invoke := func(stub pb.TaskQueueServiceClient) error {
 		var err error
-		if *call == "GetTask" {
+		switch *call {
+		case "GetTask":
 			_, err = stub.GetTask(ctx, get)
-		} else {
+		case "BatchCreateTasks":
+			_, err = stub.BatchCreateTasks(ctx, many)
+		default:
 			_, err = stub.CreateTask(ctx, create)
 		}
 		return err
@@ -147,6 +166,7 @@ func main() {
 	slices.Sort(every)
 	out.Calls = len(every)
 	out.OpsPerS = float64(done.Load()) / duration.Seconds()
+	out.TasksPerS = out.OpsPerS * float64(perCall) // tasks created (read) a second
 	out.P50Ms, out.P95Ms, out.P99Ms = pct(every, 50), pct(every, 95), pct(every, 99)
 	if *details {
 		out.LatenciesMs = every
