@@ -128,3 +128,24 @@ def test_a_quiet_completion_stores_what_a_full_one_does(tmp_path: Path) -> None:
     assert conn.execute(
         "SELECT working FROM directory_load WHERE work_directory = '/a'"
     ).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("count", [1, 3, 128, 129, 300])
+def test_a_batch_of_any_size_is_stored_whole_and_in_order(tmp_path: Path, count: int) -> None:
+    # Multi-row INSERTs take 128 rows at most, in powers of two: 300 = 128 + 128 + 32 + 8 + 4.
+    conn = open_db(tmp_path / "t.db")
+    rows = [
+        NewRow(work_directory=f"/d{i % 7}", prompt=f"p{i}", priority=Priority.LOW,
+               tags=("a", f"t{i}") if i % 2 else ())
+        for i in range(count)
+    ]  # fmt: skip
+    items = [(f"id-{i}", r) for i, r in enumerate(rows)]
+    with conn:
+        when = tasks.insert_many(conn, items, now=50, actor="bulk")
+    assert [tasks.get(conn, f"id-{i}") for i in range(count)] == tasks.created(
+        items, now=when, actor="bulk"
+    )
+    stored = conn.execute("SELECT seq, id FROM tasks ORDER BY seq").fetchall()
+    assert stored == [(i + 1, f"id-{i}") for i in range(count)]
+    assert conn.execute("SELECT count(*) FROM task_tags").fetchone() == (2 * (count // 2),)
+    assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (count,)

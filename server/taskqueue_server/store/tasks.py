@@ -22,24 +22,30 @@ COLUMNS: Final = (
     " max_backoff, backoff_multiplier, lease_expiries, max_working"
 )
 
-INSERT_TASK: Final = """
+INSERT_TASKS: Final = """
 INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
                    update_time, request_id, request_hash, due_time, max_attempts,
                    initial_backoff, max_backoff, backoff_multiplier, max_working)
-VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
+VALUES """
+TASK_VALUES: Final = "(?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (?, ?)"
+INSERT_TAGS: Final = "INSERT INTO task_tags (tag, task_seq) VALUES "
+TAG_VALUES: Final = "(?, ?)"
 
 # Creation times never decrease with seq: list filters on time rely on it.
 LAST_TASK: Final = "SELECT seq, create_time FROM tasks ORDER BY seq DESC LIMIT 1"
 
 SELECT_BY_REQUEST_ID: Final = "SELECT id, request_hash FROM tasks WHERE request_id = ?"
 
-INSERT_EVENT: Final = """
+INSERT_EVENTS: Final = """
 INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-"""
+VALUES """
+EVENT_VALUES: Final = "(?, ?, ?, ?, ?, ?, ?)"
+INSERT_EVENT: Final = INSERT_EVENTS + EVENT_VALUES
+
+# Rows a multi-row INSERT takes at most: 128 tasks are 2,048 parameters, far below SQLite's
+# limit (32,766).
+ROWS_AT_ONCE: Final = 128
 
 SELECT_TASK: Final = f"SELECT {COLUMNS} FROM tasks WHERE id = ?"
 
@@ -276,9 +282,9 @@ def insert_many(
     returns their creation time: `now`, or the last task's when the clock stepped back.
     `created(items, now=that, actor=actor)` are the tasks as stored.
 
-    Four statements whatever their number: the tasks, tags and events each go in one
-    executemany (SQLite's part of a task: 40 instead of 50 µs), so the tasks take the seqs
-    after the last task's, as SQLite would give them. The task records are left to the
+    A few statements whatever their number: the tasks, tags and events each go in
+    multi-row INSERTs (`insert_rows`), so the tasks take the seqs after the last task's, as
+    SQLite would give them one at a time. The task records are left to the
     caller: building them is Python work the single writer thread need not do (with them,
     the writer was the bottleneck of BatchCreateTasks).
     """
@@ -305,11 +311,30 @@ def insert_many(
         tag_rows.extend((tag, seq) for tag in new.tags)
         reason = "created" if new.due_time is None else "created, scheduled"
         event_rows.append((seq, now, None, int(TaskState.WAITING), actor, reason, 0))
-    conn.executemany(INSERT_TASK, task_rows)
-    if tag_rows:
-        conn.executemany(INSERT_TAG, tag_rows)
-    conn.executemany(INSERT_EVENT, event_rows)
+    insert_rows(conn, INSERT_TASKS, TASK_VALUES, task_rows)
+    insert_rows(conn, INSERT_TAGS, TAG_VALUES, tag_rows)
+    insert_rows(conn, INSERT_EVENTS, EVENT_VALUES, event_rows)
     return now
+
+
+_multi_row: dict[tuple[str, str, int], str] = {}
+
+
+def insert_rows(
+    conn: apsw.Connection, insert: str, values: str, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Inserts `rows` with multi-row INSERTs (`insert` + `values` repeated): one statement
+    steps once for all its rows, where executemany steps, and hands the GIL back and forth
+    with the event loop, once a row. A statement takes a power of two of rows, at most
+    ROWS_AT_ONCE, so a table has only a few statement texts to prepare and cache."""
+    done = 0
+    while done < len(rows):
+        size = min(ROWS_AT_ONCE, 1 << ((len(rows) - done).bit_length() - 1))
+        sql = _multi_row.get((insert, values, size))
+        if sql is None:
+            sql = _multi_row[(insert, values, size)] = insert + ", ".join([values] * size)
+        conn.execute(sql, [value for row in rows[done : done + size] for value in row])
+        done += size
 
 
 def created(items: Sequence[tuple[str, NewRow]], *, now: int, actor: str) -> list[Task]:
