@@ -11,6 +11,7 @@ from pathlib import Path
 import apsw
 import pytest
 from taskqueue_server import errors
+from taskqueue_server.store import db as store_db
 from taskqueue_server.store.db import Database
 
 pytestmark = pytest.mark.anyio
@@ -118,3 +119,28 @@ async def test_close_answers_what_was_queued_and_refuses_what_comes_after(
         await db.read(lambda conn: None, quick=True)
     with pytest.raises(errors.ShuttingDown):
         await db.write(lambda conn: None)
+
+
+async def test_long_read_transactions_are_logged_with_what_they_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Long reads can hold WAL checkpoints back; the log names them (at most every 5 s).
+    db = Database(str(tmp_path / "t.db"))
+    db.open(asyncio.get_running_loop())
+    caplog.set_level("INFO", logger="taskqueue_server.store.db")
+    try:
+
+        def count_everything(conn: apsw.Connection) -> int:
+            return int(conn.execute("SELECT count(*) FROM tasks").fetchone()[0])
+
+        assert await db.read(count_everything) == 0
+        assert "read transaction" not in caplog.text  # a short read is not reported
+        monkeypatch.setattr(store_db, "SLOW_READ_S", 0.0)  # now every read is "long"
+        assert await db.read(count_everything) == 0
+        assert await db.read(count_everything) == 0  # within 5 s: counted, not logged yet
+        reports = [r.getMessage() for r in caplog.records if "read transaction" in r.message]
+        assert len(reports) == 1, reports
+        assert "1 read transaction(s)" in reports[0]
+        assert "count_everything" in reports[0]
+    finally:
+        db.close()

@@ -29,7 +29,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any, Final, TypeVar
 
 import apsw
@@ -207,6 +207,43 @@ WAL_LIMIT_BYTES: Final = 64 << 20
 WAL_RETRY_S: Final = 5.0
 WAL_CHECK_S: Final = 0.25
 WAL_WAIT_MS: Final = 250
+# A read transaction longer than the checkpoint's wait can keep it from finishing: such reads
+# are logged (how many, the longest and what it ran), at most every SLOW_READ_REPORT_S.
+SLOW_READ_S: Final = WAL_WAIT_MS / 1000
+SLOW_READ_REPORT_S: Final = 5.0
+
+
+class _SlowReads:
+    """Counts read transactions longer than SLOW_READ_S and reports them now and then."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._longest = 0.0
+        self._what = ""
+        self._next_report = 0.0
+
+    def note(self, seconds: float, ops: Sequence[Callable[..., Any]]) -> None:
+        if seconds < SLOW_READ_S:
+            return
+        now = time.monotonic()
+        with self._lock:
+            self._count += 1
+            if seconds > self._longest:
+                self._longest = seconds
+                self._what = ", ".join(sorted({getattr(op, "__qualname__", "?") for op in ops}))
+            if now < self._next_report:
+                return
+            count, longest, what = self._count, self._longest, self._what
+            self._count, self._longest, self._next_report = 0, 0.0, now + SLOW_READ_REPORT_S
+        log.info(
+            "%d read transaction(s) over %.0f ms (they can hold WAL checkpoints back);"
+            " the longest, %.0f ms, ran %s",
+            count,
+            SLOW_READ_S * 1000,
+            longest * 1000,
+            what,
+        )
 
 
 class Database:
@@ -238,6 +275,7 @@ class Database:
         self._local = threading.local()
         self._reader_conns: list[apsw.Connection] = []
         self._readers_lock = threading.Lock()
+        self._slow_reads = _SlowReads()
         self._read_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._queueing = threading.Lock()
         """Held to queue an operation and to close: none is queued after the stop signs."""
@@ -505,8 +543,10 @@ class Database:
         thread; the event loop's, for quick reads)."""
         try:
             conn = self._reader_connection()
+            started = time.monotonic()
             with conn:
                 value = op(conn)
+            self._slow_reads.note(time.monotonic() - started, (op,))
         except apsw.Error as exc:
             raise storage_error(exc) from exc
         return value
@@ -534,6 +574,7 @@ class Database:
         done = 0
         try:
             conn = self._reader_connection()
+            started = time.monotonic()
             with conn:
                 for op, fut in batch:
                     done += 1
@@ -542,6 +583,7 @@ class Database:
                     except BaseException as exc:
                         answer = (fut, False, _failure(exc))
                     self._answer([answer])
+            self._slow_reads.note(time.monotonic() - started, [op for op, _fut in batch])
         except apsw.Error as exc:  # opening the connection or the transaction failed
             failure = storage_error(exc)
             self._answer([(fut, False, failure) for _op, fut in batch[done:]])
