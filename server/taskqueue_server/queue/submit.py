@@ -188,15 +188,14 @@ class Submitter:
 
         def with_claims(conn: Connection) -> tuple[T, list[list[Task]]]:
             result = op(conn)
-            return result, claim_all(conn, handoffs, self._clock()) if handoffs else []
+            return result, claim_all(conn, handoffs, self._clock())
 
         try:
             result, claimed = await self._db.write(with_claims)
         except BaseException as exc:
-            if handoffs:
-                self._settle(handoffs, None, isinstance(exc, asyncio.CancelledError))
+            self._settle(handoffs, None, isinstance(exc, asyncio.CancelledError))
             raise
-        return result, self._settle(handoffs, claimed, False) if handoffs else set()
+        return result, self._settle(handoffs, claimed, False)
 
     async def create(self, request: NewTask, *, actor: str = "client") -> Task:
         """Queues a new waiting task (or replays the one its request id created)."""
@@ -236,14 +235,15 @@ class Submitter:
 
         outcome, handed = await self._write(op, self._reserve(valid))
         if isinstance(outcome, int):
-            made = tasks.created(items, now=outcome, actor=actor)
-            fresh = made
-        else:
-            made = [
-                each if isinstance(each, Task) else tasks.created([item], now=each, actor=actor)[0]
-                for each, item in zip(outcome, items, strict=True)
-            ]
-            fresh = [t for t, each in zip(made, outcome, strict=True) if not isinstance(each, Task)]
+            made = fresh = tasks.created(items, now=outcome, actor=actor)
+        else:  # replays come back as tasks, new tasks as their creation times
+            made, fresh = [], []
+            for each, item in zip(outcome, items, strict=True):
+                if isinstance(each, Task):
+                    made.append(each)
+                else:
+                    made += tasks.created([item], now=each, actor=actor)
+                    fresh.append(made[-1])
         for task in fresh:
             if task.id not in handed:
                 self._announce(task)

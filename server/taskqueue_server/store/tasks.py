@@ -6,6 +6,7 @@ completed? is this lease current?) are the queue layer's, made before these are 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -309,15 +310,21 @@ def insert_many(
             p.max_backoff_us if p else 0, p.multiplier if p else 0.0, new.max_working,
         ))  # fmt: skip
         tag_rows.extend((tag, seq) for tag in new.tags)
-        reason = "created" if new.due_time is None else "created, scheduled"
-        event_rows.append((seq, now, None, int(TaskState.WAITING), actor, reason, 0))
+        event_rows.append((seq, now, None, int(TaskState.WAITING), actor, _created_why(new), 0))
     insert_rows(conn, INSERT_TASKS, TASK_VALUES, task_rows)
     insert_rows(conn, INSERT_TAGS, TAG_VALUES, tag_rows)
     insert_rows(conn, INSERT_EVENTS, EVENT_VALUES, event_rows)
     return now
 
 
-_multi_row: dict[tuple[str, str, int], str] = {}
+def _created_why(new: NewRow) -> str:
+    """The reason of a new task's creation event."""
+    return "created" if new.due_time is None else "created, scheduled"
+
+
+@functools.cache
+def _multi_row(insert: str, values: str, size: int) -> str:
+    return insert + ", ".join([values] * size)
 
 
 def insert_rows(
@@ -330,10 +337,8 @@ def insert_rows(
     done = 0
     while done < len(rows):
         size = min(ROWS_AT_ONCE, 1 << ((len(rows) - done).bit_length() - 1))
-        sql = _multi_row.get((insert, values, size))
-        if sql is None:
-            sql = _multi_row[(insert, values, size)] = insert + ", ".join([values] * size)
-        conn.execute(sql, [value for row in rows[done : done + size] for value in row])
+        flat = [value for row in rows[done : done + size] for value in row]
+        conn.execute(_multi_row(insert, values, size), flat)
         done += size
 
 
@@ -366,7 +371,7 @@ def created(items: Sequence[tuple[str, NewRow]], *, now: int, actor: str) -> lis
             cancel_time=None,
             update_time=now,
             lease_expire_time=None,
-            history=events["created" if new.due_time is None else "created, scheduled"],
+            history=events[_created_why(new)],
             due_time=new.due_time,
             retry_policy=new.retry_policy,
             max_working=new.max_working,
