@@ -144,3 +144,40 @@ async def test_long_read_transactions_are_logged_with_what_they_ran(
         assert "count_everything" in reports[0]
     finally:
         db.close()
+
+
+async def test_a_checkpoint_held_back_names_the_reads_still_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Any WAL is "too big", and the checkpoint waits 10 ms for readers before giving up.
+    monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 0)
+    monkeypatch.setattr(store_db, "WAL_RETRY_S", 0.0)
+    monkeypatch.setattr(store_db, "WAL_CHECK_S", 0.0)
+    monkeypatch.setattr(store_db, "WAL_WAIT_MS", 10)
+    db = Database(str(tmp_path / "t.db"))
+    db.open(asyncio.get_running_loop())
+    caplog.set_level("INFO", logger="taskqueue_server.store.db")
+    gate, reading = threading.Event(), threading.Event()
+
+    def insert(conn: apsw.Connection) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('x', randomblob(4000))")
+
+    def snapshot_held(conn: apsw.Connection) -> None:
+        conn.execute("SELECT count(*) FROM meta").fetchall()  # the snapshot is taken
+        reading.set()
+        gate.wait(10)
+
+    try:
+        await db.write(insert)  # the WAL has frames, and is checkpointed away after
+        assert "kept the checkpoint" not in caplog.text  # no reader: it finished
+        held = asyncio.ensure_future(db.read(snapshot_held))
+        assert await asyncio.to_thread(reading.wait, 10), "the read never started"
+        await db.write(insert)  # more frames, which the held snapshot predates
+        gate.set()
+        await held
+        reports = [r.getMessage() for r in caplog.records if "kept the checkpoint" in r.message]
+        assert len(reports) == 1, reports
+        assert "reads 1 open: " in reports[0] and "snapshot_held" in reports[0], reports
+    finally:
+        gate.set()
+        db.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import queue
@@ -214,14 +215,34 @@ SLOW_READ_REPORT_S: Final = 5.0
 
 
 class _SlowReads:
-    """Counts read transactions longer than SLOW_READ_S and reports them now and then."""
+    """Counts read transactions longer than SLOW_READ_S and reports them now and then; knows
+    which are open (and since when), for the checkpoint that finds readers in its way."""
 
     def __init__(self) -> None:
+        self._open: dict[int, tuple[float, Sequence[Callable[..., Any]]]] = {}
+        self._keys = itertools.count()
         self._lock = threading.Lock()
         self._count = 0
         self._longest = 0.0
         self._what = ""
         self._next_report = 0.0
+
+    def begin(self, ops: Sequence[Callable[..., Any]]) -> int:
+        """A read transaction starts; returns its key for `end`."""
+        key = next(self._keys)
+        self._open[key] = (time.monotonic(), ops)
+        return key
+
+    def end(self, key: int) -> None:
+        started, ops = self._open.pop(key)
+        self.note(time.monotonic() - started, ops)
+
+    def describe_open(self) -> str:
+        """The read transactions open now, oldest first (at most 3 named)."""
+        now = time.monotonic()
+        reads = sorted(self._open.copy().values(), key=lambda read: read[0])
+        named = [f"{(now - started) * 1000:.0f} ms in {_names(ops)}" for started, ops in reads[:3]]
+        return f"{len(reads)} open" + (": " + "; ".join(named) if named else "")
 
     def note(self, seconds: float, ops: Sequence[Callable[..., Any]]) -> None:
         if seconds < SLOW_READ_S:
@@ -231,7 +252,7 @@ class _SlowReads:
             self._count += 1
             if seconds > self._longest:
                 self._longest = seconds
-                self._what = ", ".join(sorted({getattr(op, "__qualname__", "?") for op in ops}))
+                self._what = _names(ops)
             if now < self._next_report:
                 return
             count, longest, what = self._count, self._longest, self._what
@@ -244,6 +265,10 @@ class _SlowReads:
             longest * 1000,
             what,
         )
+
+
+def _names(ops: Sequence[Callable[..., Any]]) -> str:
+    return ", ".join(sorted({getattr(op, "__qualname__", "?") for op in ops}))
 
 
 class Database:
@@ -454,7 +479,11 @@ class Database:
             conn.setbusytimeout(WAL_WAIT_MS)
             row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             if row is not None and row[0]:
-                log.info("WAL at %d MB: readers kept the checkpoint from finishing", size >> 20)
+                log.info(
+                    "WAL at %d MB: readers kept the checkpoint from finishing (reads %s)",
+                    size >> 20,
+                    self._slow_reads.describe_open(),
+                )
         except apsw.Error as exc:
             log.warning("WAL checkpoint failed: %s", exc)
         finally:
@@ -543,10 +572,12 @@ class Database:
         thread; the event loop's, for quick reads)."""
         try:
             conn = self._reader_connection()
-            started = time.monotonic()
-            with conn:
-                value = op(conn)
-            self._slow_reads.note(time.monotonic() - started, (op,))
+            read = self._slow_reads.begin((op,))
+            try:
+                with conn:
+                    value = op(conn)
+            finally:
+                self._slow_reads.end(read)
         except apsw.Error as exc:
             raise storage_error(exc) from exc
         return value
@@ -574,16 +605,18 @@ class Database:
         done = 0
         try:
             conn = self._reader_connection()
-            started = time.monotonic()
-            with conn:
-                for op, fut in batch:
-                    done += 1
-                    try:
-                        answer: _Answer = (fut, True, op(conn))
-                    except BaseException as exc:
-                        answer = (fut, False, _failure(exc))
-                    self._answer([answer])
-            self._slow_reads.note(time.monotonic() - started, [op for op, _fut in batch])
+            read = self._slow_reads.begin([op for op, _fut in batch])
+            try:
+                with conn:
+                    for op, fut in batch:
+                        done += 1
+                        try:
+                            answer: _Answer = (fut, True, op(conn))
+                        except BaseException as exc:
+                            answer = (fut, False, _failure(exc))
+                        self._answer([answer])
+            finally:
+                self._slow_reads.end(read)
         except apsw.Error as exc:  # opening the connection or the transaction failed
             failure = storage_error(exc)
             self._answer([(fut, False, failure) for _op, fut in batch[done:]])
