@@ -150,8 +150,7 @@ async def test_a_checkpoint_held_back_names_the_reads_still_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Any WAL is "too big", and the checkpoint waits 10 ms for readers before giving up.
-    monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 0)
-    monkeypatch.setattr(store_db, "WAL_RETRY_S", 0.0)
+    monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 1)
     monkeypatch.setattr(store_db, "WAL_CHECK_S", 0.0)
     monkeypatch.setattr(store_db, "WAL_WAIT_MS", 10)
     db = Database(str(tmp_path / "t.db"))
@@ -167,17 +166,24 @@ async def test_a_checkpoint_held_back_names_the_reads_still_open(
         reading.set()
         gate.wait(10)
 
+    def nothing(conn: apsw.Connection) -> None:
+        """A write that runs once the writer is done with what came before, checkpoint
+        included."""
+
     try:
-        await db.write(insert)  # the WAL has frames, and is checkpointed away after
+        await db.write(insert)
+        await db.write(nothing)
         assert "kept the checkpoint" not in caplog.text  # no reader: it finished
         held = asyncio.ensure_future(db.read(snapshot_held))
         assert await asyncio.to_thread(reading.wait, 10), "the read never started"
         await db.write(insert)  # more frames, which the held snapshot predates
+        await db.write(nothing)  # (the next try is 0.5 s away)
         gate.set()
         await held
         reports = [r.getMessage() for r in caplog.records if "kept the checkpoint" in r.message]
         assert len(reports) == 1, reports
         assert "reads 1 open: " in reports[0] and "snapshot_held" in reports[0], reports
+        assert "trying again in 0.5 s" in reports[0], reports
     finally:
         gate.set()
         db.close()

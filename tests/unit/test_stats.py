@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import apsw
 import pytest
 from taskqueue_server.model import Priority, TaskState
 from taskqueue_server.ops import stats as ops_stats
-from taskqueue_server.ops.stats import Stats, pieces, slices, summarise
+from taskqueue_server.ops.stats import Stats, pieces, summarise
 from taskqueue_server.store import tasks
 from taskqueue_server.store.db import Database
 
@@ -98,10 +99,21 @@ async def test_a_report_read_in_many_short_transactions_is_the_same(
     try:
         await build(db)
         whole = await Stats(db, clock=lambda: T0 + 3 * HOUR).report(start=T0)
-        monkeypatch.setattr(ops_stats, "SLICE_DURATIONS", 1)  # a read per wait or run
-        monkeypatch.setattr(ops_stats, "READ_BUDGET_S", 0.0)  # a read per minute of counts
+        # Every read stops as soon as it can: a minute of counts, or a microsecond of
+        # waits and runs, per read transaction.
+        monkeypatch.setattr(ops_stats, "READ_BUDGET_S", 0.0)
+        reads = []
+        durations = ops_stats._durations
+
+        def counted(*args: Any) -> Any:
+            reads.append(args[0])
+            return durations(*args)
+
+        monkeypatch.setattr(ops_stats, "_durations", counted)
         sliced = await Stats(db, clock=lambda: T0 + 3 * HOUR).report(start=T0)
         assert sliced == whole
+        # One read per microsecond holding waits or runs: two claims and a completion.
+        assert len(reads) == 3 and reads == sorted(reads), reads
     finally:
         db.close()
 
@@ -115,20 +127,3 @@ def test_pieces_never_straddle_buckets() -> None:
     assert len(day) == 1440 and day[-1] == (T0 + 24 * hour - minute, T0 + 24 * hour - 1)
     week = pieces(T0, T0 + 7 * 24 * hour, hour)  # over 2,000 minutes: a bucket at a time
     assert len(week) == 168 and week[1] == (T0 + hour, T0 + 2 * hour)
-
-
-def test_slices_cover_the_range_in_order_with_bounded_counts(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(ops_stats, "SLICE_DURATIONS", 10)
-    busy = [0, 6, 4, 1, 30, 4, 0]  # waits and runs per minute
-    loads = [(1000 + 60 * i, 1000 + 60 * (i + 1), n) for i, n in enumerate(busy)]
-    loads[-1] = (1360, 1390, 0)  # the last one short
-    cuts = slices(loads)
-    assert cuts[0][0] == 1000 and cuts[-1][1] == 1390
-    assert all(a < b for a, b in cuts)
-    assert all(cuts[i][1] == cuts[i + 1][0] for i in range(len(cuts) - 1))
-    assert cuts[:2] == [(1000, 1180), (1180, 1240)]  # 0 + 6 + 4 = 10 fits; then 1 alone
-    assert cuts[2:5] == [(1240, 1260), (1260, 1280), (1280, 1300)]  # 30 cut in 3 by time
-    assert cuts[5:] == [(1300, 1390)]
-    assert slices([]) == []

@@ -165,28 +165,17 @@ class Stats:
             found += await self._db.read(_transitions(ranges[len(found) :]))
         trend = [TransitionCounts() for _ in range(buckets)]
         window = TransitionCounts()
-        loads: list[tuple[int, int, int]] = []
-        for (lo, hi), kinds in zip(ranges, found, strict=True):
-            piece = TransitionCounts()
+        for (lo, _hi), kinds in zip(ranges, found, strict=True):
             for from_state, to_state, n in kinds:
-                piece.add(from_state, to_state, n)
                 window.add(from_state, to_state, n)
                 trend[(lo - start) // width].add(from_state, to_state, n)
-            loads.append((lo, hi, piece.started + piece.completed))
         counts = await self._db.read(stats.counts)
         rng = random.Random(start ^ end)  # the same range gives the same figures
         waits = {p: Sampler(rng) for p in Priority}
         runs = {p: Sampler(rng) for p in Priority}
-
-        def sample(lo: int, hi: int) -> Callable[[Connection], None]:
-            def op(conn: Connection) -> None:
-                for kind, priority, micros in stats.durations(conn, start=lo, end=hi):
-                    (waits if kind == TaskState.WORKING else runs)[Priority(priority)].add(micros)
-
-            return op
-
-        for lo, hi in slices(loads):
-            await self._db.read(sample(lo, hi))
+        at: int | None = start
+        while at is not None:
+            at = await self._db.read(_durations(at, end, waits, runs))
         return Report(
             counts=counts,
             start=start,
@@ -204,11 +193,10 @@ PIECE_US: Final = 60_000_000
 bucket at a time when a range holds more than MAX_PIECES minutes."""
 MAX_PIECES: Final = 2_000
 READ_BUDGET_S: Final = 0.05
-"""How long one read transaction of transition counts may go on reading further pieces."""
-SLICE_DURATIONS: Final = 10_000
-"""Durations read per read transaction: about 65 ms on this VM alone, 100-140 ms under load,
-below the 250 ms a WAL checkpoint waits for readers. Slices of 50,000 took 400-700 ms under
-the soak's load and were what kept its checkpoints from finishing."""
+"""How long one read transaction of transition counts may go on reading further pieces, or
+one of durations further rows. Durations were read 50,000, then 10,000 at a time: under the
+soak's load those took 280-700 ms, past the 250 ms a WAL checkpoint waits for readers, and
+were what kept checkpoints from finishing."""
 
 
 def pieces(start: int, end: int, width: int) -> list[tuple[int, int]]:
@@ -235,24 +223,24 @@ def _transitions(
     return op
 
 
-def slices(loads: Sequence[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    """Groups consecutive (start, end, waits and runs) ranges into time ranges of about
-    SLICE_DURATIONS waits and runs each (a busier range is cut evenly by time)."""
-    cuts: list[tuple[int, int]] = []
-    if not loads:
-        return cuts
-    lo, held = loads[0][0], 0
-    for r_lo, r_hi, n in loads:
-        if held and held + n > SLICE_DURATIONS:
-            cuts.append((lo, r_lo))
-            lo, held = r_lo, 0
-        if n <= SLICE_DURATIONS:
-            held += n
-            continue
-        parts = -(-n // SLICE_DURATIONS)
-        step = -(-(r_hi - r_lo) // parts)
-        cuts += [(t, min(r_hi, t + step)) for t in range(r_lo, r_hi, step)]
-        lo = r_hi
-    if lo < loads[-1][1]:
-        cuts.append((lo, loads[-1][1]))
-    return cuts
+def _durations(
+    start: int, end: int, waits: dict[Priority, Sampler], runs: dict[Priority, Sampler]
+) -> Callable[[Connection], int | None]:
+    """A read of the waits and runs in [start, end) into the samplers, in time order, that
+    stops once past READ_BUDGET_S at the end of the microsecond it is in; returns where the
+    next read starts (None: the range is done)."""
+
+    def op(conn: Connection) -> int | None:
+        stop = time.monotonic() + READ_BUDGET_S
+        last: int | None = None  # the budget ran out: finish this microsecond, then stop
+        for t, kind, priority, micros in stats.durations(conn, start=start, end=end):
+            if last is None:
+                if time.monotonic() > stop:
+                    last = t
+            elif t > last:
+                return t
+            if micros is not None:
+                (waits if kind == TaskState.WORKING else runs)[Priority(priority)].add(micros)
+        return None
+
+    return op

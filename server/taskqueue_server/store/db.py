@@ -205,6 +205,7 @@ def run_offline(path: str, op: Callable[[apsw.Connection], T]) -> T:
 
 
 WAL_LIMIT_BYTES: Final = 64 << 20
+WAL_FIRST_RETRY_S: Final = 0.5
 WAL_RETRY_S: Final = 5.0
 WAL_CHECK_S: Final = 0.25
 WAL_WAIT_MS: Final = 250
@@ -310,6 +311,7 @@ class Database:
         self.closed = False
         self._lock_file: IO[bytes] | None = None
         self._wal_next_try = 0.0
+        self._wal_retry_s = WAL_FIRST_RETRY_S
         self._new_copies: list[backup.SteppedCopy] = []
         self._copies: list[backup.SteppedCopy] = []
 
@@ -458,10 +460,14 @@ class Database:
         """Keeps the WAL from growing without end. SQLite's automatic checkpoints only copy
         what no reader still needs and never rewind the log while readers keep arriving, so
         under steady reads and writes the -wal file grows for ever (the soak showed 10 MB a
-        minute). Past WAL_LIMIT_BYTES, at most every WAL_RETRY_S, the writer runs a TRUNCATE
-        checkpoint, waiting at most WAL_WAIT_MS for readers of older snapshots (writes wait
-        that long at worst); if they are still busy it tries again later. The size is looked
-        at every WAL_CHECK_S (a stat per batch was 2% of the writer's time)."""
+        minute). Past WAL_LIMIT_BYTES the writer runs a TRUNCATE checkpoint, waiting at most
+        WAL_WAIT_MS for readers of older snapshots (writes wait that long at worst). If they
+        are still busy it tries again WAL_FIRST_RETRY_S later, then twice as long after each
+        miss up to WAL_RETRY_S: a reader in the way is most often one long read, soon over
+        (while the WAL is not rewound it grows at the full rate of writes, up to 8 MB/s in
+        the soak), and a reader that stays costs the writer a wait at most every
+        WAL_RETRY_S. The size is looked at every WAL_CHECK_S (a stat per batch was 2% of
+        the writer's time)."""
         now = time.monotonic()
         if now < self._wal_next_try:
             return
@@ -472,19 +478,26 @@ class Database:
             return
         if size < WAL_LIMIT_BYTES:
             return
-        self._wal_next_try = now + WAL_RETRY_S
         conn = self._write_conn
         assert conn is not None
         try:
             conn.setbusytimeout(WAL_WAIT_MS)
             row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             if row is not None and row[0]:
+                retry = min(self._wal_retry_s, WAL_RETRY_S)
+                self._wal_next_try = time.monotonic() + retry
+                self._wal_retry_s = 2 * retry
                 log.info(
-                    "WAL at %d MB: readers kept the checkpoint from finishing (reads %s)",
+                    "WAL at %d MB: readers kept the checkpoint from finishing (reads %s);"
+                    " trying again in %.1f s",
                     size >> 20,
                     self._slow_reads.describe_open(),
+                    retry,
                 )
+            else:
+                self._wal_retry_s = WAL_FIRST_RETRY_S
         except apsw.Error as exc:
+            self._wal_next_try = now + WAL_RETRY_S
             log.warning("WAL checkpoint failed: %s", exc)
         finally:
             conn.setbusytimeout(self.busy_timeout_ms)

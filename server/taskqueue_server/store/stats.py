@@ -45,13 +45,15 @@ WHERE time >= :start AND time < :end
 GROUP BY from_state, to_state
 """
 
-# Durations of what happened in the range: waits end at a claim, runs at a completion.
+# Durations of what happened in the range, in time order: waits end at a claim, runs at a
+# completion.
 DURATIONS: Final = """
-SELECT e.to_state, t.priority,
+SELECT e.time, e.to_state, t.priority,
        CASE e.to_state WHEN 2 THEN e.time - t.create_time ELSE e.time - t.start_time END
 FROM task_events AS e INDEXED BY task_events_by_time
 JOIN tasks AS t ON t.seq = e.task_seq
 WHERE e.time >= :start AND e.time < :end AND e.to_state IN (2, 3)
+ORDER BY e.time
 """
 
 
@@ -63,9 +65,10 @@ def transitions(
     return [(f, int(t), int(n)) for f, t, n in conn.execute(TRANSITIONS, params)]
 
 
-def durations(conn: apsw.Connection, *, start: int, end: int) -> Iterator[tuple[int, int, int]]:
-    """(2 for a wait or 3 for a run, priority, microseconds) of what happened in the range,
-    streamed from the cursor (a range may hold millions)."""
-    for k, p, d in conn.execute(DURATIONS, {"start": start, "end": end}):
-        if d is not None:
-            yield int(k), int(p), int(d)
+def durations(
+    conn: apsw.Connection, *, start: int, end: int
+) -> Iterator[tuple[int, int, int, int | None]]:
+    """(time, 2 for a wait or 3 for a run, priority, microseconds or None) of what happened
+    in the range, in time order, streamed from the cursor (a range may hold millions)."""
+    for t, k, p, d in conn.execute(DURATIONS, {"start": start, "end": end}):
+        yield int(t), int(k), int(p), None if d is None else int(d)
