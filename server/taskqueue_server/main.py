@@ -23,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 from taskqueue.v1 import taskqueue_service_pb2, taskqueue_service_pb2_grpc
 
 from taskqueue_server import __version__, config, errors
+from taskqueue_server.api import accept
 from taskqueue_server.api.security import SecurityInterceptor
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
@@ -112,9 +113,8 @@ class Server:
                 principal, method
             ).inc(),
         )
-        self._grpc = grpc.aio.server(
-            options=GRPC_OPTIONS, interceptors=(SecurityInterceptor(self.security.gate),)
-        )
+        self._interceptors = (SecurityInterceptor(self.security.gate),)
+        self._grpc = grpc.aio.server(options=GRPC_OPTIONS, interceptors=self._interceptors)
         self._stopped = asyncio.Event()
         self.probe: HealthProbe | None = None
         self._servicer: TaskQueueServicer | None = None
@@ -172,6 +172,11 @@ class Server:
         else:
             self.port = self._grpc.add_secure_port(self.settings.listen, credentials)
         await self._grpc.start()
+        handlers = accept.method_handlers(
+            taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server, servicer
+        )
+        self.acceptors = accept.Acceptors(self._grpc, handlers, self._interceptors)
+        self.acceptors.start()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.db.open, loop)
         await self.config.load_latest()
