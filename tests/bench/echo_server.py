@@ -2,7 +2,12 @@
 and event loop) whose TaskQueueService answers every call at once with a canned response of
 the same size, touching no storage. What Python gRPC alone can do on this machine.
 
-Run: python tests/bench/echo_server.py --listen 127.0.0.1:0 (prints "listening on HOST:PORT").
+With `--accept`, it also keeps taskqueue's extra pending requests per method
+(taskqueue_server/api/accept.py): the same ceiling for a server that accepts calls as
+taskqueue does.
+
+Run: python tests/bench/echo_server.py --listen 127.0.0.1:0 [--accept]
+(prints "listening on HOST:PORT").
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from grpc_reflection.v1alpha import reflection
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
+from taskqueue_server.api import accept
 from taskqueue_server.main import GRPC_OPTIONS, SERVICE_NAME, run
 
 
@@ -68,12 +74,19 @@ class Echo(pb_grpc.TaskQueueServiceServicer):
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--listen", default="127.0.0.1:0")
+    parser.add_argument("--accept", action="store_true", help="taskqueue's extra acceptors")
     args = parser.parse_args()
     server = grpc.aio.server(options=GRPC_OPTIONS)
-    pb_grpc.add_TaskQueueServiceServicer_to_server(Echo(), server)
+    echo = Echo()
+    pb_grpc.add_TaskQueueServiceServicer_to_server(echo, server)
     reflection.enable_server_reflection((SERVICE_NAME, reflection.SERVICE_NAME), server)
     port = server.add_insecure_port(args.listen)
     await server.start()
+    if args.accept:
+        handlers = accept.method_handlers(pb_grpc.add_TaskQueueServiceServicer_to_server, echo)
+        acceptors = accept.Acceptors(server, handlers, ())
+        if not acceptors.start():
+            raise SystemExit("--accept: this grpc lacks what the acceptors need")
     print(f"listening on {args.listen.rsplit(':', 1)[0]}:{port}", flush=True)
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
