@@ -115,6 +115,7 @@ class Server:
         )
         self._interceptors = (SecurityInterceptor(self.security.gate),)
         self._grpc = grpc.aio.server(options=GRPC_OPTIONS, interceptors=self._interceptors)
+        self.acceptors = accept.Acceptors(self._grpc, self._interceptors)
         self._stopped = asyncio.Event()
         self.probe: HealthProbe | None = None
         self._servicer: TaskQueueServicer | None = None
@@ -172,11 +173,11 @@ class Server:
         else:
             self.port = self._grpc.add_secure_port(self.settings.listen, credentials)
         await self._grpc.start()
-        handlers = accept.method_handlers(
-            taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server, servicer
+        self.acceptors.start(
+            accept.method_handlers(
+                taskqueue_service_pb2_grpc.add_TaskQueueServiceServicer_to_server, servicer
+            )
         )
-        self.acceptors = accept.Acceptors(self._grpc, handlers, self._interceptors)
-        self.acceptors.start()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.db.open, loop)
         await self.config.load_latest()

@@ -84,8 +84,8 @@ async def main() -> None:
     await server.start()
     if args.accept:
         handlers = accept.method_handlers(pb_grpc.add_TaskQueueServiceServicer_to_server, echo)
-        acceptors = accept.Acceptors(server, handlers, ())
-        if not acceptors.start():
+        acceptors = accept.Acceptors(server, ())
+        if not acceptors.start(handlers):
             raise SystemExit("--accept: this grpc lacks what the acceptors need")
     print(f"listening on {args.listen.rsplit(':', 1)[0]}:{port}", flush=True)
     done = asyncio.Event()

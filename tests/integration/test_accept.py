@@ -5,6 +5,7 @@ are handled as grpc.aio's own (interceptors, cancellation), and they end with th
 from __future__ import annotations
 
 import asyncio
+import types
 from pathlib import Path
 
 import grpc
@@ -54,3 +55,16 @@ async def test_they_end_with_the_server(tmp_path: Path) -> None:
         await tq.stub.CreateTask(create_request())
     # Shutting down failed the requests they had pending in grpc core: none is left waiting.
     assert acceptors.running == 0
+
+
+async def test_without_the_internals_they_need_grpc_aio_accepts_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(accept, "cygrpc", types.SimpleNamespace())  # a grpc that lacks them
+    caplog.set_level("INFO", logger="taskqueue_server.api.accept")
+    async with running_server(tmp_path / "alone.db") as tq:
+        assert tq.server.acceptors.running == 0
+        assert "accepted by grpc.aio's own loop alone" in caplog.text
+        created = (await tq.stub.CreateTask(create_request(prompt="still served"))).task
+        got = await tq.stub.GetTask(pb.GetTaskRequest(task_id=created.id))
+        assert got.task.prompt == "still served"

@@ -86,17 +86,15 @@ def _internals_as_expected(core: Any) -> bool:
 
 
 class Acceptors:
-    """Extra pending requests for the calls of `handlers` on a started grpc.aio server."""
+    """Extra pending requests for calls on a grpc.aio server with these interceptors."""
 
     def __init__(
         self,
         server: grpc.aio.Server,
-        handlers: Handlers,
         interceptors: Sequence[grpc.aio.ServerInterceptor[Any, Any]],
         per_method: int = PER_METHOD,
     ) -> None:
         self._server = server
-        self._handlers = handlers
         self._interceptors = tuple(interceptors)
         self._per_method = per_method
         self._acceptors: set[asyncio.Task[None]] = set()
@@ -107,16 +105,17 @@ class Acceptors:
         """How many acceptors are waiting for calls."""
         return sum(not acceptor.done() for acceptor in self._acceptors)
 
-    def start(self) -> bool:
-        """Starts the acceptors (the server must have started); False if this grpc lacks a
-        piece they need, and grpc.aio accepts alone."""
+    def start(self, handlers: Handlers) -> bool:
+        """Starts acceptors for the methods of `handlers` (by full method name, as
+        `method_handlers` gives them) on the started server; False if this grpc lacks a piece
+        they need, and grpc.aio accepts alone."""
         core = getattr(self._server, "_server", None)
         if not _internals_as_expected(core):
             log.info("grpc %s: calls are accepted by grpc.aio's own loop alone", grpc.__version__)
             return False
-        resolver = cygrpc._MethodResolver([], dict(self._handlers))
+        resolver = cygrpc._MethodResolver([], dict(handlers))
         loop = asyncio.get_running_loop()
-        for method in self._handlers:
+        for method in handlers:
             for _ in range(self._per_method):
                 acceptor = loop.create_task(self._accept(core, method, resolver))
                 self._acceptors.add(acceptor)
