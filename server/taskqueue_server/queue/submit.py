@@ -30,7 +30,8 @@ MAX_WORKING_LIMIT: Final = 10_000
 def new_ids(count: int) -> list[str]:
     """`count` random (version 4) UUIDs as lower-case strings, from one read of the OS's
     random source: `str(uuid.uuid4())` reads it for every id and builds a UUID object on the
-    way (1.1 instead of 3.5 us an id in a batch of 100)."""
+    way (1.1 instead of 3.5 us an id in a batch of 100), and `uuid.UUID(bytes=..., version=4)`
+    over the same one read is slower still (5.3 against 1.8 us in a later measurement)."""
     raw = os.urandom(16 * count)
     ids = []
     for i in range(0, 16 * count, 16):

@@ -1,7 +1,6 @@
 // Command loadgen is make bench's unary load generator: CreateTask, BatchCreateTasks or
-// GetTask calls from
-// c goroutines over a few connections, for a fixed time, closed loop or paced to a rate,
-// with one JSON line of results on stdout.
+// GetTask calls from c goroutines over a few connections, for a fixed time, closed loop or
+// paced to a rate, with one JSON line of results on stdout.
 //
 // It exists because ghz spent ~345 µs of CPU per call on this 2-core VM (dynamic messages
 // built from JSON for every call), as much as the Python server it measures spends
