@@ -176,3 +176,42 @@ def test_a_task_converts_to_its_proto_field_by_field() -> None:
     assert (msg.history[1].time.seconds, msg.history[1].time.nanos) == (2, 500_000_000)
     assert msg.retry_policy.initial_backoff.ToMicroseconds() == 1_500_000
     assert (msg.max_working_in_directory, msg.lease_expiries, msg.retry_count) == (4, 1, 2)
+
+
+def test_tasks_of_a_batch_convert_as_each_alone_would() -> None:
+    """add_tasks copies the proto of the task before when only the id, directory and prompt
+    differ; every other difference (tags, priority, schedule, retry policy, limit, creation
+    time or reason) makes a proto of its own. Either way each equals `task` of it."""
+    from taskqueue.v1 import taskqueue_service_pb2 as pb
+    from taskqueue_server.api import convert
+    from taskqueue_server.model import RetryPolicy
+    from taskqueue_server.store.tasks import NewRow, created
+
+    def row(prompt: str, directory: str = "/w", **fields: object) -> NewRow:
+        values: dict[str, object] = {"priority": Priority.MEDIUM, "tags": ("a",), **fields}
+        return NewRow(work_directory=directory, prompt=prompt, **values)  # type: ignore[arg-type]
+
+    policy = RetryPolicy(max_attempts=3, initial_backoff_us=1, max_backoff_us=2, multiplier=2.0)
+    rows = [
+        row("one"),
+        row("two", "/v"),
+        row("ünï", "/w/x"),  # shared: copies
+        row("tags", tags=("a", "b")),
+        row("high", priority=Priority.HIGH),
+        row("high too", priority=Priority.HIGH),  # a copy of the one before
+        row("later", due_time=9_000_000),
+        row("retry", retry_policy=policy),
+        row("limit", max_working=2),
+        row("back to plain"),
+    ]
+    records = created([(f"id-{n}", r) for n, r in enumerate(rows)], now=5_000_000, actor="c")
+    records += created([("id-late", row("one"))], now=6_000_000, actor="c")
+    records += created([("id-other", row("one"))], now=6_000_000, actor="someone else")
+    response = pb.BatchCreateTasksResponse()
+    convert.add_tasks(response.tasks, records)
+    assert list(response.tasks) == [convert.task(t) for t in records]
+    assert [t.id for t in response.tasks] == [r.id for r in records]
+    assert response.tasks[3].tags == ["a", "b"] and response.tasks[4].tags == ["a"]
+    assert response.tasks[7].HasField("retry_policy") and not response.tasks[8].HasField(
+        "retry_policy"
+    )

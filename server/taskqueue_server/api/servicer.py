@@ -221,7 +221,9 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         self, request: pb.BatchCreateTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BatchCreateTasksResponse:
         created = await self._queue.submitter.batch_create([_new_task(r) for r in request.requests])
-        return pb.BatchCreateTasksResponse(tasks=[convert.task(t) for t in created])
+        response = pb.BatchCreateTasksResponse()
+        convert.add_tasks(response.tasks, created)
+        return response
 
     @_guard
     async def ListTasks(
