@@ -10,8 +10,8 @@ from pathlib import Path
 import apsw
 import pytest
 from taskqueue_server import errors
-from taskqueue_server.model import Priority, TaskState
-from taskqueue_server.store import schema, stats, tasks
+from taskqueue_server.model import Priority
+from taskqueue_server.store import schema, tasks
 from taskqueue_server.store.db import Database
 
 pytestmark = pytest.mark.anyio
@@ -158,45 +158,5 @@ async def test_a_version_1_database_is_migrated_with_its_tags(tmp_path: Path) ->
     try:
         tags = await db.read(lambda c: sorted(r[0] for r in c.execute("SELECT tag FROM task_tags")))
         assert tags == ["big", "gpu"]
-    finally:
-        db.close()
-
-
-async def test_a_version_8_database_gets_its_totals_counted_once(tmp_path: Path) -> None:
-    """Migration 9 keeps GetStats' totals in a table: it counts the tasks already there,
-    and from then on every insert and change of state or priority keeps them exact."""
-    path = str(tmp_path / "v8.db")
-    conn = apsw.Connection(path)
-    for migration in schema.MIGRATIONS[:8]:
-        conn.execute(migration)
-    conn.pragma("user_version", 8)
-    for n, (state, priority) in enumerate([(1, 1), (1, 1), (1, 3), (2, 2), (3, 2), (4, 3)]):
-        conn.execute(
-            "INSERT INTO tasks (id, work_directory, prompt, priority, tags, state, create_time,"
-            " update_time) VALUES (?, '/w', 'p', ?, '[]', ?, 1, 1)",
-            (f"t{n}", priority, state),
-        )
-    conn.close()
-    recount = (
-        "SELECT state, priority, count(*) FROM tasks GROUP BY state, priority"
-        " ORDER BY state, priority"
-    )
-    kept = "SELECT state, priority, n FROM task_counts WHERE n != 0 ORDER BY state, priority"
-    db = Database(path)
-    db.open(asyncio.get_running_loop())
-    try:
-        assert await db.read(lambda c: c.execute(kept).fetchall()) == [
-            (1, 1, 2), (1, 3, 1), (2, 2, 1), (3, 2, 1), (4, 3, 1)
-        ]  # fmt: skip
-        await db.write(insert("t-new"))  # MEDIUM, waiting
-        await db.write(lambda c: c.execute("UPDATE tasks SET state = 3 WHERE id = 't0'"))
-        await db.write(lambda c: c.execute("UPDATE tasks SET priority = 2 WHERE id = 't2'"))
-        counts = await db.read(stats.counts)
-        assert await db.read(lambda c: c.execute(kept).fetchall()) == await db.read(
-            lambda c: c.execute(recount).fetchall()
-        )
-        assert counts.by_state == {TaskState.WAITING: 3, TaskState.WORKING: 1,
-                                   TaskState.COMPLETED: 2, TaskState.FAILED: 1}  # fmt: skip
-        assert counts.waiting_by_priority == {Priority.HIGH: 1, Priority.MEDIUM: 2}
     finally:
         db.close()

@@ -170,33 +170,6 @@ DROP INDEX tasks_by_worker;
 CREATE INDEX tasks_by_worker ON tasks (worker_id, seq) WHERE worker_id != '';
 """
 
-# GetStats' totals kept as the tasks change, by triggers in the same transactions, instead of
-# counted over every task on each call (~100 ms a call at 1,000,000 tasks, growing with the
-# table, and a read that long holds WAL checkpoints back). The migration counts once.
-_V9 = """
-CREATE TABLE task_counts (
-  state    INTEGER NOT NULL,
-  priority INTEGER NOT NULL,
-  n        INTEGER NOT NULL,
-  PRIMARY KEY (state, priority)
-) WITHOUT ROWID, STRICT;
-INSERT INTO task_counts (state, priority, n)
-  SELECT state, priority, count(*) FROM tasks GROUP BY state, priority;
-CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
-  INSERT INTO task_counts (state, priority, n) VALUES (NEW.state, NEW.priority, 1)
-    ON CONFLICT (state, priority) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER task_counts_update AFTER UPDATE OF state, priority ON tasks
-WHEN OLD.state IS NOT NEW.state OR OLD.priority IS NOT NEW.priority BEGIN
-  UPDATE task_counts SET n = n - 1 WHERE state = OLD.state AND priority = OLD.priority;
-  INSERT INTO task_counts (state, priority, n) VALUES (NEW.state, NEW.priority, 1)
-    ON CONFLICT (state, priority) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks BEGIN
-  UPDATE task_counts SET n = n - 1 WHERE state = OLD.state AND priority = OLD.priority;
-END;
-"""
-
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 SCHEMA_VERSION = len(MIGRATIONS)
