@@ -357,6 +357,48 @@ async def test_stats_count_by_state_and_priority(tq: Running) -> None:
     assert (stats.waiting_by_priority.high, stats.waiting_by_priority.low) == (1, 1)
 
 
+async def test_stats_totals_stay_exact_through_every_kind_of_change(tq: Running) -> None:
+    """After creates, claims, completions, failures with and without a retry, a cancel, a
+    retry, a re-prioritisation and a refused call, GetStats' totals equal what ListTasks
+    counts, state by state and priority by priority."""
+    retrying = task_pb2.RetryPolicy(max_attempts=3)
+    ids = [t.id for t in (await tq.stub.BatchCreateTasks(pb.BatchCreateTasksRequest(requests=[
+        create_request(priority=p) for p in (HIGH, HIGH, MEDIUM, LOW, LOW, LOW)
+    ]))).tasks]  # fmt: skip
+    ids.append((await tq.stub.CreateTask(create_request(retry_policy=retrying))).task.id)
+    claimed = []
+    for _ in range(4):  # claim order: HIGH, HIGH, MEDIUM, MEDIUM (the retrying one)
+        claimed.append((await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w"))).task.id)
+    await tq.stub.CompleteTask(pb.CompleteTaskRequest(task_id=claimed[0]))
+    await tq.stub.FailTask(pb.FailTaskRequest(task_id=claimed[1], error="boom"))
+    await tq.stub.FailTask(pb.FailTaskRequest(task_id=claimed[3], error="again"))  # waits
+    await tq.stub.CancelTask(pb.CancelTaskRequest(task_id=ids[3], reason="not needed"))
+    await tq.stub.RetryTask(pb.RetryTaskRequest(task_id=claimed[1], reason="fixed"))
+    await tq.stub.SetTaskPriority(pb.SetTaskPriorityRequest(task_id=ids[4], priority=HIGH))
+    with pytest.raises(grpc.aio.AioRpcError):  # refused: nothing changes
+        await tq.stub.CompleteTask(pb.CompleteTaskRequest(task_id=ids[3]))
+
+    stats = await tq.stub.GetStats(pb.GetStatsRequest())
+
+    async def listed(**query: object) -> int:
+        return (await tq.stub.ListTasks(pb.ListTasksRequest(page_size=1, **query))).total_size
+
+    by_state = stats.tasks_by_state
+    totals = [by_state.waiting, by_state.working, by_state.completed, by_state.failed,
+              by_state.cancelled]  # fmt: skip
+    # waiting: the retried, the re-prioritised, one LOW and the one backing off; working: one
+    assert totals == [4, 1, 1, 0, 1]
+    for state, n in zip(range(1, 6), totals, strict=True):
+        assert await listed(states=[state]) == n, state
+    for field, priority in (("high", HIGH), ("medium", MEDIUM), ("low", LOW)):
+        assert getattr(stats.tasks_by_priority, field) == await listed(priorities=[priority])
+        assert getattr(stats.waiting_by_priority, field) == await listed(
+            states=[WAITING], priorities=[priority]
+        )
+    assert stats.total_tasks == len(ids) == await listed()
+    assert by_state.scheduled == 1  # the retrying task, backing off
+
+
 async def test_stats_window_and_trend_through_the_api(tq: Running) -> None:
     await tq.stub.CreateTask(create_request())
     claim = await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w"))
