@@ -457,7 +457,11 @@ def main() -> None:
 def list_case(size: int) -> dict[str, Any]:
     """ListTasks latency through the server on a large database, plus the page and count
     statements timed alone on a reader connection (the server always does both)."""
-    path = ROOT / ".cache" / f"bench-{size}.db"
+    from taskqueue_server.store.schema import SCHEMA_VERSION
+
+    # Keyed by schema version like the waiting databases: the server migrates what it opens in
+    # place, and an older checkout refuses a newer schema.
+    path = ROOT / ".cache" / f"bench-{size}.v{SCHEMA_VERSION}.db"
     if not path.exists():
         print(f"building a {size}-task database (cached in {path}) ...", flush=True)
         subprocess.run(
