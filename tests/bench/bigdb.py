@@ -31,6 +31,14 @@ def build(path: Path, count: int, seed: int = 7, waiting_only: bool = False) -> 
         path.unlink()
     conn = open_connection(str(path), "OFF")
     migrate(conn)
+    # The rows go in before the indexes, which are then built in one sorted pass each: the
+    # same schema, built faster than index entry by index entry.
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name IN ('tasks', 'task_tags', 'task_events')"
+    ).fetchall()
+    for name, _sql in indexes:
+        conn.execute(f"DROP INDEX {name}")
     states = [s for s, _ in STATES]
     weights = [w for _, w in STATES]
     start = int(time.time() * 1e6) - 30 * DAY_US
@@ -64,6 +72,8 @@ def build(path: Path, count: int, seed: int = 7, waiting_only: bool = False) -> 
             events,
         )
         conn.execute("COMMIT")
+    for _name, sql in indexes:
+        conn.execute(sql)
     conn.close()
 
 
