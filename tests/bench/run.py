@@ -249,20 +249,31 @@ def e2e(system: str, target: str, seconds: float, warmup: float = 1.0) -> dict[s
     return result
 
 
+def cached_db(name: str, *bigdb_args: str) -> Path:
+    """A database bigdb.py builds once into .cache/, named by schema version: the server
+    migrates what it opens in place, so an older checkout would refuse a newer file. It is
+    built under another name and renamed when complete, so an interrupted build is not
+    taken for a database later."""
+    from taskqueue_server.store.schema import SCHEMA_VERSION
+
+    path = ROOT / ".cache" / f"{name}.v{SCHEMA_VERSION}.db"
+    if not path.exists():
+        print(f"building {path} ({' '.join(bigdb_args)}) ...", flush=True)
+        building = path.with_suffix(".building")
+        subprocess.run(
+            [sys.executable, str(ROOT / "tests/bench/bigdb.py"), str(building), *bigdb_args],
+            check=True,
+        )
+        building.rename(path)
+    return path
+
+
 @contextmanager
 def waiting_db(size: int) -> Iterator[Path]:
     """A scratch copy of a database of exactly `size` waiting tasks. The template is built
     once with bigdb.py (again when the schema moved on) and never served itself: runs create
     and claim tasks, and a shared file drifted to 18,632 "1,000 waiting" tasks."""
-    from taskqueue_server.store.schema import SCHEMA_VERSION
-
-    template = ROOT / ".cache" / f"bench-waiting-{size}.v{SCHEMA_VERSION}.db"
-    if not template.exists():
-        print(f"building a database of {size} waiting tasks ({template}) ...", flush=True)
-        building = template.with_suffix(".building")
-        subprocess.run([sys.executable, str(ROOT / "tests/bench/bigdb.py"), str(building),
-                        "--tasks", str(size), "--waiting-only"], check=True)  # fmt: skip
-        building.rename(template)
+    template = cached_db(f"bench-waiting-{size}", "--tasks", str(size), "--waiting-only")
     with tempfile.TemporaryDirectory(prefix="tq-bench-") as tmp:
         copy = Path(tmp) / template.name
         shutil.copyfile(template, copy)
@@ -457,17 +468,7 @@ def main() -> None:
 def list_case(size: int) -> dict[str, Any]:
     """ListTasks latency through the server on a large database, plus the page and count
     statements timed alone on a reader connection (the server always does both)."""
-    from taskqueue_server.store.schema import SCHEMA_VERSION
-
-    # Keyed by schema version like the waiting databases: the server migrates what it opens in
-    # place, and an older checkout refuses a newer schema.
-    path = ROOT / ".cache" / f"bench-{size}.v{SCHEMA_VERSION}.db"
-    if not path.exists():
-        print(f"building a {size}-task database (cached in {path}) ...", flush=True)
-        subprocess.run(
-            [sys.executable, str(ROOT / "tests/bench/bigdb.py"), str(path), "--tasks", str(size)],
-            check=True,
-        )
+    path = cached_db(f"bench-{size}", "--tasks", str(size))
     args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
             "--db", str(path)]  # fmt: skip
     import apsw
