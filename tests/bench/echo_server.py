@@ -51,6 +51,21 @@ class Echo(pb_grpc.TaskQueueServiceServicer):
     ) -> pb.CreateTaskResponse:
         return pb.CreateTaskResponse(task=_task(request))
 
+    async def BatchCreateTasks(
+        self, request: pb.BatchCreateTasksRequest, context: Any
+    ) -> pb.BatchCreateTasksResponse:
+        """Each task a copy of the first with its own id, directory and prompt, as taskqueue
+        builds a batch's response (convert.add_tasks)."""
+        response = pb.BatchCreateTasksResponse()
+        first = _task(request.requests[0]) if request.requests else None
+        for r in request.requests:
+            task = response.tasks.add()
+            task.CopyFrom(first)
+            task.id = str(uuid.uuid4())
+            task.work_directory = r.work_directory
+            task.prompt = r.prompt
+        return response
+
     async def GetTask(self, request: pb.GetTaskRequest, context: Any) -> pb.GetTaskResponse:
         task = _task(pb.CreateTaskRequest(work_directory="/home/user/project", prompt="read me"))
         task.id = request.task_id

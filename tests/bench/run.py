@@ -387,6 +387,11 @@ def main() -> None:
         samples = repeat(runs, taskqueue_server, lambda a, c=c: loadgen(
             a, c, seconds, call="BatchCreateTasks", connections=min(c, 4)))  # fmt: skip
         record(f"batch create 100 c={c}", samples, ("tasks_per_s", *keys[1:]))
+    # The batch ceiling, at the concurrency of the submit target: what gRPC carries when
+    # nothing but the response is built.
+    samples = repeat(runs, echo_server, lambda a: loadgen(
+        a, 64, seconds, call="BatchCreateTasks", connections=4))  # fmt: skip
+    record("batch create 100 c=64 echo", samples, ("tasks_per_s", *keys[1:]))
 
     # 2. Security cost (issue 5): runs alternate so drift hits both alike (quick mode takes
     #    the plain runs of case 1 instead).
@@ -561,10 +566,18 @@ def table(cases: dict[str, Any], big: int) -> str:
         batch = cases.get(f"batch create 100 c={c}")
         if batch is None:
             continue
-        rows.append(row(f"BatchCreateTasks(100) tasks/s c={c}", fmt(batch["tasks_per_s"], 0)))
-        rows.append(row(f"  p50/p95/p99 ms a call of 100, c={c}",
-                        "/".join(f"{batch[k]['median']:.1f}"
-                                 for k in ("p50_ms", "p95_ms", "p99_ms"))))  # fmt: skip
+        echo = cases.get(f"batch create 100 c={c} echo")
+        if echo is None:
+            rows.append(row(f"BatchCreateTasks(100) tasks/s c={c}", fmt(batch["tasks_per_s"], 0)))
+        else:
+            ratio = batch["tasks_per_s"]["median"] / echo["tasks_per_s"]["median"]
+            rows.append(row(f"BatchCreateTasks(100) tasks/s c={c} (vs echo)",
+                            fmt(batch["tasks_per_s"], 0), fmt(echo["tasks_per_s"], 0),
+                            f"{ratio:.2f}x ceiling"))  # fmt: skip
+        quantiles = ("p50_ms", "p95_ms", "p99_ms")
+        ours = "/".join(f"{batch[k]['median']:.1f}" for k in quantiles)
+        ceiling = "/".join(f"{echo[k]['median']:.1f}" for k in quantiles) if echo else ""
+        rows.append(row(f"  p50/p95/p99 ms a call of 100, c={c}", ours, ceiling))
     on, off = cases["create c=64 auth+limits"], cases["create c=64 plain"]
     ratio = on["ops_per_s"]["median"] / off["ops_per_s"]["median"]
     rows.append(row("CreateTask c=64 with auth + rate limits", fmt(on["ops_per_s"]),
