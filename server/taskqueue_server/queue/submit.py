@@ -1,4 +1,11 @@
-"""Creating tasks: validation, idempotent replays, schedules and retry policies."""
+"""Creating tasks: validation, idempotent replays, schedules and retry policies.
+
+Creates that need nothing but an insert (no request id to look up, no parked watcher to hand
+the task to) go to the writer in waves: those of one actor that arrive while the writer is
+busy become one operation, one set of INSERT statements for them all. The writer hands the
+GIL back and forth with the event loop at every statement it runs, so a few statements for
+twenty creates instead of three each is most of what a create costs the writer.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import asyncio
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, TypeVar
@@ -25,6 +33,8 @@ T = TypeVar("T")
 MAX_BATCH_CREATE: Final = 1000
 MAX_DELAY_US: Final = 365 * 24 * 3600 * 1_000_000
 MAX_WORKING_LIMIT: Final = 10_000
+WAVE_LIMIT: Final = 4096
+"""A wave takes no more tasks once it has this many (bounded transactions)."""
 
 
 def new_ids(count: int) -> list[str]:
@@ -58,6 +68,44 @@ class NewTask:
     max_working_in_directory: int = 0
 
 
+class _Wave:
+    """Creates of one actor on their way to the writer as one insert. The event loop adds to
+    it until the writer takes it; `done` has the tasks' creation time once durable. The
+    creates that joined after the first are counted as writes waiting (`riders`) until the
+    writer takes the wave."""
+
+    done: asyncio.Future[int]
+
+    def __init__(
+        self, actor: str, items: list[tuple[str, tasks.NewRow]], riders: Callable[[int], None]
+    ) -> None:
+        self.actor = actor
+        self._items = items
+        self._riders = 0
+        self._count_riders = riders
+        self._taken = False
+        self._lock = threading.Lock()
+
+    def join(self, items: Sequence[tuple[str, tasks.NewRow]]) -> bool:
+        """Adds `items`, unless the writer has taken the wave or it would grow too big."""
+        with self._lock:
+            if self._taken or len(self._items) + len(items) > WAVE_LIMIT:
+                return False
+            self._items += items
+            self._riders += 1
+            self._count_riders(1)
+            return True
+
+    def insert(self, conn: Connection, now: int) -> int:
+        """The writer's side: inserts the tasks (nothing joins any more) and returns their
+        creation time. May run again (the writer reruns a failed batch): the same tasks."""
+        with self._lock:
+            if not self._taken:
+                self._taken = True
+                self._count_riders(-self._riders)
+        return tasks.insert_many(conn, self._items, now=now, actor=self.actor)
+
+
 class Submitter:
     """CreateTask and BatchCreateTasks.
 
@@ -84,6 +132,7 @@ class Submitter:
         self._clock = clock
         self._reserve = reserve
         self._settle = settle
+        self._waves: dict[str, _Wave] = {}
 
     def _due_time(self, request: NewTask, v: validation.Violations) -> int | None:
         now = self._clock()
@@ -198,6 +247,24 @@ class Submitter:
             raise
         return result, self._settle(handoffs, claimed, False)
 
+    async def _insert_plain(self, items: list[tuple[str, tasks.NewRow]], actor: str) -> int:
+        """Inserts tasks that need no request-id lookup and no handoff, in the wave of
+        `actor` that is waiting for the writer (a new one if none is); returns their creation
+        time once durable."""
+        wave = self._waves.get(actor)
+        if wave is None or not wave.join(items):
+            wave = _Wave(actor, list(items), self._db.add_riders)
+            wave.done = self._db.write_soon(lambda conn: wave.insert(conn, self._clock()))
+            wave.done.add_done_callback(lambda _: self._forget(wave))
+            self._waves[actor] = wave
+        return await asyncio.shield(wave.done)
+
+    def _forget(self, wave: _Wave) -> None:
+        if self._waves.get(wave.actor) is wave:
+            del self._waves[wave.actor]
+        if not wave.done.cancelled():
+            wave.done.exception()  # retrieved, even if every waiter gave up
+
     async def create(self, request: NewTask, *, actor: str = "client") -> Task:
         """Queues a new waiting task (or replays the one its request id created)."""
         v = validation.Violations()
@@ -205,6 +272,11 @@ class Submitter:
         v.raise_if_any()
         handoffs = self._reserve((new,))
         (task_id,) = new_ids(1)
+        if not handoffs and new.request_id is None:
+            now = await self._insert_plain([(task_id, new)], actor)
+            (task,) = tasks.created([(task_id, new)], now=now, actor=actor)
+            self._announce(task)
+            return task
         outcome, handed = await self._write(
             lambda conn: self._insert(conn, task_id, new, actor), handoffs
         )
@@ -229,12 +301,19 @@ class Submitter:
         v.raise_if_any()
         items = list(zip(new_ids(len(valid)), valid, strict=True))
 
+        handoffs = self._reserve(valid)
+        if not handoffs and all(new.request_id is None for new in valid):
+            made = tasks.created(items, now=await self._insert_plain(items, actor), actor=actor)
+            for task in made:
+                self._announce(task)
+            return made
+
         def op(conn: Connection) -> list[Task | int] | int:
             if any(new.request_id is not None for new in valid):  # each may be a replay
                 return [self._insert(conn, task_id, new, actor) for task_id, new in items]
             return tasks.insert_many(conn, items, now=self._clock(), actor=actor)
 
-        outcome, handed = await self._write(op, self._reserve(valid))
+        outcome, handed = await self._write(op, handoffs)
         if isinstance(outcome, int):
             made = fresh = tasks.created(items, now=outcome, actor=actor)
         else:  # replays come back as tasks, new tasks as their creation times

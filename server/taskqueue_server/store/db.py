@@ -304,6 +304,7 @@ class Database:
         self._slow_reads = _SlowReads()
         self._read_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._queueing = threading.Lock()
+        self._riders = 0
         """Held to queue an operation and to close: none is queued after the stop signs."""
         self._reader_count = readers
         self._readers: list[threading.Thread] = []
@@ -379,8 +380,15 @@ class Database:
 
     @property
     def pending(self) -> int:
-        """Operations waiting for the writer."""
-        return self._queue.qsize()
+        """Writes waiting for the writer: the operations queued, and the writes riding on
+        them (see `add_riders`)."""
+        return self._queue.qsize() + self._riders
+
+    def add_riders(self, count: int) -> None:
+        """Counts `count` more (or, negative, fewer) writes waiting inside operations already
+        queued: creates that share one insert each count as a write (thread-safe)."""
+        with self._queueing:
+            self._riders += count
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -391,10 +399,15 @@ class Database:
         while the other operations of the batch still commit. It may run more than once (when
         another operation of its batch fails), so it must change nothing but the database.
         """
+        return await self.write_soon(op)
+
+    def write_soon(self, op: Callable[[apsw.Connection], T]) -> asyncio.Future[T]:
+        """Queues `op` as `write` does and returns the future of its result at once, for
+        callers that share one operation (shield it: a cancelled waiter cancels it)."""
         assert self._loop is not None, "Database.open() was not called"
         fut: asyncio.Future[T] = self._loop.create_future()
         self._enqueue(self._queue, (op, fut))
-        return await fut
+        return fut
 
     def _enqueue(self, pending: queue.SimpleQueue[Any], item: tuple[Any, ...]) -> None:
         with self._queueing:

@@ -3412,7 +3412,7 @@ type GetServerStatusResponse struct {
 	InFlightRpcs int32 `protobuf:"varint,11,opt,name=in_flight_rpcs,json=inFlightRpcs,proto3" json:"in_flight_rpcs,omitempty"`
 	// Open WatchNext streams.
 	OpenWatchStreams int32 `protobuf:"varint,12,opt,name=open_watch_streams,json=openWatchStreams,proto3" json:"open_watch_streams,omitempty"`
-	// Operations waiting for the writer.
+	// Writes waiting for the writer (creates that will share one insert count one each).
 	WriterQueueLength int32 `protobuf:"varint,13,opt,name=writer_queue_length,json=writerQueueLength,proto3" json:"writer_queue_length,omitempty"`
 	// Operations in the writer's last transaction.
 	LastBatchSize int32 `protobuf:"varint,14,opt,name=last_batch_size,json=lastBatchSize,proto3" json:"last_batch_size,omitempty"`

@@ -1809,7 +1809,7 @@ class GetServerStatusResponse(_message.Message):
     open_watch_streams: _builtins.int
     """Open WatchNext streams."""
     writer_queue_length: _builtins.int
-    """Operations waiting for the writer."""
+    """Writes waiting for the writer (creates that will share one insert count one each)."""
     last_batch_size: _builtins.int
     """Operations in the writer's last transaction."""
     rss_bytes: _builtins.int
