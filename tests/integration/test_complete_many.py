@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import grpc
 import pytest
-from support import PROMPT, Running, create_request, db_digest, rich_error
+from support import PROMPT, Running, create_request, db_digest, rich_error, running_server
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 
@@ -65,6 +66,45 @@ async def test_each_completion_of_a_batch_is_judged_alone(tq: Running) -> None:
         c.task.id: task_pb2.TASK_STATE_WORKING,
         d.task.id: task_pb2.TASK_STATE_COMPLETED,
     }
+
+
+async def test_a_batch_stores_each_result_and_history_and_frees_each_directory(
+    tmp_path: Path,
+) -> None:
+    async with running_server(tmp_path / "t.db", max_working_per_directory=2) as tq:
+        for directory in ("/srv/a", "/srv/b"):
+            for i in range(4):
+                await tq.stub.CreateTask(create_request(work_directory=directory, prompt=f"{i}"))
+        held = [await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id=f"w{i}")) for i in range(4)]
+        assert sorted(h.task.work_directory for h in held) == ["/srv/a"] * 2 + ["/srv/b"] * 2
+        # Each directory is at its limit of 2 working tasks.
+        assert not (await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w"))).HasField("task")
+        requests = [
+            pb.CompleteTaskRequest(task_id=h.task.id, lease_token=h.lease_token) for h in held[:3]
+        ] + [pb.CompleteTaskRequest(task_id=held[3].task.id)]  # no token: any caller, "client"
+        for n, request in enumerate(requests):
+            request.result.update({"n": n, "note": f"résultat {n}"})
+        outcomes = (
+            await tq.stub.CompleteTasks(pb.CompleteTasksRequest(requests=requests))
+        ).outcomes
+        assert [o.code for o in outcomes] == [0, 0, 0, 0]
+        for n, h in enumerate(held):
+            task = (await tq.stub.GetTask(pb.GetTaskRequest(task_id=h.task.id))).task
+            assert task.state == task_pb2.TASK_STATE_COMPLETED
+            assert dict(task.result) == {"n": n, "note": f"résultat {n}"}
+            assert task.complete_time == task.update_time and task.complete_time.seconds > 0
+            last = task.history[-1]
+            assert (last.from_state, last.to_state, last.reason, last.attempt) == (
+                task_pb2.TASK_STATE_WORKING,
+                task_pb2.TASK_STATE_COMPLETED,
+                "completed",
+                1,
+            )
+            assert last.actor == (f"w{n}" if n < 3 else "client")
+            assert last.time == task.complete_time
+        # Both places of each directory are free again: the other four tasks can be claimed.
+        again = [await tq.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w")) for _ in range(4)]
+        assert sorted(a.task.work_directory for a in again) == ["/srv/a"] * 2 + ["/srv/b"] * 2
 
 
 @pytest.mark.parametrize("size", [0, 1001])
