@@ -2,9 +2,10 @@
 
 Creates that need nothing but an insert (no request id to look up, no parked watcher to hand
 the task to) go to the writer in waves: those of one actor that arrive while the writer is
-busy become one operation, one set of INSERT statements for them all. The writer hands the
-GIL back and forth with the event loop at every statement it runs, so a few statements for
-twenty creates instead of three each is most of what a create costs the writer.
+busy become one operation, one set of INSERT statements for them all. Under load, every
+statement the writer runs ends waiting for the GIL while the event loop holds it; a few
+statements for twenty creates instead of three each made CreateTask at 64 concurrent calls
+about 10% faster (the writer alone, with no event loop to wait for, gains nothing).
 """
 
 from __future__ import annotations

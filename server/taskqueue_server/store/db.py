@@ -304,8 +304,9 @@ class Database:
         self._slow_reads = _SlowReads()
         self._read_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._queueing = threading.Lock()
-        self._riders = 0
         """Held to queue an operation and to close: none is queued after the stop signs."""
+        self._riders = 0
+        """Writes waiting inside queued operations beyond the operations themselves."""
         self._reader_count = readers
         self._readers: list[threading.Thread] = []
         self.last_batch_size = 0
