@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import apsw
 import grpc
@@ -36,13 +35,12 @@ async def hold_writer(
     return gate, held
 
 
-def in_wave(tq: Running, count: int) -> Callable[[], Awaitable[bool]]:
-    """Whether `count` tasks wait in the wave for the writer (server-side state that no RPC
-    shows)."""
+def writes_waiting(tq: Running, count: int) -> Callable[[], Awaitable[bool]]:
+    """Whether the server's status counts `count` writes waiting for the writer."""
 
     async def check() -> bool:
-        waves: dict[str, Any] = tq.server.queue.submitter._waves
-        return sum(len(wave._items) for wave in waves.values()) == count
+        status = await tq.stub.GetServerStatus(pb.GetServerStatusRequest())
+        return status.writer_queue_length == count
 
     return check
 
@@ -69,7 +67,8 @@ async def test_creates_waiting_together_are_stored_together_each_as_asked(tq: Ru
     # Not plain: a request id is looked up in the transaction that creates the task.
     keyed = asyncio.ensure_future(tq.stub.CreateTask(create_request(request_id=_uuid(1))))
     refused = asyncio.ensure_future(tq.stub.CreateTask(create_request(prompt=" ")))
-    await wait_for(in_wave(tq, 60), what="60 tasks in one wave")
+    # 33 creates in one wave count as 33 writes waiting, the keyed one as one more.
+    await wait_for(writes_waiting(tq, 34), what="34 writes waiting")
     gate.set()
     await held
 
@@ -123,7 +122,7 @@ async def test_a_failed_wave_fails_each_of_its_creates_and_stores_none(tq: Runni
             )
         )
     )
-    await wait_for(in_wave(tq, 9), what="9 tasks in one wave")
+    await wait_for(writes_waiting(tq, 6), what="6 writes waiting")
     gate.set()
     await held
     for call in calls:
