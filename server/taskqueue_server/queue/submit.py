@@ -248,17 +248,19 @@ class Submitter:
             raise
         return result, self._settle(handoffs, claimed, False)
 
-    async def _insert_plain(self, items: list[tuple[str, tasks.NewRow]], actor: str) -> int:
-        """Inserts tasks that need no request-id lookup and no handoff, in the wave of
-        `actor` that is waiting for the writer (a new one if none is); returns their creation
-        time once durable."""
+    async def _create_plain(self, items: list[tuple[str, tasks.NewRow]], actor: str) -> list[Task]:
+        """Creates tasks that need no request-id lookup and no handoff, in the wave of `actor`
+        that is waiting for the writer (a new one if none is), and announces them."""
         wave = self._waves.get(actor)
         if wave is None or not wave.join(items):
             wave = _Wave(actor, list(items), self._db.add_riders)
             wave.done = self._db.write_soon(lambda conn: wave.insert(conn, self._clock()))
             wave.done.add_done_callback(lambda _: self._forget(wave))
             self._waves[actor] = wave
-        return await asyncio.shield(wave.done)
+        made = tasks.created(items, now=await asyncio.shield(wave.done), actor=actor)
+        for task in made:
+            self._announce(task)
+        return made
 
     def _forget(self, wave: _Wave) -> None:
         if self._waves.get(wave.actor) is wave:
@@ -274,9 +276,7 @@ class Submitter:
         handoffs = self._reserve((new,))
         (task_id,) = new_ids(1)
         if not handoffs and new.request_id is None:
-            now = await self._insert_plain([(task_id, new)], actor)
-            (task,) = tasks.created([(task_id, new)], now=now, actor=actor)
-            self._announce(task)
+            (task,) = await self._create_plain([(task_id, new)], actor)
             return task
         outcome, handed = await self._write(
             lambda conn: self._insert(conn, task_id, new, actor), handoffs
@@ -304,10 +304,7 @@ class Submitter:
 
         handoffs = self._reserve(valid)
         if not handoffs and all(new.request_id is None for new in valid):
-            made = tasks.created(items, now=await self._insert_plain(items, actor), actor=actor)
-            for task in made:
-                self._announce(task)
-            return made
+            return await self._create_plain(items, actor)
 
         def op(conn: Connection) -> list[Task | int] | int:
             if any(new.request_id is not None for new in valid):  # each may be a replay
