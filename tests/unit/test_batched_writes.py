@@ -1,6 +1,7 @@
-"""Writes of many tasks in one go against a real SQLite file: inserts (tasks, tags and events
-each in one executemany) and claims (events in one executemany, histories in one query).
-What comes back is what is stored, in order, with tags and history."""
+"""Writes of many tasks in one go against a real SQLite file: inserts (the tasks as one JSON
+array, which three statements read for the tasks, tags and events) and claims (events in one
+executemany, histories in one query). What comes back is what is stored, in order, with tags
+and history."""
 
 from __future__ import annotations
 
@@ -132,7 +133,6 @@ def test_a_quiet_completion_stores_what_a_full_one_does(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("count", [1, 3, 128, 129, 300])
 def test_a_batch_of_any_size_is_stored_whole_and_in_order(tmp_path: Path, count: int) -> None:
-    # Multi-row INSERTs take 128 rows at most, in powers of two: 300 = 128 + 128 + 32 + 8 + 4.
     conn = open_db(tmp_path / "t.db")
     rows = [
         NewRow(work_directory=f"/d{i % 7}", prompt=f"p{i}", priority=Priority.LOW,
@@ -149,3 +149,46 @@ def test_a_batch_of_any_size_is_stored_whole_and_in_order(tmp_path: Path, count:
     assert stored == [(i + 1, f"id-{i}") for i in range(count)]
     assert conn.execute("SELECT count(*) FROM task_tags").fetchone() == (2 * (count // 2),)
     assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (count,)
+
+
+def test_any_text_and_number_survives_the_json_rows(tmp_path: Path) -> None:
+    # The rows reach SQLite as JSON text: escapes, control characters, NUL, characters JSON
+    # treats specially and numbers at their limits must come back exactly as given.
+    conn = open_db(tmp_path / "t.db")
+    odd = 'NUL \x00 tab\t cr\r nl\n \x01\x1f quote" back\\ slash/ \u2028\u2029 中文 😀 \ufeff'
+    policy = RetryPolicy(max_attempts=7, initial_backoff_us=1, max_backoff_us=2**62, multiplier=1.1)
+    rows = [
+        NewRow(work_directory="/w/" + odd, prompt=odd, priority=Priority.HIGH,
+               tags=(odd, "[]", '{"a": 1}'), request_id=odd, request_hash="h" + odd,
+               due_time=2**53 + 1, retry_policy=policy, max_working=10_000),
+        NewRow(work_directory="/big", prompt="p" * 1_000_000, priority=Priority.LOW, tags=()),
+    ]  # fmt: skip
+    items = [("odd", rows[0]), ("big", rows[1])]
+    with conn:
+        when = tasks.insert_many(conn, items, now=2**60, actor=odd)
+    assert [tasks.get(conn, "odd"), tasks.get(conn, "big")] == tasks.created(
+        items, now=when, actor=odd
+    )
+    stored = conn.execute(
+        "SELECT request_id, request_hash, typeof(backoff_multiplier), typeof(due_time)"
+        " FROM tasks WHERE id = 'odd'"
+    ).fetchone()
+    assert stored == (odd, "h" + odd, "real", "integer")
+    tags = conn.execute("SELECT tag FROM task_tags ORDER BY tag").fetchall()
+    assert sorted(t for (t,) in tags) == sorted([odd, "[]", '{"a": 1}'])
+
+
+def test_rows_encoded_apart_go_in_as_one_insert_in_order(tmp_path: Path) -> None:
+    # A wave joins the rows of several creates, each encoded on its own, into one insert.
+    conn = open_db(tmp_path / "t.db")
+    row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=("t",))
+    first = [("a", row), ("b", row)]
+    second = [("c", row)]
+    with conn:
+        when = tasks.insert_encoded(
+            conn, [tasks.encode(first), tasks.encode(second)], now=9, actor="w"
+        )
+    assert [tasks.get(conn, i) for i in "abc"] == tasks.created(first + second, now=when, actor="w")
+    assert conn.execute("SELECT id FROM tasks ORDER BY seq").fetchall() == [("a",), ("b",), ("c",)]
+    tagged = conn.execute("SELECT task_seq FROM task_tags WHERE tag = 't' ORDER BY task_seq")
+    assert tagged.fetchall() == [(1,), (2,), (3,)]
