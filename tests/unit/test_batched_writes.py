@@ -151,9 +151,11 @@ def test_a_batch_of_any_size_is_stored_whole_and_in_order(tmp_path: Path, count:
     assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (count,)
 
 
-def test_any_text_and_number_survives_the_json_rows(tmp_path: Path) -> None:
-    # The rows reach SQLite as JSON text: escapes, control characters, NUL, characters JSON
-    # treats specially and numbers at their limits must come back exactly as given.
+@pytest.mark.parametrize("alone", [False, True], ids=["json rows", "one task"])
+def test_any_text_and_number_survives_the_insert(tmp_path: Path, alone: bool) -> None:
+    # Tasks reach SQLite as JSON text (one task alone as parameters): escapes, control
+    # characters, NUL, characters JSON treats specially and numbers at their limits must
+    # come back exactly as given.
     conn = open_db(tmp_path / "t.db")
     odd = 'NUL \x00 tab\t cr\r nl\n \x01\x1f quote" back\\ slash/ \u2028\u2029 中文 😀 \ufeff'
     policy = RetryPolicy(max_attempts=7, initial_backoff_us=1, max_backoff_us=2**62, multiplier=1.1)
@@ -165,7 +167,11 @@ def test_any_text_and_number_survives_the_json_rows(tmp_path: Path) -> None:
     ]  # fmt: skip
     items = [("odd", rows[0]), ("big", rows[1])]
     with conn:
-        when = tasks.insert_many(conn, items, now=2**60, actor=odd)
+        if alone:
+            when = tasks.insert_many(conn, items[:1], now=2**60, actor=odd)
+            assert tasks.insert_many(conn, items[1:], now=2**60, actor=odd) == when
+        else:
+            when = tasks.insert_many(conn, items, now=2**60, actor=odd)
     assert [tasks.get(conn, "odd"), tasks.get(conn, "big")] == tasks.created(
         items, now=when, actor=odd
     )

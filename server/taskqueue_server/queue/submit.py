@@ -37,8 +37,8 @@ MAX_WORKING_LIMIT: Final = 10_000
 WAVE_LIMIT: Final = 4096
 """A wave takes no more tasks once it has this many (bounded transactions)."""
 WAVE_CHARACTERS: Final = 32 << 20
-"""Nor more encoded rows than this (big prompts): the statements read them as one value,
-which SQLite refuses past 1,000,000,000 bytes."""
+"""Nor more once its encoded rows are this long (big prompts): the statements read them
+as one value, which SQLite refuses past 1,000,000,000 bytes."""
 
 
 def new_ids(count: int) -> list[str]:
@@ -74,35 +74,44 @@ class NewTask:
 
 class _Wave:
     """Creates of one actor on their way to the writer as one insert. The event loop adds to
-    it, encoded (`tasks.encode`), until the writer takes it; `done` has the tasks' creation
-    time once durable. The creates that joined after the first are counted as writes
-    waiting (`riders`) until the writer takes the wave."""
+    it until the writer takes it, encoding the tasks (`tasks.encode`) once there is more
+    than one; `done` has the tasks' creation time once durable. The creates that joined
+    after the first are counted as writes waiting (`riders`) until the writer takes the
+    wave."""
 
     done: asyncio.Future[int]
 
-    def __init__(self, actor: str, rows: str, count: int, riders: Callable[[int], None]) -> None:
+    def __init__(
+        self, actor: str, items: Sequence[tuple[str, tasks.NewRow]], riders: Callable[[int], None]
+    ) -> None:
         self.actor = actor
-        self._rows = [rows]
-        self._count = count
-        self._characters = len(rows)
+        self._items = list(items)
+        self._rows: list[str] = []
+        self._characters = 0
         self._riders = 0
         self._count_riders = riders
         self._taken = False
         self._lock = threading.Lock()
+        if len(items) > 1:
+            self._encode(items)
 
-    def join(self, rows: str, count: int) -> bool:
-        """Adds `count` tasks encoded as `rows`, unless the writer has taken the wave or it
-        would grow too big."""
+    def _encode(self, items: Sequence[tuple[str, tasks.NewRow]]) -> None:
+        self._rows.append(tasks.encode(items))
+        self._characters += len(self._rows[-1])
+
+    def join(self, items: Sequence[tuple[str, tasks.NewRow]]) -> bool:
+        """Adds `items`, unless the writer has taken the wave or it would grow too big."""
         with self._lock:
             if (
                 self._taken
-                or self._count + count > WAVE_LIMIT
-                or self._characters + len(rows) > WAVE_CHARACTERS
+                or len(self._items) + len(items) > WAVE_LIMIT
+                or self._characters > WAVE_CHARACTERS
             ):
                 return False
-            self._rows.append(rows)
-            self._count += count
-            self._characters += len(rows)
+            if not self._rows:
+                self._encode(self._items)
+            self._encode(items)
+            self._items += items
             self._riders += 1
             self._count_riders(1)
             return True
@@ -114,6 +123,8 @@ class _Wave:
             if not self._taken:
                 self._taken = True
                 self._count_riders(-self._riders)
+        if not self._rows:  # one task
+            return tasks.insert_many(conn, self._items, now=now, actor=self.actor)
         return tasks.insert_encoded(conn, self._rows, now=now, actor=self.actor)
 
 
@@ -261,10 +272,9 @@ class Submitter:
     async def _create_plain(self, items: list[tuple[str, tasks.NewRow]], actor: str) -> list[Task]:
         """Creates tasks that need no request-id lookup and no handoff, in the wave of `actor`
         that is waiting for the writer (a new one if none is), and announces them."""
-        rows = tasks.encode(items)
         wave = self._waves.get(actor)
-        if wave is None or not wave.join(rows, len(items)):
-            wave = _Wave(actor, rows, len(items), self._db.add_riders)
+        if wave is None or not wave.join(items):
+            wave = _Wave(actor, items, self._db.add_riders)
             wave.done = self._db.write_soon(lambda conn: wave.insert(conn, self._clock()))
             wave.done.add_done_callback(lambda _: self._forget(wave))
             self._waves[actor] = wave
