@@ -335,6 +335,11 @@ class Database:
                 " and a -shm file beside it)",
                 metadata={"path": self.path},
             ) from exc
+        # A statement that writes many rows inside the writer's transaction keeps a journal of
+        # the pages it changes, to undo itself alone; in a temporary file, as SQLite does by
+        # default, that was 19 of the 24 us of a one-row INSERT ... SELECT. In memory it is
+        # as large as the statement's pages, and gone when the statement ends.
+        conn.pragma("temp_store", "memory")
         try:
             migrate(conn)
             conn.pragma("application_id", APPLICATION_ID)
