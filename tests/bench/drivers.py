@@ -267,7 +267,7 @@ LIST_QUERIES: dict[str, pb.ListTasksRequest] = {
     "two tags": pb.ListTasksRequest(tags=["tag3", "tag7"]),
     "one worker": pb.ListTasksRequest(worker_id="worker-42"),
     "high priority": pb.ListTasksRequest(priorities=[task_pb2.PRIORITY_HIGH]),
-    "completed (850k match)": pb.ListTasksRequest(states=[task_pb2.TASK_STATE_COMPLETED]),
+    "completed (85% match)": pb.ListTasksRequest(states=[task_pb2.TASK_STATE_COMPLETED]),
     "everything": pb.ListTasksRequest(),
 }
 
