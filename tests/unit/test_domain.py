@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from google.protobuf import json_format
 from taskqueue_server import errors
 from taskqueue_server.model import Priority, TaskState
 from taskqueue_server.queue import leases, prompt_match, validation
@@ -215,3 +216,19 @@ def test_tasks_of_a_batch_convert_as_each_alone_would() -> None:
     assert response.tasks[7].HasField("retry_policy") and not response.tasks[8].HasField(
         "retry_policy"
     )
+
+
+@pytest.mark.parametrize(
+    ("us", "seconds", "nanos"),
+    [(0, 0, 0), (1, 0, 1000), (1_500_000, 1, 500_000_000), (-1, 0, -1000),
+     (-300, 0, -300_000), (-1_500_000, -1, -500_000_000), (-2_000_000, -2, 0)],
+)  # fmt: skip
+def test_durations_keep_one_sign_and_round_trip(us: int, seconds: int, nanos: int) -> None:
+    # A negative duration with positive nanos is not a valid Duration: grpcurl and the JSON
+    # printers refuse the whole response ("signs of seconds and nanos do not match").
+    from taskqueue_server.api import convert
+
+    value = convert.duration(us)
+    assert (value.seconds, value.nanos) == (seconds, nanos)
+    assert convert.duration_us(value) == us
+    json_format.MessageToJson(value)  # raises on mismatched signs

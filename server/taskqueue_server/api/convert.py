@@ -27,8 +27,11 @@ def _set_time(field: timestamp_pb2.Timestamp, us: int) -> None:
 
 
 def duration(us: int) -> duration_pb2.Duration:
-    seconds, micros = divmod(us, 1_000_000)
-    return duration_pb2.Duration(seconds=seconds, nanos=micros * 1000)
+    """Microseconds as a Duration. Seconds and nanos carry the same sign, as the type
+    requires (grpcurl and JSON printers refuse -1 s + 999,700,000 ns for -300 us)."""
+    seconds, micros = divmod(abs(us), 1_000_000)
+    sign = -1 if us < 0 else 1
+    return duration_pb2.Duration(seconds=sign * seconds, nanos=sign * micros * 1000)
 
 
 def duration_us(value: duration_pb2.Duration) -> int:

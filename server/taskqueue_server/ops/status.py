@@ -77,7 +77,10 @@ class LoopLag:
         while True:
             before = time.monotonic()
             await asyncio.sleep(self._interval)
-            self._samples.append(int((time.monotonic() - before - self._interval) * 1e6))
+            # uvloop's timers keep milliseconds and may fire a fraction early: never late
+            # is 0, not a negative lag.
+            late = time.monotonic() - before - self._interval
+            self._samples.append(max(0, int(late * 1e6)))
 
 
 def _size(path: str) -> int:
