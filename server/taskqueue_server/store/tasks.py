@@ -27,25 +27,27 @@ COLUMNS: Final = (
 # index after :first; its row is [id, work_directory, prompt, priority, tags (JSON),
 # request_id, request_hash, due_time, max_attempts, initial_backoff, max_backoff,
 # backoff_multiplier, max_working, reason of its creation event].
-INSERT_TASKS: Final = """
+_INSERT_TASK_INTO: Final = """
 INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
                    update_time, request_id, request_hash, due_time, max_attempts,
                    initial_backoff, max_backoff, backoff_multiplier, max_working)
+"""
+INSERT_TASKS: Final = (
+    _INSERT_TASK_INTO
+    + """
 SELECT :first + key, value->>0, value->>1, value->>2, value->>3, value->>4, 1, :now, :now,
        value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11,
        value->>12
 FROM json_each(:rows)
 """
+)
 INSERT_TAGS: Final = """
 INSERT INTO task_tags (tag, task_seq)
 SELECT tag.value, :first + row.key FROM json_each(:rows) AS row, json_each(row.value->>4) AS tag
 """
-INSERT_TASK: Final = """
-INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
-                   update_time, request_id, request_hash, due_time, max_attempts,
-                   initial_backoff, max_backoff, backoff_multiplier, max_working)
-VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
+INSERT_TASK: Final = (
+    _INSERT_TASK_INTO + "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (?, ?)"
 INSERT_CREATED: Final = """
 INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
