@@ -195,3 +195,33 @@ async def wait_for(predicate: object, deadline_s: float = 10.0, what: str = "con
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+class NamedIds:
+    """Real task ids (store/ids.py) for the names a store test gives its tasks, in the order
+    it first names them: `ids["a"]` is the (key, id) to insert "a" with, `ids.of("a")` its
+    id and `ids.name(task.id)` the name back. Without a database (`conn` None) the ids are
+    made under a throwaway secret."""
+
+    def __init__(self, conn: apsw.Connection | None = None) -> None:
+        from taskqueue_server.store import ids
+
+        found = ids.load(conn) if conn is not None else None
+        self._ids = found if found is not None else ids.TaskIds(os.urandom(16))
+        self._next = ids.next_key(conn) if conn is not None else 1
+        self._made: dict[str, tuple[int, str]] = {}
+        self._names: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> tuple[int, str]:
+        if name not in self._made:
+            (task_id,) = self._ids.ids(self._next, 1)
+            self._made[name] = (self._next, task_id)
+            self._names[task_id] = name
+            self._next += 1
+        return self._made[name]
+
+    def of(self, name: str) -> str:
+        return self[name][1]
+
+    def name(self, task_id: str) -> str:
+        return self._names[task_id]

@@ -14,9 +14,9 @@ import argparse
 import json
 import random
 import time
-import uuid
 from pathlib import Path
 
+from taskqueue_server.store import ids
 from taskqueue_server.store.db import migrate, open_connection
 
 STATES = [(1, 0.10), (2, 0.01), (3, 0.85), (4, 0.03), (5, 0.01)]
@@ -31,6 +31,8 @@ def build(path: Path, count: int, seed: int = 7, waiting_only: bool = False) -> 
         path.unlink()
     conn = open_connection(str(path), "OFF")
     migrate(conn)
+    task_ids = ids.load(conn)
+    assert task_ids is not None
     # The rows go in before the indexes, which are then built in one sorted pass each: the
     # same schema, built faster than index entry by index entry.
     indexes = conn.execute(
@@ -47,13 +49,14 @@ def build(path: Path, count: int, seed: int = 7, waiting_only: bool = False) -> 
     seq = 0
     for first in range(0, count, batch):
         tasks, tags, events = [], [], []
+        made = iter(task_ids.ids(first + 1, min(count, first + batch) - first))  # keys = seqs
         for i in range(first, min(count, first + batch)):
             seq += 1
             state = 1 if waiting_only else rng.choices(states, weights)[0]
             labels = rng.sample(TAGS, rng.randint(0, 3))
             created = start + i * step
             worker = f"worker-{rng.randint(0, 99)}" if state != 1 else ""
-            tasks.append((seq, str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            tasks.append((seq, seq, next(made),
                           rng.choice(DIRECTORIES), f"prompt {i}: fix the thing", rng.randint(1, 3),
                           json.dumps(labels), state, worker, 0 if state == 1 else 1, created,
                           None if state == 1 else created + 1000, created + 2000))  # fmt: skip
@@ -61,8 +64,9 @@ def build(path: Path, count: int, seed: int = 7, waiting_only: bool = False) -> 
             events.append((seq, created, None, 1, "client", "created", 0))
         conn.execute("BEGIN")
         conn.executemany(
-            "INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, worker_id,"
-            " attempt, create_time, start_time, update_time) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO tasks (seq, id_key, id, work_directory, prompt, priority, tags, state,"
+            " worker_id, attempt, create_time, start_time, update_time)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             tasks,
         )
         conn.executemany("INSERT INTO task_tags (tag, task_seq) VALUES (?, ?)", tags)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import apsw
 import pytest
+from support import NamedIds
 from taskqueue_server.model import Priority, RetryPolicy, TaskState
 from taskqueue_server.store import db, tasks
 from taskqueue_server.store.tasks import NewRow
@@ -22,6 +23,7 @@ def open_db(path: Path) -> apsw.Connection:
 
 def test_inserted_tasks_are_stored_as_returned_in_order(tmp_path: Path) -> None:
     conn = open_db(tmp_path / "t.db")
+    n = NamedIds(conn)
     policy = RetryPolicy(max_attempts=3, initial_backoff_us=10, max_backoff_us=100, multiplier=2)
     rows = [
         NewRow(work_directory="/a", prompt="one", priority=Priority.HIGH, tags=("x", "y")),
@@ -37,11 +39,11 @@ def test_inserted_tasks_are_stored_as_returned_in_order(tmp_path: Path) -> None:
         ),
     ]
     with conn:
-        tasks.insert_many(conn, [("first", rows[0])], now=1_000, actor="setup")
-        items = [(f"id-{i}", r) for i, r in enumerate(rows)]
+        tasks.insert_many(conn, [(n["first"], rows[0])], now=1_000, actor="setup")
+        items = [(n[f"id-{i}"], r) for i, r in enumerate(rows)]
         when = tasks.insert_many(conn, items, now=2_000, actor="alice")
     made = tasks.created(items, now=when, actor="alice")  # built apart from the database
-    assert when == 2_000 and [t.id for t in made] == ["id-0", "id-1", "id-2"]
+    assert when == 2_000 and [n.name(t.id) for t in made] == ["id-0", "id-1", "id-2"]
     for task in made:
         assert tasks.get(conn, task.id) == task  # field by field, history included
     assert made[2].history[0].reason == "created, scheduled"
@@ -52,28 +54,30 @@ def test_inserted_tasks_are_stored_as_returned_in_order(tmp_path: Path) -> None:
         "SELECT t.id FROM task_tags AS g JOIN tasks AS t ON t.seq = g.task_seq"
         " WHERE g.tag = 'y' ORDER BY t.seq"
     ).fetchall()
-    assert [r[0] for r in tagged] == ["first", "id-0", "id-2"]
+    assert [n.name(r[0]) for r in tagged] == ["first", "id-0", "id-2"]
 
 
 def test_creation_times_never_go_back_when_the_clock_does(tmp_path: Path) -> None:
     conn = open_db(tmp_path / "t.db")
+    n = NamedIds(conn)
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=())
     with conn:
-        tasks.insert_many(conn, [("late", row)], now=9_000, actor="t")
-        when = tasks.insert_many(conn, [("a", row), ("b", row)], now=4_000, actor="t")
-    early = tasks.created([("a", row), ("b", row)], now=when, actor="t")
+        tasks.insert_many(conn, [(n["late"], row)], now=9_000, actor="t")
+        when = tasks.insert_many(conn, [(n["a"], row), (n["b"], row)], now=4_000, actor="t")
+    early = tasks.created([(n["a"], row), (n["b"], row)], now=when, actor="t")
     assert [t.create_time for t in early] == [9_000, 9_000]
     assert [t.history[0].time for t in early] == [9_000, 9_000]
-    assert tasks.get(conn, "b") == early[1]
+    assert tasks.get(conn, n.of("b")) == early[1]
 
 
 def test_a_failing_insert_leaves_nothing_of_the_batch(tmp_path: Path) -> None:
     conn = open_db(tmp_path / "t.db")
+    n = NamedIds(conn)
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=("t",))
     with conn:
-        tasks.insert_many(conn, [("taken", row)], now=1, actor="t")
-    with pytest.raises(apsw.ConstraintError), conn:
-        tasks.insert_many(conn, [("new", row), ("taken", row)], now=2, actor="t")
+        tasks.insert_many(conn, [(n["taken"], row)], now=1, actor="t")
+    with pytest.raises(apsw.ConstraintError), conn:  # the key of "taken" again
+        tasks.insert_many(conn, [(n["new"], row), (n["taken"], row)], now=2, actor="t")
     assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM task_tags").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (1,)
@@ -85,12 +89,13 @@ def test_claimed_tasks_come_back_as_stored_with_their_histories(tmp_path: Path) 
         NewRow(work_directory=d, prompt=f"p{i}", priority=Priority.MEDIUM, tags=())
         for i, d in enumerate(["/a", "/a", "/b", "/c"])
     ]
+    n = NamedIds(conn)
     with conn:
-        tasks.insert_many(conn, [(f"t{i}", r) for i, r in enumerate(rows)], now=10, actor="s")
+        tasks.insert_many(conn, [(n[f"t{i}"], r) for i, r in enumerate(rows)], now=10, actor="s")
         got = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["k1", "k2", "k3"],
                                now=20, lease_duration=100, directory_limit=1)  # fmt: skip
     # One working task per directory: the second task of /a is stepped over.
-    assert [t.id for t in got] == ["t0", "t2", "t3"]
+    assert [n.name(t.id) for t in got] == ["t0", "t2", "t3"]
     for task in got:
         assert tasks.get(conn, task.id) == task
         assert [(e.to_state, e.reason, e.actor) for e in task.history] == [
@@ -102,23 +107,27 @@ def test_claimed_tasks_come_back_as_stored_with_their_histories(tmp_path: Path) 
     with conn:
         bare = tasks.claim_many(conn, work_directory=None, worker_id="v", tokens=["k4", "k5"],
                                 now=30, lease_duration=100, with_history=False)  # fmt: skip
-    assert [(t.id, t.history) for t in bare] == [("t1", ())]  # fewer than asked: none left
+    assert [(n.name(t.id), t.history) for t in bare] == [("t1", ())]  # fewer than asked: none left
 
 
 def test_a_quiet_completion_stores_what_a_full_one_does(tmp_path: Path) -> None:
     conn = open_db(tmp_path / "t.db")
+    n = NamedIds(conn)
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=())
     with conn:
-        tasks.insert_many(conn, [("full", row), ("quiet", row)], now=10, actor="s")
+        tasks.insert_many(conn, [(n["full"], row), (n["quiet"], row)], now=10, actor="s")
         tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["k1", "k2"], now=20,
                          lease_duration=100)  # fmt: skip
-    full_lease, quiet_lease = tasks.task_row(conn, "full"), tasks.task_row(conn, "quiet")
+    full_lease, quiet_lease = (
+        tasks.task_row(conn, n.of("full")),
+        tasks.task_row(conn, n.of("quiet")),
+    )
     assert full_lease is not None and quiet_lease is not None
     assert full_lease.start_time == quiet_lease.start_time == 20
     with conn:
         returned = tasks.complete(conn, full_lease, result_json='{"n": 1}', now=30, actor="w")
         tasks.complete_quietly(conn, quiet_lease, result_json='{"n": 1}', now=30, actor="w")
-    full, quiet = tasks.get(conn, "full"), tasks.get(conn, "quiet")
+    full, quiet = tasks.get(conn, n.of("full")), tasks.get(conn, n.of("quiet"))
     assert full is not None and quiet is not None and full == returned
     assert quiet.state == TaskState.COMPLETED and quiet.result == {"n": 1}
     same = ("state", "result", "start_time", "complete_time", "update_time", "lease_expire_time")
@@ -139,14 +148,15 @@ def test_a_batch_of_any_size_is_stored_whole_and_in_order(tmp_path: Path, count:
                tags=("a", f"t{i}") if i % 2 else ())
         for i in range(count)
     ]  # fmt: skip
-    items = [(f"id-{i}", r) for i, r in enumerate(rows)]
+    n = NamedIds(conn)
+    items = [(n[f"id-{i}"], r) for i, r in enumerate(rows)]
     with conn:
         when = tasks.insert_many(conn, items, now=50, actor="bulk")
-    assert [tasks.get(conn, f"id-{i}") for i in range(count)] == tasks.created(
+    assert [tasks.get(conn, n.of(f"id-{i}")) for i in range(count)] == tasks.created(
         items, now=when, actor="bulk"
     )
-    stored = conn.execute("SELECT seq, id FROM tasks ORDER BY seq").fetchall()
-    assert stored == [(i + 1, f"id-{i}") for i in range(count)]
+    stored = conn.execute("SELECT seq, id_key, id FROM tasks ORDER BY seq").fetchall()
+    assert stored == [(i + 1, *n[f"id-{i}"]) for i in range(count)]
     assert conn.execute("SELECT count(*) FROM task_tags").fetchone() == (2 * (count // 2),)
     assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (count,)
 
@@ -165,19 +175,21 @@ def test_any_text_and_number_survives_the_insert(tmp_path: Path, alone: bool) ->
                due_time=2**53 + 1, retry_policy=policy, max_working=10_000),
         NewRow(work_directory="/big", prompt="p" * 1_000_000, priority=Priority.LOW, tags=()),
     ]  # fmt: skip
-    items = [("odd", rows[0]), ("big", rows[1])]
+    n = NamedIds(conn)
+    items = [(n["odd"], rows[0]), (n["big"], rows[1])]
     with conn:
         if alone:
             when = tasks.insert_many(conn, items[:1], now=2**60, actor=odd)
             assert tasks.insert_many(conn, items[1:], now=2**60, actor=odd) == when
         else:
             when = tasks.insert_many(conn, items, now=2**60, actor=odd)
-    assert [tasks.get(conn, "odd"), tasks.get(conn, "big")] == tasks.created(
+    assert [tasks.get(conn, n.of("odd")), tasks.get(conn, n.of("big"))] == tasks.created(
         items, now=when, actor=odd
     )
     stored = conn.execute(
         "SELECT request_id, request_hash, typeof(backoff_multiplier), typeof(due_time)"
-        " FROM tasks WHERE id = 'odd'"
+        " FROM tasks WHERE id = ?",
+        (n.of("odd"),),
     ).fetchone()
     assert stored == (odd, "h" + odd, "real", "integer")
     tags = conn.execute("SELECT tag FROM task_tags ORDER BY tag").fetchall()
@@ -187,14 +199,18 @@ def test_any_text_and_number_survives_the_insert(tmp_path: Path, alone: bool) ->
 def test_rows_encoded_apart_go_in_as_one_insert_in_order(tmp_path: Path) -> None:
     # A wave joins the rows of several creates, each encoded on its own, into one insert.
     conn = open_db(tmp_path / "t.db")
+    n = NamedIds(conn)
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=("t",))
-    first = [("a", row), ("b", row)]
-    second = [("c", row)]
+    first = [(n["a"], row), (n["b"], row)]
+    second = [(n["c"], row)]
     with conn:
         when = tasks.insert_encoded(
             conn, [tasks.encode(first), tasks.encode(second)], now=9, actor="w"
         )
-    assert [tasks.get(conn, i) for i in "abc"] == tasks.created(first + second, now=when, actor="w")
-    assert conn.execute("SELECT id FROM tasks ORDER BY seq").fetchall() == [("a",), ("b",), ("c",)]
+    stored = [tasks.get(conn, n.of(i)) for i in "abc"]
+    assert stored == tasks.created(first + second, now=when, actor="w")
+    assert conn.execute("SELECT id_key, id FROM tasks ORDER BY seq").fetchall() == [
+        n[i] for i in "abc"
+    ]
     tagged = conn.execute("SELECT task_seq FROM task_tags WHERE tag = 't' ORDER BY task_seq")
     assert tagged.fetchall() == [(1,), (2,), (3,)]

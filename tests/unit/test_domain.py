@@ -205,9 +205,9 @@ def test_tasks_of_a_batch_convert_as_each_alone_would() -> None:
         row("limit", max_working=2),
         row("back to plain"),
     ]
-    records = created([(f"id-{n}", r) for n, r in enumerate(rows)], now=5_000_000, actor="c")
-    records += created([("id-late", row("one"))], now=6_000_000, actor="c")
-    records += created([("id-other", row("one"))], now=6_000_000, actor="someone else")
+    records = created([((n, f"id-{n}"), r) for n, r in enumerate(rows)], now=5_000_000, actor="c")
+    records += created([((20, "id-late"), row("one"))], now=6_000_000, actor="c")
+    records += created([((21, "id-other"), row("one"))], now=6_000_000, actor="someone else")
     response = pb.BatchCreateTasksResponse()
     convert.add_tasks(response.tasks, records)
     assert list(response.tasks) == [convert.task(t) for t in records]

@@ -123,6 +123,29 @@ def test_histories_of_many_tasks_are_searched_by_task(conn: apsw.Connection) -> 
     assert not any("TEMP B-TREE" in line for line in plan), plan  # the index gives the order
 
 
+def test_tasks_are_found_by_id_through_their_key_or_the_legacy_index(
+    conn: apsw.Connection,
+) -> None:
+    # Every lookup by task id: the key's index for ids with a key, the index of the ids of
+    # tasks made before keys (which holds only those) for the others; never a walk over all
+    # keyless tasks, which an upgraded database may have a million of.
+    from taskqueue_server.store import leases as store_leases
+    from taskqueue_server.store import tasks
+
+    lookups = {
+        "get": (tasks.SELECT_TASK, {"id": "x"}),
+        "row": (tasks.SELECT_ROW, {"id": "x"}),
+        "prompts": (tasks.SELECT_PROMPTS, {"ids": '["x", "y"]'}),
+        "renew": (store_leases.RENEW_LEASE, {"id": "x", "token": "t", "now": 1}),
+    }
+    for name, (sql, params) in lookups.items():
+        plan = listing.plan(conn, sql, params)
+        walks = [line for line in full_scans(plan) if "json_each" not in line]  # the ids given
+        assert walks == [], (name, plan)
+        assert any("(id_key=?)" in line for line in plan), (name, plan)
+        assert any("tasks_by_legacy_id (id=?)" in line for line in plan), (name, plan)
+
+
 def test_the_guard_catches_a_full_scan(conn: apsw.Connection) -> None:
     plan = listing.plan(conn, "SELECT * FROM tasks WHERE prompt = :p", {"p": "x"})
     assert full_scans(plan) != []

@@ -8,6 +8,7 @@ from typing import Any
 
 import apsw
 import pytest
+from support import NamedIds
 from taskqueue_server.model import Priority, TaskState
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.stats import Stats, pieces, summarise
@@ -26,29 +27,31 @@ async def build(db: Database) -> None:
     and one completed after a 5 s run. Hour 2: one fails, then is retried; one cancelled."""
 
     def op(conn: apsw.Connection) -> None:
-        def new(task_id: str, priority: Priority, at: int) -> None:
+        n = NamedIds(conn)
+
+        def new(name: str, priority: Priority, at: int) -> None:
             row = tasks.NewRow(work_directory="/w", prompt="p", priority=priority, tags=())
-            tasks.insert_many(conn, [(task_id, row)], now=at, actor="t")
+            tasks.insert_many(conn, [(n[name], row)], now=at, actor="t")
 
         new("a", Priority.HIGH, T0 + 0)
         new("b", Priority.LOW, T0 + 10 * S)
         new("c", Priority.MEDIUM, T0 + 20 * S)
         first = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["t1"],
                                  now=T0 + HOUR + 0, lease_duration=HOUR)  # fmt: skip
-        assert [t.id for t in first] == ["a"]  # waited 3600 s
-        row = tasks.task_row(conn, "a")
+        assert [n.name(t.id) for t in first] == ["a"]  # waited 3600 s
+        row = tasks.task_row(conn, n.of("a"))
         assert row is not None
         tasks.complete(conn, row, result_json=None, now=T0 + HOUR + 5 * S, actor="w")
         second = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["t2"],
                                   now=T0 + HOUR + 40 * S, lease_duration=HOUR)  # fmt: skip
-        assert [t.id for t in second] == ["c"]
-        row = tasks.task_row(conn, "c")
+        assert [n.name(t.id) for t in second] == ["c"]
+        row = tasks.task_row(conn, n.of("c"))
         assert row is not None
         tasks.fail(conn, row, error="x", now=T0 + 2 * HOUR, actor="w")
-        row = tasks.task_row(conn, "c")
+        row = tasks.task_row(conn, n.of("c"))
         assert row is not None
         tasks.retry(conn, row, reason="", now=T0 + 2 * HOUR + S, actor="client")
-        row = tasks.task_row(conn, "b")
+        row = tasks.task_row(conn, n.of("b"))
         assert row is not None
         tasks.cancel(conn, row, reason="no", now=T0 + 2 * HOUR + 2 * S, actor="client")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import apsw
+from support import NamedIds
 from taskqueue_server.model import Priority
 from taskqueue_server.queue import submit
 from taskqueue_server.store import db, tasks
@@ -22,30 +23,35 @@ def open_db(path: Path) -> apsw.Connection:
 
 def test_a_wave_stores_its_creates_in_the_order_they_joined(tmp_path: Path) -> None:
     riders: list[int] = []
-    wave = submit._Wave("client", [("a", ROW)], riders.append)
-    assert wave.join([("b", ROW), ("c", ROW)]) and wave.join([("d", ROW)])
     conn = open_db(tmp_path / "t.db")
+    n = NamedIds(conn)
+    wave = submit._Wave("client", [(n["a"], ROW)], riders.append)
+    assert wave.join([(n["b"], ROW), (n["c"], ROW)]) and wave.join([(n["d"], ROW)])
     with conn:
         when = wave.insert(conn, 7)
-    items = [(i, ROW) for i in "abcd"]
-    assert [tasks.get(conn, i) for i in "abcd"] == tasks.created(items, now=when, actor="client")
+    items = [(n[i], ROW) for i in "abcd"]
+    stored = [tasks.get(conn, n.of(i)) for i in "abcd"]
+    assert stored == tasks.created(items, now=when, actor="client")
     assert riders == [1, 1, -2]  # two joined, and stopped counting when the writer took it
-    assert not wave.join([("e", ROW)])  # taken: nothing joins any more
+    assert not wave.join([(n["e"], ROW)])  # taken: nothing joins any more
 
 
 def test_a_lone_task_is_stored_alike(tmp_path: Path) -> None:
-    wave = submit._Wave("client", [("only", ROW)], lambda _n: None)
     conn = open_db(tmp_path / "t.db")
+    n = NamedIds(conn)
+    wave = submit._Wave("client", [(n["only"], ROW)], lambda _n: None)
     with conn:
         when = wave.insert(conn, 7)
-    assert [tasks.get(conn, "only")] == tasks.created([("only", ROW)], now=when, actor="client")
+    made = tasks.created([(n["only"], ROW)], now=when, actor="client")
+    assert [tasks.get(conn, n.of("only"))] == made
 
 
 def test_a_wave_refuses_creates_past_its_task_limit() -> None:
-    full = [(f"t{i}", ROW) for i in range(submit.WAVE_LIMIT - 1)]
+    n = NamedIds()
+    full = [(n[f"t{i}"], ROW) for i in range(submit.WAVE_LIMIT - 1)]
     wave = submit._Wave("client", full, lambda _n: None)
-    assert wave.join([("last", ROW)])
-    assert not wave.join([("over", ROW)])
+    assert wave.join([(n["last"], ROW)])
+    assert not wave.join([(n["over"], ROW)])
 
 
 def test_a_wave_refuses_creates_once_its_rows_are_too_long() -> None:
@@ -57,7 +63,8 @@ def test_a_wave_refuses_creates_once_its_rows_are_too_long() -> None:
         priority=Priority.LOW,
         tags=(),
     )
-    wave = submit._Wave("client", [("one", big), ("two", big)], lambda _n: None)
-    assert not wave.join([("small", ROW)])
-    roomy = submit._Wave("client", [("one", big)], lambda _n: None)
-    assert roomy.join([("small", ROW)])
+    n = NamedIds()
+    wave = submit._Wave("client", [(n["one"], big), (n["two"], big)], lambda _n: None)
+    assert not wave.join([(n["small"], ROW)])
+    roomy = submit._Wave("client", [(n["one"], big)], lambda _n: None)
+    assert roomy.join([(n["small"], ROW)])

@@ -4,6 +4,7 @@ undone alone (by a rerun of its batch with a savepoint per operation)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from pathlib import Path
 
@@ -18,9 +19,13 @@ pytestmark = pytest.mark.anyio
 
 
 def insert(task_id: str):  # type: ignore[no-untyped-def]
+    """Inserts a task with the id `task_id` (any text: these tests read ids with SQL), under
+    a key of its own, so that the same id twice breaks the UNIQUE constraint of keys."""
+    key = int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:7], "big")
+
     def op(conn: apsw.Connection) -> str:
         row = tasks.NewRow(work_directory="/w", prompt="p", priority=Priority.MEDIUM, tags=())
-        tasks.insert_many(conn, [(task_id, row)], now=1, actor="test")
+        tasks.insert_many(conn, [((key, task_id), row)], now=1, actor="test")
         return task_id
 
     return op

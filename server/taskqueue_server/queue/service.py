@@ -75,6 +75,7 @@ class TaskQueue:
     async def start(self) -> None:
         """Starts the lease reaper from the soonest lease in the database."""
         await self.lister.start()
+        await self.submitter.start()
         self._reaper.start(await self._db.read(store_leases.next_lease_expiry))
         self._schedule.start(await self._db.read(store_leases.next_due))
 

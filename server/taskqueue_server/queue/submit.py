@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from taskqueue_server.queue import retries, validation
 from taskqueue_server.queue.alarm import Alarm
 from taskqueue_server.queue.handoff import Handoff, claim_all
 from taskqueue_server.queue.watchers import WatcherHub
-from taskqueue_server.store import tasks
+from taskqueue_server.store import ids, tasks
 from taskqueue_server.store.db import Connection, Database
 
 T = TypeVar("T")
@@ -41,20 +40,10 @@ WAVE_CHARACTERS: Final = 32 << 20
 as one value, which SQLite refuses past 1,000,000,000 bytes."""
 
 
-def new_ids(count: int) -> list[str]:
-    """`count` random (version 4) UUIDs as lower-case strings, from one read of the OS's
-    random source: `str(uuid.uuid4())` reads it for every id and builds a UUID object on the
-    way (1.1 instead of 3.5 us an id in a batch of 100), and `uuid.UUID(bytes=..., version=4)`
-    over the same one read is slower still (5.3 against 1.8 us in a later measurement)."""
-    raw = os.urandom(16 * count)
-    ids = []
-    for i in range(0, 16 * count, 16):
-        b = bytearray(raw[i : i + 16])
-        b[6] = (b[6] & 0x0F) | 0x40  # version 4
-        b[8] = (b[8] & 0x3F) | 0x80  # the RFC 4122 variant
-        h = b.hex()
-        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
-    return ids
+def _id_state(conn: Connection) -> tuple[ids.TaskIds, int]:
+    found = ids.load(conn)
+    assert found is not None, "the database is migrated before the queue starts"
+    return found, ids.next_key(conn)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -82,7 +71,10 @@ class _Wave:
     done: asyncio.Future[int]
 
     def __init__(
-        self, actor: str, items: Sequence[tuple[str, tasks.NewRow]], riders: Callable[[int], None]
+        self,
+        actor: str,
+        items: Sequence[tuple[tasks.NewId, tasks.NewRow]],
+        riders: Callable[[int], None],
     ) -> None:
         self.actor = actor
         self._items = list(items)
@@ -95,11 +87,11 @@ class _Wave:
         if len(items) > 1:
             self._encode(items)
 
-    def _encode(self, items: Sequence[tuple[str, tasks.NewRow]]) -> None:
+    def _encode(self, items: Sequence[tuple[tasks.NewId, tasks.NewRow]]) -> None:
         self._rows.append(tasks.encode(items))
         self._characters += len(self._rows[-1])
 
-    def join(self, items: Sequence[tuple[str, tasks.NewRow]]) -> bool:
+    def join(self, items: Sequence[tuple[tasks.NewId, tasks.NewRow]]) -> bool:
         """Adds `items`, unless the writer has taken the wave or it would grow too big."""
         with self._lock:
             if (
@@ -155,6 +147,20 @@ class Submitter:
         self._reserve = reserve
         self._settle = settle
         self._waves: dict[str, _Wave] = {}
+        self._ids: ids.TaskIds | None = None
+        self._next_key = 0
+
+    async def start(self) -> None:
+        """Reads the database's id secret and the key the next task takes."""
+        self._ids, self._next_key = await self._db.read(_id_state)
+
+    def _new_ids(self, count: int) -> list[tasks.NewId]:
+        """Keys and ids for `count` new tasks: the counter's next keys, on the event loop, so
+        they grow with the order tasks arrive in (an id whose insert fails is never used)."""
+        assert self._ids is not None, "Submitter.start() comes first"
+        first = self._next_key
+        self._next_key += count
+        return list(zip(range(first, first + count), self._ids.ids(first, count), strict=True))
 
     def _due_time(self, request: NewTask, v: validation.Violations) -> int | None:
         now = self._clock()
@@ -228,7 +234,9 @@ class Submitter:
             max_working=request.max_working_in_directory,
         )
 
-    def _insert(self, conn: Connection, task_id: str, new: tasks.NewRow, actor: str) -> Task | int:
+    def _insert(
+        self, conn: Connection, new_id: tasks.NewId, new: tasks.NewRow, actor: str
+    ) -> Task | int:
         """Inserts one task and returns its creation time (`tasks.created` makes the record,
         outside the writer), or returns the task its request id created (a replay)."""
         if new.request_id is not None:
@@ -244,7 +252,7 @@ class Submitter:
                 task = tasks.get(conn, earlier_id)
                 assert task is not None
                 return task
-        return tasks.insert_many(conn, [(task_id, new)], now=self._clock(), actor=actor)
+        return tasks.insert_many(conn, [(new_id, new)], now=self._clock(), actor=actor)
 
     def _announce(self, task: Task) -> None:
         if task.due_time is None:
@@ -269,7 +277,9 @@ class Submitter:
             raise
         return result, self._settle(handoffs, claimed, False)
 
-    async def _create_plain(self, items: list[tuple[str, tasks.NewRow]], actor: str) -> list[Task]:
+    async def _create_plain(
+        self, items: list[tuple[tasks.NewId, tasks.NewRow]], actor: str
+    ) -> list[Task]:
         """Creates tasks that need no request-id lookup and no handoff, in the wave of `actor`
         that is waiting for the writer (a new one if none is), and announces them."""
         wave = self._waves.get(actor)
@@ -295,16 +305,16 @@ class Submitter:
         new = self._validate(request, v)
         v.raise_if_any()
         handoffs = self._reserve((new,))
-        (task_id,) = new_ids(1)
+        (new_id,) = self._new_ids(1)
         if not handoffs and new.request_id is None:
-            (task,) = await self._create_plain([(task_id, new)], actor)
+            (task,) = await self._create_plain([(new_id, new)], actor)
             return task
         outcome, handed = await self._write(
-            lambda conn: self._insert(conn, task_id, new, actor), handoffs
+            lambda conn: self._insert(conn, new_id, new, actor), handoffs
         )
         if isinstance(outcome, Task):
             return outcome
-        (task,) = tasks.created([(task_id, new)], now=outcome, actor=actor)
+        (task,) = tasks.created([(new_id, new)], now=outcome, actor=actor)
         if task.id not in handed:
             self._announce(task)
         return task
@@ -321,7 +331,7 @@ class Submitter:
             v.raise_if_any()
         valid = [self._validate(r, v, f"requests[{i}].") for i, r in enumerate(requests)]
         v.raise_if_any()
-        items = list(zip(new_ids(len(valid)), valid, strict=True))
+        items = list(zip(self._new_ids(len(valid)), valid, strict=True))
 
         handoffs = self._reserve(valid)
         if not handoffs and all(new.request_id is None for new in valid):
@@ -329,7 +339,7 @@ class Submitter:
 
         def op(conn: Connection) -> list[Task | int] | int:
             if any(new.request_id is not None for new in valid):  # each may be a replay
-                return [self._insert(conn, task_id, new, actor) for task_id, new in items]
+                return [self._insert(conn, new_id, new, actor) for new_id, new in items]
             return tasks.insert_many(conn, items, now=self._clock(), actor=actor)
 
         outcome, handed = await self._write(op, handoffs)

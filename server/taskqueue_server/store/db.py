@@ -37,7 +37,7 @@ import apsw
 import apsw.bestpractice
 
 from taskqueue_server import errors
-from taskqueue_server.store import backup, schema
+from taskqueue_server.store import backup, ids, schema
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +105,11 @@ def _configure(conn: apsw.Connection, synchronous: str, busy_timeout_ms: int = 5
 def open_connection(
     path: str, synchronous: str = "FULL", busy_timeout_ms: int = 5000
 ) -> apsw.Connection:
-    """Opens one configured connection (WAL, foreign keys, busy timeout)."""
+    """Opens one configured connection (WAL, foreign keys, busy timeout); on a migrated
+    database its statements can call `task_key` (store/ids.py)."""
     conn = apsw.Connection(path)
     _configure(conn, synchronous, busy_timeout_ms)
+    ids.install(conn)
     return conn
 
 
@@ -162,7 +164,13 @@ def refresh_statistics(conn: apsw.Connection) -> None:
 
 
 def migrate(conn: apsw.Connection) -> int:
-    """Brings the schema up to date in one transaction; returns the version it found."""
+    """Brings the schema up to date in one transaction; returns the version it found.
+
+    Foreign keys are off meanwhile, as SQLite's recipe for rebuilding a table asks (dropping
+    the old table would otherwise delete its rows first), and checked before the commit.
+    Afterwards the statements of `conn` can call `task_key` (store/ids.py).
+    """
+    conn.pragma("foreign_keys", False)
     conn.execute("BEGIN IMMEDIATE")
     try:
         found = int(conn.pragma("user_version"))
@@ -176,10 +184,18 @@ def migrate(conn: apsw.Connection) -> int:
             log.info("applying schema migration %d", version)
             conn.execute(schema.MIGRATIONS[version - 1])
             conn.pragma("user_version", version)
+        if found < schema.SCHEMA_VERSION and conn.execute("PRAGMA foreign_key_check").fetchone():
+            raise errors.StorageUnavailable(
+                "the schema migration left rows that break a foreign key; nothing was changed",
+                reason="MIGRATION_FAILED",
+            )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    finally:
+        conn.pragma("foreign_keys", True)
+    ids.install(conn)
     return found
 
 

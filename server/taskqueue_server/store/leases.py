@@ -10,6 +10,7 @@ import apsw
 
 from taskqueue_server.model import Task, TaskState
 from taskqueue_server.store.tasks import (
+    BY_ID,
     COLUMNS,
     LOAD_DOWN,
     ROW_COLUMNS,
@@ -36,9 +37,9 @@ EXTEND_LEASE: Final = """
 UPDATE tasks SET lease_expire_time = ?, update_time = ? WHERE seq = ?
 """
 
-RENEW_LEASE: Final = """
-UPDATE tasks SET lease_expire_time = ? + lease_duration
-WHERE id = ? AND state = 2 AND lease_token = ? AND lease_expire_time > ?
+RENEW_LEASE: Final = f"""
+UPDATE tasks SET lease_expire_time = :now + lease_duration
+WHERE {BY_ID} AND state = 2 AND lease_token = :token AND lease_expire_time > :now
 RETURNING lease_expire_time
 """
 
@@ -85,7 +86,7 @@ def renew_leases(
     """
     renewed: dict[str, int] = {}
     for task_id, token in leases:
-        row = conn.execute(RENEW_LEASE, (now, task_id, token, now)).fetchone()
+        row = conn.execute(RENEW_LEASE, {"now": now, "id": task_id, "token": token}).fetchone()
         if row is not None:
             renewed[task_id] = int(row[0])
     return renewed

@@ -170,6 +170,72 @@ DROP INDEX tasks_by_worker;
 CREATE INDEX tasks_by_worker ON tasks (worker_id, seq) WHERE worker_id != '';
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+# Task ids stop needing an index of their own (store/ids.py): a new task's id is a keyed
+# permutation of its `id_key`, which grows, so the store finds it through `id_key`. The
+# random ids of the tasks made before keep their index (`tasks_by_legacy_id`, them only).
+# SQLite cannot drop the UNIQUE of a column, so the table is rebuilt (`migrate` turns the
+# foreign keys off for it and checks them before committing); the indexes are as before.
+_V9_COLUMNS = """seq, id, work_directory, prompt, priority, tags, state, worker_id, attempt,
+  retry_count, result, error, cancel_reason, create_time, start_time, complete_time, fail_time,
+  cancel_time, update_time, lease_token, lease_expire_time, lease_duration, request_id,
+  request_hash, due_time, max_attempts, initial_backoff, max_backoff, backoff_multiplier,
+  lease_expiries, max_working"""
+_V9 = f"""
+CREATE TABLE tasks_v9 (
+  seq                INTEGER PRIMARY KEY,
+  id                 TEXT    NOT NULL,
+  id_key             INTEGER UNIQUE,
+  work_directory     TEXT    NOT NULL,
+  prompt             TEXT    NOT NULL,
+  priority           INTEGER NOT NULL,
+  tags               TEXT    NOT NULL,
+  state              INTEGER NOT NULL,
+  worker_id          TEXT    NOT NULL DEFAULT '',
+  attempt            INTEGER NOT NULL DEFAULT 0,
+  retry_count        INTEGER NOT NULL DEFAULT 0,
+  result             TEXT,
+  error              TEXT    NOT NULL DEFAULT '',
+  cancel_reason      TEXT    NOT NULL DEFAULT '',
+  create_time        INTEGER NOT NULL,
+  start_time         INTEGER,
+  complete_time      INTEGER,
+  fail_time          INTEGER,
+  cancel_time        INTEGER,
+  update_time        INTEGER NOT NULL,
+  lease_token        TEXT,
+  lease_expire_time  INTEGER,
+  lease_duration     INTEGER,
+  request_id         TEXT,
+  request_hash       TEXT,
+  due_time           INTEGER,
+  max_attempts       INTEGER NOT NULL DEFAULT 0,
+  initial_backoff    INTEGER NOT NULL DEFAULT 0,
+  max_backoff        INTEGER NOT NULL DEFAULT 0,
+  backoff_multiplier REAL    NOT NULL DEFAULT 0,
+  lease_expiries     INTEGER NOT NULL DEFAULT 0,
+  max_working        INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO tasks_v9 ({_V9_COLUMNS}) SELECT {_V9_COLUMNS} FROM tasks;
+DROP TABLE tasks;
+ALTER TABLE tasks_v9 RENAME TO tasks;
+
+CREATE UNIQUE INDEX tasks_by_legacy_id ON tasks (id) WHERE id_key IS NULL;
+CREATE INDEX tasks_claim ON tasks (priority, seq) WHERE state = 1 AND due_time IS NULL;
+CREATE INDEX tasks_claim_by_directory ON tasks (work_directory, priority, seq)
+  WHERE state = 1 AND due_time IS NULL;
+CREATE INDEX tasks_due ON tasks (due_time) WHERE state = 1 AND due_time IS NOT NULL;
+CREATE INDEX tasks_lease_expiry ON tasks (lease_expire_time) WHERE state = 2;
+CREATE UNIQUE INDEX tasks_by_request_id ON tasks (request_id) WHERE request_id IS NOT NULL;
+CREATE INDEX tasks_by_state ON tasks (state, seq);
+CREATE INDEX tasks_by_directory ON tasks (work_directory, seq);
+CREATE INDEX tasks_by_worker ON tasks (worker_id, seq) WHERE worker_id != '';
+CREATE INDEX tasks_by_priority ON tasks (priority, seq);
+CREATE INDEX tasks_by_create_time ON tasks (create_time);
+CREATE INDEX tasks_by_state_priority ON tasks (state, priority);
+
+INSERT INTO meta (key, value) VALUES ('task_id_key', randomblob(16));
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -26,18 +26,18 @@ COLUMNS: Final = (
 # through json_each: the tasks, their tags, their creation events. A task's seq is the array
 # index after :first; its row is [id, work_directory, prompt, priority, tags (JSON),
 # request_id, request_hash, due_time, max_attempts, initial_backoff, max_backoff,
-# backoff_multiplier, max_working, reason of its creation event].
+# backoff_multiplier, max_working, reason of its creation event, id_key].
 _INSERT_TASK_INTO: Final = """
 INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
                    update_time, request_id, request_hash, due_time, max_attempts,
-                   initial_backoff, max_backoff, backoff_multiplier, max_working)
+                   initial_backoff, max_backoff, backoff_multiplier, max_working, id_key)
 """
 INSERT_TASKS: Final = (
     _INSERT_TASK_INTO
     + """
 SELECT :first + key, value->>0, value->>1, value->>2, value->>3, value->>4, 1, :now, :now,
        value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11,
-       value->>12
+       value->>12, value->>14
 FROM json_each(:rows)
 """
 )
@@ -46,7 +46,7 @@ INSERT INTO task_tags (tag, task_seq)
 SELECT tag.value, :first + row.key FROM json_each(:rows) AS row, json_each(row.value->>4) AS tag
 """
 INSERT_TASK: Final = (
-    _INSERT_TASK_INTO + "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    _INSERT_TASK_INTO + "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (?, ?)"
 INSERT_CREATED: Final = """
@@ -64,7 +64,15 @@ INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, at
 VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
-SELECT_TASK: Final = f"SELECT {COLUMNS} FROM tasks WHERE id = ?"
+# The task with the id :id (store/ids.py): through its key, or, made before ids had keys,
+# through the index of those tasks' ids. Its id must match: a key says where to look.
+BY_ID: Final = """seq = (
+  SELECT seq FROM tasks WHERE id_key = task_key(:id) AND id = :id
+  UNION ALL
+  SELECT seq FROM tasks INDEXED BY tasks_by_legacy_id WHERE id = :id AND id_key IS NULL
+  LIMIT 1)"""
+
+SELECT_TASK: Final = f"SELECT {COLUMNS} FROM tasks WHERE {BY_ID}"
 
 SELECT_EVENTS: Final = """
 SELECT from_state, to_state, time, actor, reason, attempt
@@ -122,7 +130,7 @@ LOAD_DOWN: Final = "UPDATE directory_load SET working = working - 1 WHERE work_d
 ROW_COLUMNS: Final = """seq, state, lease_token, lease_expire_time, lease_duration, attempt,
        worker_id, retry_count, priority, work_directory, tags, max_attempts, initial_backoff,
        max_backoff, backoff_multiplier, lease_expiries, start_time"""
-SELECT_ROW: Final = f"SELECT {ROW_COLUMNS} FROM tasks WHERE id = ?"
+SELECT_ROW: Final = f"SELECT {ROW_COLUMNS} FROM tasks WHERE {BY_ID}"
 
 CANCEL: Final = f"""
 UPDATE tasks SET state = 5, cancel_reason = ?, cancel_time = ?, update_time = ?
@@ -292,32 +300,36 @@ class NewRow:
     max_working: int = 0
 
 
-def _row(task_id: str, new: NewRow, tags: str) -> tuple[Any, ...]:
+NewId = tuple[int, str]
+"""A new task's key and id (store/ids.py)."""
+
+
+def _row(new_id: NewId, new: NewRow, tags: str) -> tuple[Any, ...]:
     """A new task's row as the insert statements read it (see INSERT_TASKS)."""
     p = new.retry_policy
     return (
-        task_id, new.work_directory, new.prompt, int(new.priority), tags,
+        new_id[1], new.work_directory, new.prompt, int(new.priority), tags,
         new.request_id, new.request_hash, new.due_time,
         p.max_attempts if p else 0, p.initial_backoff_us if p else 0,
         p.max_backoff_us if p else 0, p.multiplier if p else 0.0, new.max_working,
-        _created_why(new),
+        _created_why(new), new_id[0],
     )  # fmt: skip
 
 
 _ROWS_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def encode(items: Sequence[tuple[str, NewRow]]) -> str:
-    """Waiting tasks (id, task) as rows for `insert_encoded`: the elements of a JSON array
+def encode(items: Sequence[tuple[NewId, NewRow]]) -> str:
+    """Waiting tasks ((key, id), task) as rows for `insert_encoded`: the elements of a JSON array
     without its brackets, so that the rows of several creates join with a comma. Pure
     Python, for the event loop: the writer thread then only runs the three statements."""
     encoded: dict[tuple[str, ...], str] = {}  # a batch's tasks mostly share their tags
     rows = []
-    for task_id, new in items:
+    for new_id, new in items:
         tags = encoded.get(new.tags)
         if tags is None:
             tags = encoded[new.tags] = json.dumps(new.tags)
-        rows.append(_row(task_id, new, tags))
+        rows.append(_row(new_id, new, tags))
     return _ROWS_JSON.encode(rows)[1:-1]
 
 
@@ -351,17 +363,17 @@ def insert_encoded(conn: apsw.Connection, rows: Sequence[str], *, now: int, acto
 
 
 def insert_many(
-    conn: apsw.Connection, items: Sequence[tuple[str, NewRow]], *, now: int, actor: str
+    conn: apsw.Connection, items: Sequence[tuple[NewId, NewRow]], *, now: int, actor: str
 ) -> int:
-    """Inserts waiting tasks (id, task) as `insert_encoded` does. One task alone goes in with
+    """Inserts waiting tasks ((key, id), task) as `insert_encoded` does. One task alone goes in with
     VALUES statements: encoded and inserted through json_each it took 30 us in-process
     against 16, and CreateTask at c=1 was 4% slower with it (8 pairs)."""
     if len(items) != 1:
         return insert_encoded(conn, [encode(items)], now=now, actor=actor)
-    ((task_id, new),) = items
+    ((new_id, new),) = items
     first, now = _first_seq(conn, now)
-    row = _row(task_id, new, json.dumps(new.tags))
-    conn.execute(INSERT_TASK, (first, *row[:5], now, now, *row[5:13]))
+    row = _row(new_id, new, json.dumps(new.tags))
+    conn.execute(INSERT_TASK, (first, *row[:5], now, now, *row[5:13], row[14]))
     for tag in new.tags:
         conn.execute(INSERT_TAG, (tag, first))
     conn.execute(INSERT_EVENT, (first, now, None, int(TaskState.WAITING), actor, row[13], 0))
@@ -373,7 +385,7 @@ def _created_why(new: NewRow) -> str:
     return "created" if new.due_time is None else "created, scheduled"
 
 
-def created(items: Sequence[tuple[str, NewRow]], *, now: int, actor: str) -> list[Task]:
+def created(items: Sequence[tuple[NewId, NewRow]], *, now: int, actor: str) -> list[Task]:
     """The tasks `insert_many(conn, items, ...)` stored at creation time `now`, with their
     creation events, as `get` reads them back; no database needed."""
     events = {
@@ -407,13 +419,13 @@ def created(items: Sequence[tuple[str, NewRow]], *, now: int, actor: str) -> lis
             retry_policy=new.retry_policy,
             max_working=new.max_working,
         )
-        for task_id, new in items
+        for (_, task_id), new in items
     ]
 
 
 def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Task | None:
     """The task with this id, with its history when asked; None when there is none."""
-    row = conn.execute(SELECT_TASK, (task_id,)).fetchone()
+    row = conn.execute(SELECT_TASK, {"id": task_id}).fetchone()
     if row is None:
         return None
     return row_to_task(row, history_of(conn, row[0]) if with_history else ())
@@ -421,21 +433,26 @@ def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Ta
 
 def get_prompt(conn: apsw.Connection, task_id: str) -> str | None:
     """Only the prompt of a task (it never changes after creation)."""
-    row = conn.execute("SELECT prompt FROM tasks WHERE id = ?", (task_id,)).fetchone()
+    row = conn.execute(f"SELECT prompt FROM tasks WHERE {BY_ID}", {"id": task_id}).fetchone()
     return None if row is None else str(row[0])
+
+
+SELECT_PROMPTS: Final = """
+SELECT id, prompt FROM tasks
+WHERE id_key IN (SELECT task_key(value) FROM json_each(:ids))
+  AND id IN (SELECT value FROM json_each(:ids))
+UNION ALL
+SELECT id, prompt FROM tasks INDEXED BY tasks_by_legacy_id
+WHERE id IN (SELECT value FROM json_each(:ids)) AND id_key IS NULL
+"""
 
 
 def get_prompts(conn: apsw.Connection, task_ids: list[str]) -> dict[str, str]:
     """The prompts of these tasks, by id (unknown ids are left out)."""
-    out: dict[str, str] = {}
-    for start in range(0, len(task_ids), 500):
-        chunk = task_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for task_id, prompt in conn.execute(
-            f"SELECT id, prompt FROM tasks WHERE id IN ({marks})", chunk
-        ):
-            out[str(task_id)] = str(prompt)
-    return out
+    return {
+        str(task_id): str(prompt)
+        for task_id, prompt in conn.execute(SELECT_PROMPTS, {"ids": json.dumps(task_ids)})
+    }
 
 
 def claim_many(
@@ -490,7 +507,7 @@ def claim_many(
 
 def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:
     """The state, lease, counters and policy of a task, for judging a request on it."""
-    row = conn.execute(SELECT_ROW, (task_id,)).fetchone()
+    row = conn.execute(SELECT_ROW, {"id": task_id}).fetchone()
     return None if row is None else read_row(row)
 
 
