@@ -186,7 +186,7 @@ def test_tasks_of_a_batch_convert_as_each_alone_would() -> None:
     from taskqueue.v1 import taskqueue_service_pb2 as pb
     from taskqueue_server.api import convert
     from taskqueue_server.model import RetryPolicy
-    from taskqueue_server.store.tasks import NewRow, created
+    from taskqueue_server.store.tasks import Created, NewRow, created
 
     def row(prompt: str, directory: str = "/w", **fields: object) -> NewRow:
         values: dict[str, object] = {"priority": Priority.MEDIUM, "tags": ("a",), **fields}
@@ -216,6 +216,14 @@ def test_tasks_of_a_batch_convert_as_each_alone_would() -> None:
     assert response.tasks[7].HasField("retry_policy") and not response.tasks[8].HasField(
         "retry_policy"
     )
+    # Built from the rows, without the records (BatchCreateTasks): the same protos.
+    items = [((n, f"id-{n}"), r) for n, r in enumerate(rows)]
+    for actor in ("c", "someone else"):
+        made = Created(items=items, now=5_000_000, actor=actor)
+        from_rows = pb.BatchCreateTasksResponse()
+        convert.add_created(from_rows.tasks, made)
+        assert list(from_rows.tasks) == [convert.task(t) for t in made.records()]
+        assert made.records() == created(items, now=5_000_000, actor=actor)
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from taskqueue.v1 import task_pb2, taskqueue_service_pb2
 
 from taskqueue_server.model import AuditEvent, BackupInfo, StoredKey, Task, TaskState
+from taskqueue_server.store.tasks import Created, created
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:
@@ -126,6 +127,23 @@ def add_tasks(
         msg = field.add()
         msg.CopyFrom(last)
         msg.id, msg.work_directory, msg.prompt = t.id, t.work_directory, t.prompt
+
+
+def add_created(field: RepeatedCompositeFieldContainer[task_pb2.Task], made: Created) -> None:
+    """Appends the protos of new tasks to a repeated Task field, as `add_tasks` would from
+    their records, without making the records: from each task's row, copying the proto of
+    the one before when they differ only in id, work directory and prompt."""
+    shared: tuple[Any, ...] | None = None
+    last = task_pb2.Task()
+    for item in made.items:
+        (_, task_id), new = item
+        mine = (new.priority, new.tags, new.due_time, new.retry_policy, new.max_working)
+        if mine != shared:
+            (record,) = created([item], now=made.now, actor=made.actor)
+            last, shared = task(record), mine
+        msg = field.add()
+        msg.CopyFrom(last)
+        msg.id, msg.work_directory, msg.prompt = task_id, new.work_directory, new.prompt
 
 
 def backup(info: BackupInfo) -> taskqueue_service_pb2.Backup:

@@ -220,9 +220,12 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     async def BatchCreateTasks(
         self, request: pb.BatchCreateTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BatchCreateTasksResponse:
-        created = await self._queue.submitter.batch_create([_new_task(r) for r in request.requests])
+        made = await self._queue.submitter.batch_create([_new_task(r) for r in request.requests])
         response = pb.BatchCreateTasksResponse()
-        convert.add_tasks(response.tasks, created)
+        if isinstance(made, list):
+            convert.add_tasks(response.tasks, made)
+        else:
+            convert.add_created(response.tasks, made)
         return response
 
     @_guard
