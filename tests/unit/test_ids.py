@@ -49,3 +49,12 @@ def test_an_id_gives_back_its_key_and_nothing_else_does() -> None:
     assert [IDS.key_of(str(uuid.uuid4())) for _ in range(200)] == [None] * 200
     not_ids = [made.upper(), made.replace("-", ""), "", "x" * 36, None, 7, b"7", made[:-1]]
     assert [IDS.key_of(value) for value in not_ids] == [7, None, None, None, None, None, None, None]
+
+
+def test_many_ids_turn_into_keys_as_each_alone_would() -> None:
+    made = IDS.ids(40, 5)
+    mixed = [made[0], "x", str(uuid.uuid4()), made[3], made[3], None, made[4].upper()]
+    assert IDS.keys_of(mixed) == [IDS.key_of(value) for value in mixed] == [
+        40, None, None, 43, 43, None, 44,
+    ]  # fmt: skip
+    assert IDS.keys_of([]) == []

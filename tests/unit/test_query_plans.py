@@ -133,10 +133,10 @@ def test_tasks_are_found_by_id_through_their_key_or_the_legacy_index(
     from taskqueue_server.store import tasks
 
     lookups = {
-        "get": (tasks.SELECT_TASK, {"id": "x"}),
-        "row": (tasks.SELECT_ROW, {"id": "x"}),
-        "prompts": (tasks.SELECT_PROMPTS, {"ids": '["x", "y"]'}),
-        "renew": (store_leases.RENEW_LEASE, {"id": "x", "token": "t", "now": 1}),
+        "get": (tasks.SELECT_TASK, {"id": "x", "key": 1}),
+        "row": (tasks.SELECT_ROW, {"id": "x", "key": 1}),
+        "prompts": (tasks.SELECT_PROMPTS, {"ids": '["x", "y"]', "keys": "[1, null]"}),
+        "renew": (store_leases.RENEW_LEASE, {"id": "x", "key": 1, "token": "t", "now": 1}),
     }
     for name, (sql, params) in lookups.items():
         plan = listing.plan(conn, sql, params)

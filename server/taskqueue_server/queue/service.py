@@ -18,8 +18,8 @@ from taskqueue_server.queue.handoff import Handoff
 from taskqueue_server.queue.listing import Lister
 from taskqueue_server.queue.submit import Submitter
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
+from taskqueue_server.store import ids, tasks
 from taskqueue_server.store import leases as store_leases
-from taskqueue_server.store import tasks
 from taskqueue_server.store.db import Connection, Database
 
 MAX_BATCH_COMPLETE = 1000
@@ -475,9 +475,11 @@ class TaskQueue:
 
         def op(conn: Connection) -> list[tuple[int, Completion | errors.TaskQueueError]]:
             answers: list[tuple[int, Completion | errors.TaskQueueError]] = []
-            for i, key, token, encoded in todo:
+            id_keys = ids.keys_in(conn, [key for _, key, _, _ in todo])  # all in one go
+            for (i, key, token, encoded), id_key in zip(todo, id_keys, strict=True):
+                row = tasks.keyed_row(conn, key, id_key)  # after the completions before it
                 try:  # no savepoint needed: _completable refuses before anything is written
-                    lease, actor = _completable(conn, key, token, now)
+                    lease, actor = _completable(row, key, token, now)
                 except errors.TaskQueueError as exc:
                     answers.append((i, exc))
                     continue
@@ -658,16 +660,20 @@ class TaskQueue:
 
 def _complete_in(conn: Connection, key: str, token: str, encoded: str | None, now: int) -> Task:
     """Completes one working task inside a writer operation, if the lease allows it."""
-    lease, actor = _completable(conn, key, token, now)
+    lease, actor = _completable(tasks.task_row(conn, key), key, token, now)
     return tasks.complete(conn, lease, result_json=encoded, now=now, actor=actor)
 
 
-def _completable(conn: Connection, key: str, token: str, now: int) -> tuple[tasks.TaskRow, str]:
-    """The lease of a task this caller may complete now, and who completes it. Every refusal
-    comes before the first write (batches rely on it to skip savepoints)."""
-    lease = _lease_or_not_found(conn, key)
-    leases.check_current(lease, token, now)
-    return lease, lease.worker_id if token else "client"
+def _completable(
+    row: tasks.TaskRow | None, key: str, token: str, now: int
+) -> tuple[tasks.TaskRow, str]:
+    """The lease of the task `row` (that of the id `key`, None when there is none) if this
+    caller may complete it now, and who completes it. Every refusal comes before the first
+    write (batches rely on it to skip savepoints)."""
+    if row is None:
+        raise _not_found(key)
+    leases.check_current(row, token, now)
+    return row, row.worker_id if token else "client"
 
 
 def _lease_or_not_found(conn: Connection, task_id: str) -> tasks.TaskRow:

@@ -106,7 +106,7 @@ def open_connection(
     path: str, synchronous: str = "FULL", busy_timeout_ms: int = 5000
 ) -> apsw.Connection:
     """Opens one configured connection (WAL, foreign keys, busy timeout); on a migrated
-    database its statements can call `task_key` (store/ids.py)."""
+    database its task ids turn into keys (store/ids.py)."""
     conn = apsw.Connection(path)
     _configure(conn, synchronous, busy_timeout_ms)
     ids.install(conn)
@@ -168,7 +168,7 @@ def migrate(conn: apsw.Connection) -> int:
 
     Foreign keys are off meanwhile, as SQLite's recipe for rebuilding a table asks (dropping
     the old table would otherwise delete its rows first), and checked before the commit.
-    Afterwards the statements of `conn` can call `task_key` (store/ids.py).
+    Afterwards task ids turn into keys on `conn` (store/ids.py).
     """
     conn.pragma("foreign_keys", False)
     conn.execute("BEGIN IMMEDIATE")

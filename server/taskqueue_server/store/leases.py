@@ -16,6 +16,7 @@ from taskqueue_server.store.tasks import (
     ROW_COLUMNS,
     TaskRow,
     add_event,
+    by_id,
     read_row,
     row_to_task,
     transition,
@@ -86,7 +87,8 @@ def renew_leases(
     """
     renewed: dict[str, int] = {}
     for task_id, token in leases:
-        row = conn.execute(RENEW_LEASE, {"now": now, "id": task_id, "token": token}).fetchone()
+        params = {**by_id(conn, task_id), "now": now, "token": token}
+        row = conn.execute(RENEW_LEASE, params).fetchone()
         if row is not None:
             renewed[task_id] = int(row[0])
     return renewed

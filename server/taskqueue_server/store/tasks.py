@@ -14,6 +14,7 @@ from typing import Any, Final, NamedTuple
 import apsw
 
 from taskqueue_server.model import Priority, RetryPolicy, Task, TaskEvent, TaskState
+from taskqueue_server.store import ids
 
 COLUMNS: Final = (
     "seq, id, work_directory, prompt, priority, tags, state, worker_id, attempt, retry_count,"
@@ -64,15 +65,22 @@ INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, at
 VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
-# The task with the id :id (store/ids.py): through its key, or, made before ids had keys,
-# through the index of those tasks' ids. Its id must match: a key says where to look.
+# The task with the id :id (store/ids.py): through its key :key (`by_id`), or, made before
+# ids had keys, through the index of those tasks' ids. Its id must match: a key says where
+# to look.
 BY_ID: Final = """seq = (
-  SELECT seq FROM tasks WHERE id_key = task_key(:id) AND id = :id
+  SELECT seq FROM tasks WHERE id_key = :key AND id = :id
   UNION ALL
   SELECT seq FROM tasks INDEXED BY tasks_by_legacy_id WHERE id = :id AND id_key IS NULL
   LIMIT 1)"""
 
 SELECT_TASK: Final = f"SELECT {COLUMNS} FROM tasks WHERE {BY_ID}"
+
+
+def by_id(conn: apsw.Connection, task_id: str) -> dict[str, Any]:
+    """The parameters of `BY_ID` for this id."""
+    return {"id": task_id, "key": ids.keys_in(conn, [task_id])[0]}
+
 
 SELECT_EVENTS: Final = """
 SELECT from_state, to_state, time, actor, reason, attempt
@@ -440,7 +448,7 @@ class Created:
 
 def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Task | None:
     """The task with this id, with its history when asked; None when there is none."""
-    row = conn.execute(SELECT_TASK, {"id": task_id}).fetchone()
+    row = conn.execute(SELECT_TASK, by_id(conn, task_id)).fetchone()
     if row is None:
         return None
     return row_to_task(row, history_of(conn, row[0]) if with_history else ())
@@ -448,13 +456,13 @@ def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Ta
 
 def get_prompt(conn: apsw.Connection, task_id: str) -> str | None:
     """Only the prompt of a task (it never changes after creation)."""
-    row = conn.execute(f"SELECT prompt FROM tasks WHERE {BY_ID}", {"id": task_id}).fetchone()
+    row = conn.execute(f"SELECT prompt FROM tasks WHERE {BY_ID}", by_id(conn, task_id)).fetchone()
     return None if row is None else str(row[0])
 
 
 SELECT_PROMPTS: Final = """
 SELECT id, prompt FROM tasks
-WHERE id_key IN (SELECT task_key(value) FROM json_each(:ids))
+WHERE id_key IN (SELECT value FROM json_each(:keys))
   AND id IN (SELECT value FROM json_each(:ids))
 UNION ALL
 SELECT id, prompt FROM tasks INDEXED BY tasks_by_legacy_id
@@ -466,7 +474,13 @@ def get_prompts(conn: apsw.Connection, task_ids: list[str]) -> dict[str, str]:
     """The prompts of these tasks, by id (unknown ids are left out)."""
     return {
         str(task_id): str(prompt)
-        for task_id, prompt in conn.execute(SELECT_PROMPTS, {"ids": json.dumps(task_ids)})
+        for task_id, prompt in conn.execute(
+            SELECT_PROMPTS,
+            {
+                "ids": json.dumps(task_ids),
+                "keys": json.dumps(ids.keys_in(conn, task_ids)),
+            },
+        )
     }
 
 
@@ -522,7 +536,12 @@ def claim_many(
 
 def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:
     """The state, lease, counters and policy of a task, for judging a request on it."""
-    row = conn.execute(SELECT_ROW, {"id": task_id}).fetchone()
+    return keyed_row(conn, task_id, ids.keys_in(conn, [task_id])[0])
+
+
+def keyed_row(conn: apsw.Connection, task_id: str, key: int | None) -> TaskRow | None:
+    """`task_row`, given the id's key (`ids.keys_in` works out many at once)."""
+    row = conn.execute(SELECT_ROW, {"id": task_id, "key": key}).fetchone()
     return None if row is None else read_row(row)
 
 
