@@ -38,6 +38,22 @@ def test_tags_deduplicated_in_order_and_counted_after() -> None:
 def test_priority_unspecified_is_medium_and_unknown_refused() -> None:
     assert checked(validation.priority, 0) == (Priority.MEDIUM, [])
     assert checked(validation.priority, 4)[1] == ["priority"]
+    assert checked(validation.priority, 1) == (Priority.HIGH, [])
+    assert checked(validation.priority, -1)[1] == ["priority"]
+
+
+def test_values_checked_before_are_answered_alike() -> None:
+    # Valid directories and tags are remembered (batches repeat them); a refusal never is.
+    for _ in range(3):
+        assert checked(validation.work_directory, "/r/./s//") == ("/r/s", [])
+        assert checked(validation.work_directory, "r/s")[1] == ["work_directory"]
+        assert checked(validation.tags, ["x", "y", "x"]) == (("x", "y"), [])
+        assert checked(validation.tags, ["ok", "not ok"])[1] == ["tags[1]"]
+        assert checked(validation.tags, [f"t{i}" for i in range(21)])[1] == ["tags"]
+    for i in range(validation._REMEMBERED + 10):  # bounded: forgets, then checks again
+        assert checked(validation.work_directory, f"/many/{i}/") == (f"/many/{i}", [])
+    assert len(validation._CLEAN_PATHS) <= validation._REMEMBERED
+    assert checked(validation.work_directory, "/r/./s//") == ("/r/s", [])
 
 
 def lease(state: TaskState, token: str | None = "tok", expire: int | None = 100) -> TaskRow:
