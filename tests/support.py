@@ -22,6 +22,7 @@ from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server.config import Settings
 from taskqueue_server.main import Server
+from taskqueue_server.store import ids
 
 PROMPT = "Analyse the performance problems in this codebase"
 SERVING_LINE = re.compile(r"serving taskqueue\.v1\.TaskQueueService on (\S+):(\d+)")
@@ -204,8 +205,6 @@ class NamedIds:
     made under a throwaway secret."""
 
     def __init__(self, conn: apsw.Connection | None = None) -> None:
-        from taskqueue_server.store import ids
-
         found = ids.load(conn) if conn is not None else None
         self._ids = found if found is not None else ids.TaskIds(os.urandom(16))
         self._next = ids.next_key(conn) if conn is not None else 1
