@@ -165,3 +165,16 @@ async def test_a_version_1_database_is_migrated_with_its_tags(tmp_path: Path) ->
         assert tags == ["big", "gpu"]
     finally:
         db.close()
+
+
+def test_a_large_wal_is_retried_soon_whatever_the_misses_before() -> None:
+    from taskqueue_server.store import db as store_db
+
+    limit, first, most = store_db.WAL_LIMIT_BYTES, store_db.WAL_FIRST_RETRY_S, store_db.WAL_RETRY_S
+    waits, due = [], first
+    for size in (limit, limit + 1, limit * 3 // 2, 2 * limit, 3 * limit, 3 * limit, limit):
+        waits.append(store_db.wal_retry_after(due, size))
+        due = 2 * waits[-1]
+    # Doubling while the WAL is under twice its limit, back to the first wait above it.
+    assert waits == [first, 2 * first, 4 * first, first, first, first, 2 * first]
+    assert store_db.wal_retry_after(100.0, limit) == most
