@@ -670,17 +670,19 @@ def _completable(
     """The lease of the task `row` (that of the id `key`, None when there is none) if this
     caller may complete it now, and who completes it. Every refusal comes before the first
     write (batches rely on it to skip savepoints)."""
-    if row is None:
-        raise _not_found(key)
-    leases.check_current(row, token, now)
-    return row, row.worker_id if token else "client"
+    lease = _found(row, key)
+    leases.check_current(lease, token, now)
+    return lease, lease.worker_id if token else "client"
 
 
 def _lease_or_not_found(conn: Connection, task_id: str) -> tasks.TaskRow:
-    lease = tasks.task_row(conn, task_id)
-    if lease is None:
+    return _found(tasks.task_row(conn, task_id), task_id)
+
+
+def _found(row: tasks.TaskRow | None, task_id: str) -> tasks.TaskRow:
+    if row is None:
         raise _not_found(task_id)
-    return lease
+    return row
 
 
 def _not_found(task_id: str) -> errors.NotFound:

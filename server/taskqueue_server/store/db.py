@@ -168,7 +168,8 @@ def migrate(conn: apsw.Connection) -> int:
 
     Foreign keys are off meanwhile, as SQLite's recipe for rebuilding a table asks (dropping
     the old table would otherwise delete its rows first), and checked before the commit.
-    Afterwards task ids turn into keys on `conn` (store/ids.py).
+    A migration that made the id secret lets task ids turn into keys on `conn` (store/ids.py;
+    `open_connection` did for a database migrated before).
     """
     conn.pragma("foreign_keys", False)
     conn.execute("BEGIN IMMEDIATE")
@@ -195,7 +196,8 @@ def migrate(conn: apsw.Connection) -> int:
         raise
     finally:
         conn.pragma("foreign_keys", True)
-    ids.install(conn)
+    if found < schema.SCHEMA_VERSION:
+        ids.install(conn)
     return found
 
 

@@ -456,9 +456,11 @@ def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Ta
 
 def get_prompt(conn: apsw.Connection, task_id: str) -> str | None:
     """Only the prompt of a task (it never changes after creation)."""
-    row = conn.execute(f"SELECT prompt FROM tasks WHERE {BY_ID}", by_id(conn, task_id)).fetchone()
+    row = conn.execute(SELECT_PROMPT, by_id(conn, task_id)).fetchone()
     return None if row is None else str(row[0])
 
+
+SELECT_PROMPT: Final = f"SELECT prompt FROM tasks WHERE {BY_ID}"
 
 SELECT_PROMPTS: Final = """
 SELECT id, prompt FROM tasks
