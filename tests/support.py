@@ -22,7 +22,8 @@ from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server.config import Settings
 from taskqueue_server.main import Server
-from taskqueue_server.store import ids
+from taskqueue_server.store.sqlite import id_keys as ids
+from taskqueue_server.task_ids import TaskIds
 
 PROMPT = "Analyse the performance problems in this codebase"
 SERVING_LINE = re.compile(r"serving taskqueue\.v1\.TaskQueueService on (\S+):(\d+)")
@@ -199,14 +200,14 @@ async def wait_for(predicate: object, deadline_s: float = 10.0, what: str = "con
 
 
 class NamedIds:
-    """Real task ids (store/ids.py) for the names a store test gives its tasks, in the order
+    """Real task ids (store/sqlite/ids.py) for the names a store test gives its tasks, in the order
     it first names them: `ids["a"]` is the (key, id) to insert "a" with, `ids.of("a")` its
     id and `ids.name(task.id)` the name back. Without a database (`conn` None) the ids are
     made under a throwaway secret."""
 
     def __init__(self, conn: apsw.Connection | None = None) -> None:
         found = ids.load(conn) if conn is not None else None
-        self._ids = found if found is not None else ids.TaskIds(os.urandom(16))
+        self._ids = found if found is not None else TaskIds(os.urandom(16))
         self._next = ids.next_key(conn) if conn is not None else 1
         self._made: dict[str, tuple[int, str]] = {}
         self._names: dict[str, str] = {}

@@ -62,7 +62,9 @@ class AlreadyExists(TaskQueueError):
 
 
 class TransitionRefused(TaskQueueError):
-    """The task is not in a state that allows the request."""
+    """The task is not in a state that allows the request (lifecycle.py names each rule)."""
+
+    reason = "TRANSITION_REFUSED"
 
 
 class LeaseLost(TransitionRefused):

@@ -35,13 +35,12 @@ from taskqueue_server.ops.health_probe import HealthProbe
 from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus
-from taskqueue_server.queue.service import TaskQueue, now_us
+from taskqueue_server.queue.services import TaskQueue, now_us
 from taskqueue_server.security import keys, roles
 from taskqueue_server.security.service import Security, create_key_in, revoke_key_in
-from taskqueue_server.store import stats
-from taskqueue_server.store.auth import all_keys
-from taskqueue_server.store.config import stored_revision
-from taskqueue_server.store.db import Database, run_offline
+from taskqueue_server.store.sqlite.config_revisions import stored_revision
+from taskqueue_server.store.sqlite.database import Database
+from taskqueue_server.store.sqlite.offline import run_offline
 
 log = logging.getLogger("taskqueue_server")
 
@@ -96,7 +95,7 @@ class Server:
     ) -> None:
         self.settings = settings
         self.port = 0
-        self.metrics = Metrics(lambda: self.db.read_blocking(stats.counts))
+        self.metrics = Metrics(lambda: self.db.read_blocking(lambda s: s.counts()))
         self.db = Database(
             settings.db,
             synchronous=settings.synchronous,
@@ -436,7 +435,7 @@ def keys_command(argv: Sequence[str]) -> None:
         if args.command == "create":
             ttl = None if args.ttl_seconds is None else round(args.ttl_seconds * 1e6)
             token, stored = keys.new_key(name=args.name, role=args.role, now_us=now, ttl_us=ttl)
-            run_offline(db_path, lambda conn: create_key_in(conn, stored))
+            run_offline(db_path, lambda tx: create_key_in(tx, stored))
             keys.touch_stamp(db_path)
             if args.json:
                 print(json.dumps({**_key_json(stored, now), "key": token}))
@@ -448,7 +447,7 @@ def keys_command(argv: Sequence[str]) -> None:
                     file=sys.stderr,
                 )
         elif args.command == "list":
-            listed = run_offline(db_path, all_keys)
+            listed = run_offline(db_path, lambda tx: tx.api_keys())
             shown = [_key_json(k, now) for k in listed]
             if not args.all:
                 shown = [k for k in shown if k["status"] == "active"]
@@ -462,7 +461,7 @@ def keys_command(argv: Sequence[str]) -> None:
                         f" {k['create_time']}"
                     )
         else:
-            revoked = run_offline(db_path, lambda conn: revoke_key_in(conn, args.key, now))
+            revoked = run_offline(db_path, lambda tx: revoke_key_in(tx, args.key, now))
             keys.touch_stamp(db_path)
             print(f"revoked API key {revoked.name!r} (id {revoked.key_id})")
     except errors.TaskQueueError as exc:

@@ -7,8 +7,9 @@ layer converts them to `google.protobuf.Timestamp`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class TaskState(enum.IntEnum):
@@ -196,3 +197,58 @@ class AuditEvent:
     method: str
     outcome: str
     reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TaskFacts:
+    """What the queue needs to judge a request on a task: state, lease, counters, policy.
+    The store reads it inside the writer's transaction; the state machine (lifecycle.py)
+    decides on it."""
+
+    seq: int
+    """The store's handle on the task (its place in creation order)."""
+    state: TaskState
+    lease_token: str | None
+    lease_expire_time: int | None
+    lease_duration: int | None
+    attempt: int
+    worker_id: str
+    retry_count: int = 0
+    priority: Priority = Priority.MEDIUM
+    work_directory: str = ""
+    tags: tuple[str, ...] = ()
+    retry_policy: RetryPolicy | None = None
+    lease_expiries: int = 0
+    start_time: int | None = None
+
+
+class ValidTask(NamedTuple):
+    """A valid task to insert, as the queue decided it. A named tuple, not a frozen
+    dataclass as the other records: immutable all the same, and made in 0.6 instead of
+    1.4 us, once for every task of every create."""
+
+    work_directory: str
+    prompt: str
+    priority: Priority
+    tags: tuple[str, ...]
+    request_id: str | None = None
+    request_hash: str | None = None
+    due_time: int | None = None
+    retry_policy: RetryPolicy | None = None
+    max_working: int = 0
+
+
+TaskKey = tuple[int, str]
+"""A new task's key (the counter's number) and its id (see task_ids.py)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CreatedTasks:
+    """New waiting tasks stored at creation time `now` by `actor`, before their records
+    are made (queue/records.py makes them). A BatchCreateTasks answer is built from these
+    rows instead (api/convert.add_created): making the records took 3.6 us a task on the
+    event loop, the busiest thread under batched creates."""
+
+    items: Sequence[tuple[TaskKey, ValidTask]]
+    now: int
+    actor: str

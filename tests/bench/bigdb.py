@@ -16,8 +16,8 @@ import random
 import time
 from pathlib import Path
 
-from taskqueue_server.store import ids
-from taskqueue_server.store.db import migrate, open_connection
+from taskqueue_server.store.sqlite import id_keys as ids
+from taskqueue_server.store.sqlite.database import migrate, open_connection
 
 STATES = [(1, 0.10), (2, 0.01), (3, 0.85), (4, 0.03), (5, 0.01)]
 TAGS = [f"tag{i}" for i in range(20)]

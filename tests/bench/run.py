@@ -254,7 +254,7 @@ def cached_db(name: str, *bigdb_args: str) -> Path:
     migrates what it opens in place, so an older checkout would refuse a newer file. It is
     built under another name and renamed when complete, so an interrupted build is not
     taken for a database later."""
-    from taskqueue_server.store.schema import SCHEMA_VERSION
+    from taskqueue_server.store.sqlite.schema import SCHEMA_VERSION
 
     path = ROOT / ".cache" / f"{name}.v{SCHEMA_VERSION}.db"
     if not path.exists():
@@ -493,7 +493,7 @@ def sql_timings(path: Path) -> dict[str, dict[str, float]]:
     sys.path[:0] = [str(ROOT / "gen/python"), str(ROOT / "server"), str(ROOT / "tests/bench")]
     import drivers
     from taskqueue_server.model import ListOrder, Priority, TaskFilter, TaskQuery, TaskState
-    from taskqueue_server.store import listing
+    from taskqueue_server.store.sqlite import list_queries as listing
 
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
     out: dict[str, dict[str, float]] = {}

@@ -61,7 +61,7 @@ def secured_servers(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProce
             from taskqueue_server.model import StoredKey
             from taskqueue_server.security import keys as tq_keys
             from taskqueue_server.security.service import create_key_in
-            from taskqueue_server.store.db import run_offline
+            from taskqueue_server.store.sqlite.offline import run_offline
 
             # the same admin key on both servers, so the README's one variable serves both
             key_id, secret = token.removeprefix("tq_").split("_", 1)

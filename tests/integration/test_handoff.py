@@ -22,7 +22,7 @@ WAITING, WORKING = task_pb2.TASK_STATE_WAITING, task_pb2.TASK_STATE_WORKING
 async def parked(tq: Running, count: int = 1) -> None:
     """Waits until `count` watchers have found nothing and parked (server-side state with
     no event to wait on)."""
-    hub = tq.server.queue._hub
+    hub = tq.server.queue.hub
 
     async def ready() -> bool:
         return sum(len(p) for p in hub._parked.values()) == count

@@ -22,7 +22,7 @@ from support import Running, create_request, db_digest, rich_error, running_serv
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue_server.security import keys, roles
 from taskqueue_server.security.service import create_key_in
-from taskqueue_server.store.db import run_offline
+from taskqueue_server.store.sqlite.offline import run_offline
 
 pytestmark = pytest.mark.anyio
 
@@ -291,7 +291,7 @@ async def test_api_keys_created_revoked_and_expired_over_the_api(secured: Secure
 async def test_revocation_by_another_process_holds_from_the_next_call(secured: Secured) -> None:
     token = add_key(secured.tq.db_path, "temp", "monitor")
     await secured.tq.stub.GetStats(pb.GetStatsRequest(), metadata=secured.md(token))
-    from taskqueue_server.store.auth import revoke_key
+    from taskqueue_server.store.sqlite.keys_and_audit import revoke_key
 
     run_offline(str(secured.tq.db_path), lambda conn: revoke_key(conn, "temp", 1))
     keys.touch_stamp(str(secured.tq.db_path))

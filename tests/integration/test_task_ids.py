@@ -1,4 +1,4 @@
-"""Task ids through the real server: keyed ids for new tasks (store/ids.py), and the random
+"""Task ids through the real server: keyed ids for new tasks (store/sqlite/ids.py), and the random
 ids of tasks made before keys, which an upgraded database keeps and must still find."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from support import create_request, rich_error, running_server
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
-from taskqueue_server.store import schema
+from taskqueue_server.store.sqlite import schema
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,7 @@ import apsw
 import pytest
 from support import create_request, running_server
 from taskqueue.v1 import taskqueue_service_pb2 as pb
-from taskqueue_server.store import db as store_db
+from taskqueue_server.store.sqlite import wal_bound
 
 pytestmark = pytest.mark.anyio
 
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.anyio
 async def test_wal_is_truncated_once_old_readers_are_gone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 1 << 20)
-    monkeypatch.setattr(store_db, "WAL_RETRY_S", 0.0)
-    monkeypatch.setattr(store_db, "WAL_CHECK_S", 0.0)
+    monkeypatch.setattr(wal_bound, "WAL_LIMIT_BYTES", 1 << 20)
+    monkeypatch.setattr(wal_bound, "WAL_RETRY_S", 0.0)
+    monkeypatch.setattr(wal_bound, "WAL_CHECK_S", 0.0)
     path = tmp_path / "wal.db"
     batch = pb.BatchCreateTasksRequest(requests=[create_request(prompt="p" * 4000)] * 100)
     async with running_server(path) as tq:

@@ -11,8 +11,10 @@ import apsw
 import pytest
 from support import NamedIds
 from taskqueue_server.model import Priority, RetryPolicy, TaskState
-from taskqueue_server.store import db, tasks
-from taskqueue_server.store.tasks import NewRow
+from taskqueue_server.model import ValidTask as NewRow
+from taskqueue_server.queue import records
+from taskqueue_server.store.sqlite import database as db
+from taskqueue_server.store.sqlite import task_queries as tasks
 
 
 def open_db(path: Path) -> apsw.Connection:
@@ -42,7 +44,7 @@ def test_inserted_tasks_are_stored_as_returned_in_order(tmp_path: Path) -> None:
         tasks.insert_many(conn, [(n["first"], rows[0])], now=1_000, actor="setup")
         items = [(n[f"id-{i}"], r) for i, r in enumerate(rows)]
         when = tasks.insert_many(conn, items, now=2_000, actor="alice")
-    made = tasks.created(items, now=when, actor="alice")  # built apart from the database
+    made = records.created(items, now=when, actor="alice")  # built apart from the database
     assert when == 2_000 and [n.name(t.id) for t in made] == ["id-0", "id-1", "id-2"]
     for task in made:
         assert tasks.get(conn, task.id) == task  # field by field, history included
@@ -64,7 +66,7 @@ def test_creation_times_never_go_back_when_the_clock_does(tmp_path: Path) -> Non
     with conn:
         tasks.insert_many(conn, [(n["late"], row)], now=9_000, actor="t")
         when = tasks.insert_many(conn, [(n["a"], row), (n["b"], row)], now=4_000, actor="t")
-    early = tasks.created([(n["a"], row), (n["b"], row)], now=when, actor="t")
+    early = records.created([(n["a"], row), (n["b"], row)], now=when, actor="t")
     assert [t.create_time for t in early] == [9_000, 9_000]
     assert [t.history[0].time for t in early] == [9_000, 9_000]
     assert tasks.get(conn, n.of("b")) == early[1]
@@ -152,7 +154,7 @@ def test_a_batch_of_any_size_is_stored_whole_and_in_order(tmp_path: Path, count:
     items = [(n[f"id-{i}"], r) for i, r in enumerate(rows)]
     with conn:
         when = tasks.insert_many(conn, items, now=50, actor="bulk")
-    assert [tasks.get(conn, n.of(f"id-{i}")) for i in range(count)] == tasks.created(
+    assert [tasks.get(conn, n.of(f"id-{i}")) for i in range(count)] == records.created(
         items, now=when, actor="bulk"
     )
     stored = conn.execute("SELECT seq, id_key, id FROM tasks ORDER BY seq").fetchall()
@@ -183,7 +185,7 @@ def test_any_text_and_number_survives_the_insert(tmp_path: Path, alone: bool) ->
             assert tasks.insert_many(conn, items[1:], now=2**60, actor=odd) == when
         else:
             when = tasks.insert_many(conn, items, now=2**60, actor=odd)
-    assert [tasks.get(conn, n.of("odd")), tasks.get(conn, n.of("big"))] == tasks.created(
+    assert [tasks.get(conn, n.of("odd")), tasks.get(conn, n.of("big"))] == records.created(
         items, now=when, actor=odd
     )
     stored = conn.execute(
@@ -208,7 +210,7 @@ def test_rows_encoded_apart_go_in_as_one_insert_in_order(tmp_path: Path) -> None
             conn, [tasks.encode(first), tasks.encode(second)], now=9, actor="w"
         )
     stored = [tasks.get(conn, n.of(i)) for i in "abc"]
-    assert stored == tasks.created(first + second, now=when, actor="w")
+    assert stored == records.created(first + second, now=when, actor="w")
     assert conn.execute("SELECT id_key, id FROM tasks ORDER BY seq").fetchall() == [
         n[i] for i in "abc"
     ]

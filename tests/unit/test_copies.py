@@ -10,9 +10,10 @@ from pathlib import Path
 
 import apsw
 import pytest
-from taskqueue_server.store import backup
-from taskqueue_server.store import db as store_db
-from taskqueue_server.store.db import Database
+from taskqueue_server.store.sqlite import copies as backup
+from taskqueue_server.store.sqlite import database as store_db
+from taskqueue_server.store.sqlite import wal_bound
+from taskqueue_server.store.sqlite.database import Database
 
 pytestmark = pytest.mark.anyio
 
@@ -73,9 +74,9 @@ async def test_a_copy_under_writes_is_of_one_moment_and_the_wal_restarts(
 
     monkeypatch.setattr(backup, "SteppedCopy", Slow)
     monkeypatch.setattr(store_db, "COPY_STEP_PAGES", 1)
-    monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 256 << 10)
-    monkeypatch.setattr(store_db, "WAL_CHECK_S", 0.0)
-    monkeypatch.setattr(store_db, "WAL_RETRY_S", 0.0)
+    monkeypatch.setattr(wal_bound, "WAL_LIMIT_BYTES", 256 << 10)
+    monkeypatch.setattr(wal_bound, "WAL_CHECK_S", 0.0)
+    monkeypatch.setattr(wal_bound, "WAL_RETRY_S", 0.0)
     rows = 50
     database = Database(str(tmp_path / "live.db"), synchronous="NORMAL")
     database.open(asyncio.get_running_loop())

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from google.protobuf import json_format
 from taskqueue_server import errors
+from taskqueue_server import lifecycle as leases
 from taskqueue_server.model import Priority, TaskState
-from taskqueue_server.queue import leases, prompt_match, validation
-from taskqueue_server.store.tasks import TaskRow
+from taskqueue_server.model import TaskFacts as TaskRow
+from taskqueue_server.queue import prompt_match, validation
 
 
 def checked(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -151,7 +152,7 @@ def test_stats_sampler_is_exact_when_small_and_bounded_when_large() -> None:
 
 
 def test_lease_tokens_are_safe_on_a_command_line() -> None:
-    from taskqueue_server.queue.leases import new_tokens
+    from taskqueue_server.queue.fencing import new_tokens
 
     tokens = {t for _ in range(40) for t in new_tokens(50)} | set(new_tokens(1))
     assert len(tokens) == 2001, "every token differs, within a claim and across claims"
@@ -201,8 +202,11 @@ def test_tasks_of_a_batch_convert_as_each_alone_would() -> None:
     time or reason) makes a proto of its own. Either way each equals `task` of it."""
     from taskqueue.v1 import taskqueue_service_pb2 as pb
     from taskqueue_server.api import convert
+    from taskqueue_server.model import CreatedTasks as Created
     from taskqueue_server.model import RetryPolicy
-    from taskqueue_server.store.tasks import Created, NewRow, created
+    from taskqueue_server.model import ValidTask as NewRow
+    from taskqueue_server.queue import records as record_making
+    from taskqueue_server.queue.records import created
 
     def row(prompt: str, directory: str = "/w", **fields: object) -> NewRow:
         values: dict[str, object] = {"priority": Priority.MEDIUM, "tags": ("a",), **fields}
@@ -238,8 +242,8 @@ def test_tasks_of_a_batch_convert_as_each_alone_would() -> None:
         made = Created(items=items, now=5_000_000, actor=actor)
         from_rows = pb.BatchCreateTasksResponse()
         convert.add_created(from_rows.tasks, made)
-        assert list(from_rows.tasks) == [convert.task(t) for t in made.records()]
-        assert made.records() == created(items, now=5_000_000, actor=actor)
+        assert list(from_rows.tasks) == [convert.task(t) for t in record_making.of_created(made)]
+        assert record_making.of_created(made) == created(items, now=5_000_000, actor=actor)
 
 
 @pytest.mark.parametrize(

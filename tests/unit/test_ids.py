@@ -6,7 +6,7 @@ import itertools
 import os
 import uuid
 
-from taskqueue_server.store.ids import TaskIds
+from taskqueue_server.task_ids import TaskIds
 
 IDS = TaskIds(os.urandom(16))
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import apsw
 import pytest
 from taskqueue_server.model import ListOrder, Priority, TaskFilter, TaskQuery, TaskState
-from taskqueue_server.store import listing, schema
-from taskqueue_server.store.db import migrate, open_connection
+from taskqueue_server.store.sqlite import list_queries as listing
+from taskqueue_server.store.sqlite import schema
+from taskqueue_server.store.sqlite.database import migrate, open_connection
 
 FILTERS = {
     "one state": TaskFilter(states=(TaskState.WAITING,)),
@@ -74,7 +75,7 @@ def test_filtered_counts_use_an_index(conn: apsw.Connection, name: str) -> None:
 
 
 def test_claims_use_the_partial_index_of_waiting_tasks(conn: apsw.Connection) -> None:
-    from taskqueue_server.store import tasks
+    from taskqueue_server.store.sqlite import task_queries as tasks
 
     for sql in (tasks.CLAIM_ANY, tasks.CLAIM_IN_DIRECTORY):
         params = {"worker": "w", "now": 1, "token": "t", "expire": 2, "lease": 1, "directory": "/a",
@@ -86,7 +87,7 @@ def test_claims_use_the_partial_index_of_waiting_tasks(conn: apsw.Connection) ->
 
 
 def test_lease_queries_use_the_partial_index_of_working_tasks(conn: apsw.Connection) -> None:
-    from taskqueue_server.store import leases as store_leases
+    from taskqueue_server.store.sqlite import clock_queries as store_leases
 
     for sql in (store_leases.SELECT_EXPIRED, store_leases.NEXT_LEASE_EXPIRY):
         plan = listing.plan(conn, sql, {"now": 1} if ":now" in sql else {})
@@ -95,7 +96,7 @@ def test_lease_queries_use_the_partial_index_of_working_tasks(conn: apsw.Connect
 
 
 def test_schedule_queries_use_the_partial_index_of_scheduled_tasks(conn: apsw.Connection) -> None:
-    from taskqueue_server.store import leases as store_leases
+    from taskqueue_server.store.sqlite import clock_queries as store_leases
 
     for sql in (store_leases.PROMOTE_DUE, store_leases.NEXT_DUE):
         plan = listing.plan(conn, sql, {"now": 1} if ":now" in sql else {})
@@ -104,7 +105,7 @@ def test_schedule_queries_use_the_partial_index_of_scheduled_tasks(conn: apsw.Co
 
 
 def test_claims_with_tags_and_directory_use_the_claim_index(conn: apsw.Connection) -> None:
-    from taskqueue_server.store import tasks
+    from taskqueue_server.store.sqlite import task_queries as tasks
 
     for in_directory in (False, True):
         sql = tasks.claim_sql(in_directory=in_directory, tag_count=2)
@@ -116,7 +117,7 @@ def test_claims_with_tags_and_directory_use_the_claim_index(conn: apsw.Connectio
 
 
 def test_histories_of_many_tasks_are_searched_by_task(conn: apsw.Connection) -> None:
-    from taskqueue_server.store import tasks
+    from taskqueue_server.store.sqlite import task_queries as tasks
 
     plan = listing.plan(conn, tasks.SELECT_HISTORIES.replace("?", "'[1, 2, 3]'"), {})
     assert any("task_events_by_task" in line for line in plan), plan
@@ -129,8 +130,8 @@ def test_tasks_are_found_by_id_through_their_key_or_the_legacy_index(
     # Every lookup by task id: the key's index for ids with a key, the index of the ids of
     # tasks made before keys (which holds only those) for the others; never a walk over all
     # keyless tasks, which an upgraded database may have a million of.
-    from taskqueue_server.store import leases as store_leases
-    from taskqueue_server.store import tasks
+    from taskqueue_server.store.sqlite import clock_queries as store_leases
+    from taskqueue_server.store.sqlite import task_queries as tasks
 
     lookups = {
         "get": (tasks.SELECT_TASK, {"id": "x", "key": 1}),

@@ -11,8 +11,8 @@ from pathlib import Path
 import apsw
 import pytest
 from taskqueue_server import errors
-from taskqueue_server.store import db as store_db
-from taskqueue_server.store.db import Database
+from taskqueue_server.store.sqlite import slow_reads, wal_bound
+from taskqueue_server.store.sqlite.database import Database
 
 pytestmark = pytest.mark.anyio
 
@@ -127,7 +127,7 @@ async def test_long_read_transactions_are_logged_with_what_they_ran(
     # Long reads can hold WAL checkpoints back; the log names them (at most every 5 s).
     db = Database(str(tmp_path / "t.db"))
     db.open(asyncio.get_running_loop())
-    caplog.set_level("INFO", logger="taskqueue_server.store.db")
+    caplog.set_level("INFO", logger="taskqueue_server.store.sqlite")
     try:
 
         def count_everything(conn: apsw.Connection) -> int:
@@ -137,7 +137,7 @@ async def test_long_read_transactions_are_logged_with_what_they_ran(
         # thread answers before its transaction ends, and logs after).
         assert await db.read(count_everything, quick=True) == 0
         assert "read transaction" not in caplog.text  # a short read is not reported
-        monkeypatch.setattr(store_db, "SLOW_READ_S", 0.0)  # now every read is "long"
+        monkeypatch.setattr(slow_reads, "SLOW_READ_S", 0.0)  # now every read is "long"
         assert await db.read(count_everything, quick=True) == 0
         # Within 5 s: counted, not logged yet.
         assert await db.read(count_everything, quick=True) == 0
@@ -153,12 +153,12 @@ async def test_a_checkpoint_held_back_names_the_reads_still_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Any WAL is "too big", and the checkpoint waits 10 ms for readers before giving up.
-    monkeypatch.setattr(store_db, "WAL_LIMIT_BYTES", 1)
-    monkeypatch.setattr(store_db, "WAL_CHECK_S", 0.0)
-    monkeypatch.setattr(store_db, "WAL_WAIT_MS", 10)
+    monkeypatch.setattr(wal_bound, "WAL_LIMIT_BYTES", 1)
+    monkeypatch.setattr(wal_bound, "WAL_CHECK_S", 0.0)
+    monkeypatch.setattr(wal_bound, "WAL_WAIT_MS", 10)
     db = Database(str(tmp_path / "t.db"))
     db.open(asyncio.get_running_loop())
-    caplog.set_level("INFO", logger="taskqueue_server.store.db")
+    caplog.set_level("INFO", logger="taskqueue_server.store.sqlite")
     gate, reading = threading.Event(), threading.Event()
 
     def insert(conn: apsw.Connection) -> None:

@@ -6,14 +6,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import apsw
 import pytest
 from support import NamedIds
-from taskqueue_server.model import Priority, TaskState
+from taskqueue_server.model import Priority, TaskState, ValidTask
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.stats import Stats, pieces, summarise
-from taskqueue_server.store import tasks
-from taskqueue_server.store.db import Database
+from taskqueue_server.store.sqlite import task_queries as tasks
+from taskqueue_server.store.sqlite.database import Database
+from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -26,11 +26,12 @@ async def build(db: Database) -> None:
     """Hour 0: three tasks created. Hour 1: two started (waits 10 s and 30 s, high and low)
     and one completed after a 5 s run. Hour 2: one fails, then is retried; one cancelled."""
 
-    def op(conn: apsw.Connection) -> None:
+    def op(tx: SqliteTransaction) -> None:
+        conn = tx.conn
         n = NamedIds(conn)
 
         def new(name: str, priority: Priority, at: int) -> None:
-            row = tasks.NewRow(work_directory="/w", prompt="p", priority=priority, tags=())
+            row = ValidTask(work_directory="/w", prompt="p", priority=priority, tags=())
             tasks.insert_many(conn, [(n[name], row)], now=at, actor="t")
 
         new("a", Priority.HIGH, T0 + 0)
@@ -47,13 +48,20 @@ async def build(db: Database) -> None:
         assert [n.name(t.id) for t in second] == ["c"]
         row = tasks.task_row(conn, n.of("c"))
         assert row is not None
-        tasks.fail(conn, row, error="x", now=T0 + 2 * HOUR, actor="w")
+        tasks.fail(conn, row, error="x", now=T0 + 2 * HOUR, actor="w", reason="failed: x")
         row = tasks.task_row(conn, n.of("c"))
         assert row is not None
-        tasks.retry(conn, row, reason="", now=T0 + 2 * HOUR + S, actor="client")
+        tasks.retry(conn, row, reason="retry 1", now=T0 + 2 * HOUR + S, actor="client")
         row = tasks.task_row(conn, n.of("b"))
         assert row is not None
-        tasks.cancel(conn, row, reason="no", now=T0 + 2 * HOUR + 2 * S, actor="client")
+        tasks.cancel(
+            conn,
+            row,
+            cancel_reason="no",
+            reason="cancelled: no",
+            now=T0 + 2 * HOUR + 2 * S,
+            actor="client",
+        )
 
     await db.write(op)
 

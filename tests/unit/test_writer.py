@@ -11,9 +11,10 @@ from pathlib import Path
 import apsw
 import pytest
 from taskqueue_server import errors
-from taskqueue_server.model import Priority
-from taskqueue_server.store import schema, tasks
-from taskqueue_server.store.db import Database
+from taskqueue_server.model import Priority, ValidTask
+from taskqueue_server.store.sqlite import schema
+from taskqueue_server.store.sqlite import task_queries as tasks
+from taskqueue_server.store.sqlite.database import Database
 
 pytestmark = pytest.mark.anyio
 
@@ -24,7 +25,7 @@ def insert(task_id: str):  # type: ignore[no-untyped-def]
     key = int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:7], "big")
 
     def op(conn: apsw.Connection) -> str:
-        row = tasks.NewRow(work_directory="/w", prompt="p", priority=Priority.MEDIUM, tags=())
+        row = ValidTask(work_directory="/w", prompt="p", priority=Priority.MEDIUM, tags=())
         tasks.insert_many(conn, [((key, task_id), row)], now=1, actor="test")
         return task_id
 
@@ -168,13 +169,17 @@ async def test_a_version_1_database_is_migrated_with_its_tags(tmp_path: Path) ->
 
 
 def test_a_large_wal_is_retried_soon_whatever_the_misses_before() -> None:
-    from taskqueue_server.store import db as store_db
+    from taskqueue_server.store.sqlite import wal_bound
 
-    limit, first, most = store_db.WAL_LIMIT_BYTES, store_db.WAL_FIRST_RETRY_S, store_db.WAL_RETRY_S
+    limit, first, most = (
+        wal_bound.WAL_LIMIT_BYTES,
+        wal_bound.WAL_FIRST_RETRY_S,
+        wal_bound.WAL_RETRY_S,
+    )
     waits, due = [], first
     for size in (limit, limit + 1, limit * 3 // 2, 2 * limit, 3 * limit, 3 * limit, limit):
-        waits.append(store_db.wal_retry_after(due, size))
+        waits.append(wal_bound.wal_retry_after(due, size))
         due = 2 * waits[-1]
     # Doubling while the WAL is under twice its limit, back to the first wait above it.
     assert waits == [first, 2 * first, 4 * first, first, first, first, 2 * first]
-    assert store_db.wal_retry_after(100.0, limit) == most
+    assert wal_bound.wal_retry_after(100.0, limit) == most

@@ -11,8 +11,8 @@ from google.protobuf import duration_pb2, json_format, struct_pb2, timestamp_pb2
 from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from taskqueue.v1 import task_pb2, taskqueue_service_pb2
 
-from taskqueue_server.model import AuditEvent, BackupInfo, StoredKey, Task, TaskState
-from taskqueue_server.store.tasks import Created, created
+from taskqueue_server.model import AuditEvent, BackupInfo, CreatedTasks, StoredKey, Task, TaskState
+from taskqueue_server.queue import records
 
 
 def timestamp(us: int) -> timestamp_pb2.Timestamp:
@@ -129,7 +129,7 @@ def add_tasks(
         msg.id, msg.work_directory, msg.prompt = t.id, t.work_directory, t.prompt
 
 
-def add_created(field: RepeatedCompositeFieldContainer[task_pb2.Task], made: Created) -> None:
+def add_created(field: RepeatedCompositeFieldContainer[task_pb2.Task], made: CreatedTasks) -> None:
     """Appends the protos of new tasks to a repeated Task field, as `add_tasks` would from
     their records, without making the records: from each task's row, copying the proto of
     the one before when they differ only in id, work directory and prompt."""
@@ -139,7 +139,7 @@ def add_created(field: RepeatedCompositeFieldContainer[task_pb2.Task], made: Cre
         (_, task_id), new = item
         mine = (new.priority, new.tags, new.due_time, new.retry_policy, new.max_working)
         if mine != shared:
-            (record,) = created([item], now=made.now, actor=made.actor)
+            (record,) = records.created([item], now=made.now, actor=made.actor)
             last, shared = task(record), mine
         msg = field.add()
         msg.CopyFrom(last)

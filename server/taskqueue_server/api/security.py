@@ -9,7 +9,7 @@ from typing import Any, Final
 import grpc
 
 from taskqueue_server import errors
-from taskqueue_server.api import errors as api_errors
+from taskqueue_server.api import statuses
 from taskqueue_server.security.gate import Gate
 from taskqueue_server.security.principal import Principal
 
@@ -70,9 +70,7 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         try:
             return gate.admit(method, full_method, _authorization(context), context.peer())
         except errors.TaskQueueError as exc:
-            status = api_errors.to_status(exc)
-            await context.abort(status.code, status.details, status.trailing_metadata)
-            raise AssertionError("unreachable: abort raises") from None
+            await statuses.abort(context, exc)
 
     def _audit(self, principal: Principal, full_method: str, context: Context) -> None:
         """Records a finished admin call with its outcome (when authentication is on)."""

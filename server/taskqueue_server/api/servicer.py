@@ -1,14 +1,14 @@
-"""`taskqueue.v1.TaskQueueService` on grpc.aio: each method converts, calls the domain and
-converts back. Domain errors become rich statuses in one place (`_guard`)."""
+"""`taskqueue.v1.TaskQueueService` on grpc.aio: each method converts the request
+(api/requests.py), calls the domain and converts back (api/convert.py, api/responses.py).
+Every handler is wrapped by api/calls.py: in-flight count, metrics, and the one mapping of
+domain errors to statuses."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import grpc
 from taskqueue.v1 import task_pb2
@@ -16,57 +16,15 @@ from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 
 from taskqueue_server import errors
-from taskqueue_server.api import convert
-from taskqueue_server.api import errors as api_errors
-from taskqueue_server.model import CompleteInput, Counts, Lease, Priority, Task, TaskState
-from taskqueue_server.ops import stats as ops_stats
+from taskqueue_server.api import calls, convert, requests, responses
+from taskqueue_server.model import CompleteInput, Lease, Task
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.config import ConfigManager
 from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import ServerStatus
-from taskqueue_server.queue.listing import FilterInput
-from taskqueue_server.queue.retries import PolicyInput
-from taskqueue_server.queue.service import TaskQueue
-from taskqueue_server.queue.submit import NewTask
+from taskqueue_server.queue.services import TaskQueue
 from taskqueue_server.security.service import Security
-
-Req = TypeVar("Req")
-Resp = TypeVar("Resp")
-Handler = Callable[[Any, Req, grpc.aio.ServicerContext[Req, Resp]], Awaitable[Resp]]
-
-
-def _guard(method: Handler[Req, Resp]) -> Handler[Req, Resp]:
-    """Turns a domain error raised by `method` into the call's status."""
-
-    @functools.wraps(method)
-    async def guarded(
-        self: Any, request: Req, context: grpc.aio.ServicerContext[Req, Resp]
-    ) -> Resp:
-        self.in_flight += 1
-        started = time.perf_counter()
-        try:
-            response = await method(self, request, context)
-        except errors.TaskQueueError as exc:
-            status = api_errors.to_status(exc)
-        except Exception as exc:
-            status = api_errors.internal_status(exc)
-        else:
-            self.metrics.observe_rpc(method.__name__, "OK", time.perf_counter() - started)
-            return response
-        finally:
-            self.in_flight -= 1
-        self.metrics.observe_rpc(method.__name__, status.code.name, time.perf_counter() - started)
-        await context.abort(status.code, status.details, status.trailing_metadata)
-        raise AssertionError("unreachable: abort raises")
-
-    return guarded
-
-
-def _lease_duration(request: pb.ClaimTaskRequest | pb.WatchNextRequest) -> int | None:
-    if not request.HasField("lease_duration"):
-        return None
-    return convert.duration_us(request.lease_duration)
 
 
 class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
@@ -96,7 +54,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
     def _server_config(self) -> pb.ServerConfig:
         return pb.ServerConfig(**self._config.settings.public())
 
-    @_guard
+    @calls.unary
     async def GetConfig(
         self, request: pb.GetConfigRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetConfigResponse:
@@ -106,7 +64,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             revision=self._config.revision,
         )
 
-    @_guard
+    @calls.unary
     async def UpdateConfig(
         self, request: pb.UpdateConfigRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.UpdateConfigResponse:
@@ -129,26 +87,13 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         revision = await self._config.update(values, actor="client")
         return pb.UpdateConfigResponse(config=self._server_config(), revision=revision)
 
-    @_guard
+    @calls.unary
     async def ListConfigRevisions(
         self, request: pb.ListConfigRevisionsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListConfigRevisionsResponse:
-        size = request.page_size or 50
-        if not 1 <= size <= 1000:
-            raise errors.InvalidArgument(
-                [errors.FieldViolation(field="page_size", description="must be from 0 to 1000")]
-            )
-        before = 2**62
-        if request.page_token:
-            try:
-                before = int(request.page_token.removeprefix("r"))
-            except ValueError:
-                raise errors.InvalidArgument(
-                    [errors.FieldViolation(field="page_token", description="not a page token")]
-                ) from None
-        found = await self._config.revisions(before=before, limit=size + 1)
-        more = len(found) > size
-        found = found[:size]
+        found, token = await self._config.revisions(
+            page_size=request.page_size, page_token=request.page_token
+        )
         return pb.ListConfigRevisionsResponse(
             revisions=[
                 pb.ConfigRevision(
@@ -162,10 +107,10 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
                 )
                 for r in found
             ],
-            next_page_token=f"r{found[-1].revision}" if more and found else "",
+            next_page_token=token,
         )
 
-    @_guard
+    @calls.unary
     async def GetServerStatus(
         self, request: pb.GetServerStatusRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetServerStatusResponse:
@@ -179,7 +124,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             database_path=s.database_path,
             database_size_bytes=s.database_size_bytes,
             wal_size_bytes=s.wal_size_bytes,
-            tasks_by_state=_state_counts(s.counts),
+            tasks_by_state=responses.state_counts(s.counts),
             in_flight_rpcs=s.in_flight_rpcs,
             open_watch_streams=s.open_watch_streams,
             writer_queue_length=s.writer_queue_length,
@@ -195,13 +140,13 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             response.last_backup.CopyFrom(convert.backup(s.last_backup))
         return response
 
-    @_guard
+    @calls.unary
     async def CreateBackup(
         self, request: pb.CreateBackupRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateBackupResponse:
         return pb.CreateBackupResponse(backup=convert.backup(await self._backups.create()))
 
-    @_guard
+    @calls.unary
     async def ListBackups(
         self, request: pb.ListBackupsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListBackupsResponse:
@@ -209,18 +154,20 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             backups=[convert.backup(b) for b in await self._backups.list()]
         )
 
-    @_guard
+    @calls.unary
     async def CreateTask(
         self, request: pb.CreateTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateTaskResponse:
-        task = await self._queue.submitter.create(_new_task(request))
+        task = await self._queue.submit.create(requests.new_task(request))
         return pb.CreateTaskResponse(task=convert.task(task))
 
-    @_guard
+    @calls.unary
     async def BatchCreateTasks(
         self, request: pb.BatchCreateTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BatchCreateTasksResponse:
-        made = await self._queue.submitter.batch_create([_new_task(r) for r in request.requests])
+        made = await self._queue.submit.batch_create(
+            [requests.new_task(r) for r in request.requests]
+        )
         response = pb.BatchCreateTasksResponse()
         if isinstance(made, list):
             convert.add_tasks(response.tasks, made)
@@ -228,12 +175,12 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             convert.add_created(response.tasks, made)
         return response
 
-    @_guard
+    @calls.unary
     async def ListTasks(
         self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListTasksResponse:
-        page = await self._queue.lister.list(
-            _filter(request),
+        page = await self._queue.tasks.list(
+            requests.task_filter(request),
             order_by=request.order_by,
             page_size=request.page_size,
             page_token=request.page_token,
@@ -245,20 +192,20 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             total_size=page.total_size,
         )
 
-    @_guard
+    @calls.unary
     async def CancelTask(
         self, request: pb.CancelTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CancelTaskResponse:
         task = await self._queue.control.cancel(task_id=request.task_id, reason=request.reason)
         return pb.CancelTaskResponse(task=convert.task(task))
 
-    @_guard
+    @calls.unary
     async def BatchCancelTasks(
         self, request: pb.BatchCancelTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.BatchCancelTasksResponse:
         result = await self._queue.control.batch_cancel(
             task_ids=list(request.task_ids),
-            filter=_filter(request.filter) if request.HasField("filter") else None,
+            filter=requests.task_filter(request.filter) if request.HasField("filter") else None,
             reason=request.reason,
         )
         return pb.BatchCancelTasksResponse(
@@ -272,14 +219,14 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             has_more=result.has_more,
         )
 
-    @_guard
+    @calls.unary
     async def RetryTask(
         self, request: pb.RetryTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RetryTaskResponse:
         task = await self._queue.control.retry(task_id=request.task_id, reason=request.reason)
         return pb.RetryTaskResponse(task=convert.task(task))
 
-    @_guard
+    @calls.unary
     async def SetTaskPriority(
         self, request: pb.SetTaskPriorityRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.SetTaskPriorityResponse:
@@ -288,13 +235,13 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         )
         return pb.SetTaskPriorityResponse(task=convert.task(task))
 
-    @_guard
+    @calls.unary
     async def GetTask(
         self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetTaskResponse:
-        return pb.GetTaskResponse(task=convert.task(await self._queue.get(request.task_id)))
+        return pb.GetTaskResponse(task=convert.task(await self._queue.tasks.get(request.task_id)))
 
-    @_guard
+    @calls.unary
     async def GetStats(
         self, request: pb.GetStatsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.GetStatsResponse:
@@ -305,12 +252,12 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             end=convert.timestamp_us(request.end_time) if request.HasField("end_time") else None,
             bucket=request.bucket,
         )
-        response = _stats(report)
+        response = responses.stats(report)
         for (principal, method), count in sorted(self._security.gate.throttled.items()):
             response.throttled.add(principal=principal, method=method, count=count)
         return response
 
-    @_guard
+    @calls.unary
     async def CreateApiKey(
         self, request: pb.CreateApiKeyRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CreateApiKeyResponse:
@@ -320,21 +267,21 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         )
         return pb.CreateApiKeyResponse(api_key=convert.api_key(stored), key=key)
 
-    @_guard
+    @calls.unary
     async def ListApiKeys(
         self, request: pb.ListApiKeysRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListApiKeysResponse:
         listed = await self._security.list_keys(show_inactive=request.show_inactive)
         return pb.ListApiKeysResponse(api_keys=[convert.api_key(k) for k in listed])
 
-    @_guard
+    @calls.unary
     async def RevokeApiKey(
         self, request: pb.RevokeApiKeyRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.RevokeApiKeyResponse:
         revoked = await self._security.revoke_key(request.key)
         return pb.RevokeApiKeyResponse(api_key=convert.api_key(revoked))
 
-    @_guard
+    @calls.unary
     async def ListAuditEvents(
         self, request: pb.ListAuditEventsRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ListAuditEventsResponse:
@@ -348,14 +295,14 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             events=[convert.audit_event(e) for e in events], next_page_token=token
         )
 
-    @_guard
+    @calls.unary
     async def ClaimTask(
         self, request: pb.ClaimTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ClaimTaskResponse:
-        lease = await self._queue.claim(
+        lease = await self._queue.claims.claim(
             worker_id=request.worker_id,
             work_directory=request.work_directory,
-            lease_duration_us=_lease_duration(request),
+            lease_duration_us=requests.lease_duration(request),
             tags=request.tags,
         )
         if lease is None:
@@ -367,46 +314,36 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             lease_expire_time=convert.timestamp(lease.expire_time),
         )
 
+    @calls.streaming
     async def WatchNext(
         self, request: pb.WatchNextRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[pb.WatchNextResponse]:
-        status: grpc.Status | None = None
-        self.in_flight += 1
-        try:
-            leases = await self._queue.watch(
-                worker_id=request.worker_id,
-                work_directory=request.work_directory,
-                max_in_flight=request.max_in_flight,
-                lease_duration_us=_lease_duration(request),
-                tags=request.tags,
-            )
-            async with contextlib.aclosing(leases):
-                async for lease in leases:
-                    self._observe_wait(lease)
-                    yield _pushed(lease)
-        except errors.TaskQueueError as exc:
-            status = api_errors.to_status(exc)
-        except Exception as exc:
-            status = api_errors.internal_status(exc)
-        finally:
-            self.in_flight -= 1
-        if status is not None:
-            await context.abort(status.code, status.details, status.trailing_metadata)
+        leases = await self._queue.streams.watch(
+            worker_id=request.worker_id,
+            work_directory=request.work_directory,
+            max_in_flight=request.max_in_flight,
+            lease_duration_us=requests.lease_duration(request),
+            tags=request.tags,
+        )
+        async with contextlib.aclosing(leases):
+            async for lease in leases:
+                self._observe_wait(lease)
+                yield responses.pushed(lease)
 
-    @_guard
+    @calls.unary
     async def Heartbeat(
         self, request: pb.HeartbeatRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.HeartbeatResponse:
-        expire = await self._queue.heartbeat(
+        expire = await self._queue.reports.heartbeat(
             task_id=request.task_id, lease_token=request.lease_token
         )
         return pb.HeartbeatResponse(lease_expire_time=convert.timestamp(expire))
 
-    @_guard
+    @calls.unary
     async def CompleteTask(
         self, request: pb.CompleteTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CompleteTaskResponse:
-        task = await self._queue.complete(
+        task = await self._queue.reports.complete(
             task_id=request.task_id,
             lease_token=request.lease_token,
             original_prompt=request.original_prompt,
@@ -415,13 +352,12 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         self._observe_run(task.start_time, task.complete_time)
         return pb.CompleteTaskResponse(task=convert.task(task))
 
+    @calls.streaming
     async def Work(
         self,
         request_iterator: AsyncIterator[pb.WorkRequest],
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> AsyncIterator[pb.WorkResponse]:
-        status: grpc.Status | None = None
-        self.in_flight += 1
         out: asyncio.Queue[pb.WorkResponse | None] = asyncio.Queue()
         pumps: list[asyncio.Task[None]] = []
         try:
@@ -436,11 +372,11 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
                     ]
                 )
             sub = first.subscribe
-            batches = await self._queue.watch_batches(
+            batches = await self._queue.streams.watch_batches(
                 worker_id=sub.worker_id,
                 work_directory=sub.work_directory,
                 max_in_flight=sub.max_in_flight,
-                lease_duration_us=_lease_duration(sub),
+                lease_duration_us=requests.lease_duration(sub),
                 tags=sub.tags,
                 with_history=False,
             )
@@ -451,7 +387,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
                         async for batch in batches:
                             for lease in batch:
                                 self._observe_wait(lease)
-                            tasks = [_pushed(lease) for lease in batch]
+                            tasks = [responses.pushed(lease) for lease in batch]
                             out.put_nowait(pb.WorkResponse(tasks=tasks))
                 finally:
                     out.put_nowait(None)  # the server is stopping (or failed): end the stream
@@ -459,12 +395,12 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             async def take_reports() -> None:
                 try:
                     request: pb.WorkRequest | None = first
-                    requests = aiter(request_iterator)
+                    requests_ = aiter(request_iterator)
                     while request is not None:
                         if request.completions or request.failures:
                             outcomes = await self._reports(request)
                             out.put_nowait(pb.WorkResponse(outcomes=outcomes))
-                        request = await anext(requests, None)
+                        request = await anext(requests_, None)
                 finally:
                     out.put_nowait(None)  # the worker closed its side (or failed): end
 
@@ -476,16 +412,9 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
                     failure = pump.exception()
                     if failure is not None:
                         raise failure
-        except errors.TaskQueueError as exc:
-            status = api_errors.to_status(exc)
-        except Exception as exc:
-            status = api_errors.internal_status(exc)
         finally:
             for pump in pumps:
                 pump.cancel()
-            self.in_flight -= 1
-        if status is not None:
-            await context.abort(status.code, status.details, status.trailing_metadata)
 
     async def _reports(self, request: pb.WorkRequest) -> list[pb.CompleteTaskOutcome]:
         """The outcomes of a Work request's completions, then of its failures."""
@@ -494,21 +423,21 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             try:
                 outcomes += await self._complete_many(request.completions)
             except errors.InvalidArgument as exc:  # too many in one request
-                outcomes += [_outcome(r.task_id, exc) for r in request.completions]
+                outcomes += [responses.outcome(r.task_id, exc) for r in request.completions]
         for f in request.failures:
             try:
                 await self._fail(f)
             except errors.TaskQueueError as exc:
-                outcomes.append(_outcome(f.task_id, exc))
+                outcomes.append(responses.outcome(f.task_id, exc))
             else:
-                outcomes.append(_outcome(f.task_id))
+                outcomes.append(responses.outcome(f.task_id))
         return outcomes
 
     async def _complete_many(
         self, requests: Sequence[pb.CompleteTaskRequest]
     ) -> list[pb.CompleteTaskOutcome]:
         """CompleteTasks and Work's completions: one outcome per request, in order."""
-        answers = await self._queue.complete_many(
+        answers = await self._queue.reports.complete_many(
             [
                 CompleteInput(
                     task_id=r.task_id,
@@ -522,10 +451,10 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         outcomes = []
         for r, answer in zip(requests, answers, strict=True):
             if isinstance(answer, errors.TaskQueueError):
-                outcomes.append(_outcome(r.task_id, answer))
+                outcomes.append(responses.outcome(r.task_id, answer))
             else:
                 self._observe_run(answer.start_time, answer.complete_time)
-                outcomes.append(_outcome(r.task_id))
+                outcomes.append(responses.outcome(r.task_id))
         return outcomes
 
     def _observe_run(self, start_time: int | None, complete_time: int | None) -> None:
@@ -533,7 +462,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             self.metrics.run_seconds.observe((complete_time - start_time) / 1e6)
 
     async def _fail(self, request: pb.FailTaskRequest) -> Task:
-        return await self._queue.fail(
+        return await self._queue.reports.fail(
             task_id=request.task_id,
             lease_token=request.lease_token,
             original_prompt=request.original_prompt,
@@ -541,7 +470,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             retryable=request.retryable if request.HasField("retryable") else True,
         )
 
-    @_guard
+    @calls.unary
     async def CompleteTasks(
         self, request: pb.CompleteTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CompleteTasksResponse:
@@ -553,137 +482,8 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
                 (lease.task.start_time - lease.task.create_time) / 1e6
             )
 
-    @_guard
+    @calls.unary
     async def FailTask(
         self, request: pb.FailTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.FailTaskResponse:
         return pb.FailTaskResponse(task=convert.task(await self._fail(request)))
-
-
-def _outcome(task_id: str, error: errors.TaskQueueError | None = None) -> pb.CompleteTaskOutcome:
-    """One item of a batch: OK, or the code and reason its own call would have answered."""
-    if error is None:
-        return pb.CompleteTaskOutcome(task_id=task_id)
-    return pb.CompleteTaskOutcome(
-        task_id=task_id,
-        code=api_errors.code_of(error).value[0],
-        reason=error.reason,
-        message=error.message,
-    )
-
-
-def _transitions(c: ops_stats.TransitionCounts) -> pb.TransitionCounts:
-    return pb.TransitionCounts(
-        created=c.created,
-        started=c.started,
-        completed=c.completed,
-        failed=c.failed,
-        cancelled=c.cancelled,
-        retried=c.retried,
-    )
-
-
-def _durations(d: ops_stats.DurationStats) -> pb.DurationStats:
-    return pb.DurationStats(
-        count=d.count,
-        p50=convert.duration(d.p50),
-        p95=convert.duration(d.p95),
-        p99=convert.duration(d.p99),
-        mean=convert.duration(d.mean),
-    )
-
-
-def _state_counts(counts: Counts) -> pb.StateCounts:
-    return pb.StateCounts(
-        **{s.name.lower(): counts.by_state.get(s, 0) for s in TaskState},
-        scheduled=counts.scheduled,
-        dead=counts.by_state.get(TaskState.FAILED, 0),
-    )
-
-
-def _stats(report: ops_stats.Report) -> pb.GetStatsResponse:
-    counts = report.counts
-
-    def by_priority(values: dict[Priority, int]) -> pb.PriorityCounts:
-        return pb.PriorityCounts(**{p.name.lower(): values.get(p, 0) for p in Priority})
-
-    return pb.GetStatsResponse(
-        tasks_by_state=_state_counts(counts),
-        tasks_by_priority=by_priority(counts.by_priority),
-        waiting_by_priority=by_priority(counts.waiting_by_priority),
-        total_tasks=sum(counts.by_state.values()),
-        start_time=convert.timestamp(report.start),
-        end_time=convert.timestamp(report.end),
-        window=_transitions(report.window),
-        durations=[
-            pb.PriorityDurations(
-                priority=int(p),  # type: ignore[arg-type]
-                wait=_durations(report.waits[p]),
-                run=_durations(report.runs[p]),
-            )
-            for p in Priority
-        ],
-        trend=[
-            pb.TrendBucket(
-                start_time=convert.timestamp(report.start + i * report.width),
-                counts=_transitions(c),
-            )
-            for i, c in enumerate(report.trend)
-        ],
-    )
-
-
-def _new_task(request: pb.CreateTaskRequest) -> NewTask:
-    policy = None
-    if request.HasField("retry_policy"):
-        p = request.retry_policy
-        policy = PolicyInput(
-            max_attempts=p.max_attempts,
-            initial_backoff_us=convert.duration_us(p.initial_backoff),
-            max_backoff_us=convert.duration_us(p.max_backoff),
-            multiplier=p.backoff_multiplier,
-        )
-    return NewTask(
-        work_directory=request.work_directory,
-        prompt=request.prompt,
-        priority=request.priority,
-        tags=request.tags,
-        request_id=request.request_id,
-        schedule_time=(
-            convert.timestamp_us(request.schedule_time)
-            if request.HasField("schedule_time")
-            else None
-        ),
-        delay=convert.duration_us(request.delay) if request.HasField("delay") else None,
-        retry_policy=policy,
-        max_working_in_directory=request.max_working_in_directory,
-    )
-
-
-def _filter(request: pb.ListTasksRequest | pb.TaskFilter) -> FilterInput:
-    return FilterInput(
-        states=request.states,
-        priorities=request.priorities,
-        work_directory=request.work_directory,
-        tags=request.tags,
-        worker_id=request.worker_id,
-        created_after=(
-            convert.timestamp_us(request.created_after)
-            if request.HasField("created_after")
-            else None
-        ),
-        created_before=(
-            convert.timestamp_us(request.created_before)
-            if request.HasField("created_before")
-            else None
-        ),
-        due={pb.DUE_FILTER_DUE: True, pb.DUE_FILTER_SCHEDULED: False}.get(request.due),
-    )
-
-
-def _pushed(lease: Lease) -> pb.WatchNextResponse:
-    return pb.WatchNextResponse(
-        task=convert.task(lease.task),
-        lease_token=lease.token,
-        lease_expire_time=convert.timestamp(lease.expire_time),
-    )

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from taskqueue_server import errors
 from taskqueue_server.model import BackupInfo
-from taskqueue_server.store import backup as store_backup
+from taskqueue_server.store.sqlite import copies as store_backup
 
 log = logging.getLogger(__name__)
 

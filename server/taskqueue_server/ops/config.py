@@ -14,8 +14,9 @@ from typing import Any
 
 from taskqueue_server import config, errors
 from taskqueue_server.config import Settings
-from taskqueue_server.store import config as stored
-from taskqueue_server.store.db import Connection, Database
+from taskqueue_server.queue import page_tokens, validation
+from taskqueue_server.queue.page_tokens import PageTokens
+from taskqueue_server.store.port import ConfigRevision, Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class ConfigManager:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         settings: Settings,
         sources: dict[str, str],
         config_file: str,
@@ -46,13 +47,14 @@ class ConfigManager:
         self._config_file = config_file
         self._clock = clock
         self.revision = 0
+        self._tokens: PageTokens | None = None
 
     def live_values(self) -> dict[str, Any]:
         return {k: v for k, v in self.settings.public().items() if not config.needs_restart(k)}
 
     async def load_latest(self) -> None:
         """Applies the latest stored revision to every live setting no flag has set."""
-        found = await self._db.read(stored.latest)
+        found = await self._db.read(lambda s: s.latest_config())
         if found is None:
             return
         self.revision, values = found
@@ -116,10 +118,8 @@ class ConfigManager:
         settings_after = {k: v for k, v in after.items() if not config.needs_restart(k)}
         now = self._clock()
 
-        def op(conn: Connection) -> int:
-            return stored.insert(
-                conn, now=now, actor=actor, changes=changes, settings=settings_after
-            )
+        def op(tx: Transaction) -> int:
+            return tx.insert_config(now=now, actor=actor, changes=changes, settings=settings_after)
 
         self.revision = await self._db.write(op)
         self._apply(candidate, {k: f"revision {self.revision}" for k in changes})
@@ -149,8 +149,23 @@ class ConfigManager:
             log.error("SIGHUP: %s; nothing changed", exc.message)
             return None
 
-    async def revisions(self, *, before: int, limit: int) -> list[stored.Revision]:
-        return await self._db.read(lambda conn: stored.page(conn, before=before, limit=limit))
+    async def revisions(
+        self, *, page_size: int, page_token: str
+    ) -> tuple[list[ConfigRevision], str]:
+        """One page of the revision history, newest first, and the next page's token."""
+        if self._tokens is None:
+            self._tokens = await PageTokens.of(self._db)
+        v = validation.Violations()
+        size = page_tokens.page_size(page_size, v, default=50, maximum=1000)
+        query = page_tokens.scope("config-revisions")
+        after = self._tokens.decode(page_token, query, v, length=1)
+        v.raise_if_any()
+        before = after[0] if after else 2**62
+        found = await self._db.read(lambda s: s.config_revisions(before=before, limit=size + 1))
+        more = len(found) > size
+        found = found[:size]
+        token = self._tokens.encode(query, (found[-1].revision,)) if more and found else ""
+        return found, token
 
 
 def config_keys(path: str) -> list[str]:

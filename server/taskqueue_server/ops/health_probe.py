@@ -14,8 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from taskqueue_server import errors
-from taskqueue_server.store import probe
-from taskqueue_server.store.db import Database
+from taskqueue_server.store.port import Store
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ class HealthProbe:
 
     def __init__(
         self,
-        db: Database,
+        db: Store,
         *,
         interval_s: Callable[[], float],
         timeout_s: Callable[[], float],
@@ -58,9 +57,9 @@ class HealthProbe:
         now = self._clock()
         try:
             async with asyncio.timeout(self._timeout()):
-                await self._db.write(lambda conn: probe.touch(conn, now))
+                await self._db.write(lambda tx: tx.touch_probe(now))
             async with asyncio.timeout(self._timeout()):
-                seen = await self._db.read(probe.read)
+                seen = await self._db.read(lambda s: s.probe_value())
         except TimeoutError:
             return False, f"the database did not answer within {self._timeout():g}s"
         except errors.TaskQueueError as exc:

@@ -15,8 +15,7 @@ from typing import Final
 
 from taskqueue_server import errors
 from taskqueue_server.model import Counts, Priority, TaskState
-from taskqueue_server.store import stats
-from taskqueue_server.store.db import Connection, Database
+from taskqueue_server.store.port import Snapshot, Store
 
 DAY_US: Final = 86_400_000_000
 BUCKETS: Final = {1: 60_000_000, 2: 3_600_000_000, 3: DAY_US}
@@ -123,9 +122,9 @@ def summarise(values: Sequence[int]) -> DurationStats:
 
 
 class Stats:
-    """Computes reports on a reader connection."""
+    """Computes reports on snapshots of the store."""
 
-    def __init__(self, db: Database, clock: Callable[[], int]) -> None:
+    def __init__(self, db: Store, clock: Callable[[], int]) -> None:
         self._db = db
         self._clock = clock
 
@@ -169,7 +168,7 @@ class Stats:
             for from_state, to_state, n in kinds:
                 window.add(from_state, to_state, n)
                 trend[(lo - start) // width].add(from_state, to_state, n)
-        counts = await self._db.read(stats.counts)
+        counts = await self._db.read(lambda s: s.counts())
         rng = random.Random(start ^ end)  # the same range gives the same figures
         waits = {p: Sampler(rng) for p in Priority}
         runs = {p: Sampler(rng) for p in Priority}
@@ -207,15 +206,15 @@ def pieces(start: int, end: int, width: int) -> list[tuple[int, int]]:
 
 def _transitions(
     ranges: Sequence[tuple[int, int]],
-) -> Callable[[Connection], list[list[tuple[int | None, int, int]]]]:
+) -> Callable[[Snapshot], list[list[tuple[int | None, int, int]]]]:
     """A read of the transitions of `ranges`, one after another, that stops after the one
     that took it past READ_BUDGET_S (at least one is read)."""
 
-    def op(conn: Connection) -> list[list[tuple[int | None, int, int]]]:
+    def op(s: Snapshot) -> list[list[tuple[int | None, int, int]]]:
         began = time.monotonic()
         out = []
         for lo, hi in ranges:
-            out.append(stats.transitions(conn, start=lo, end=hi))
+            out.append(s.transitions(start=lo, end=hi))
             if time.monotonic() - began > READ_BUDGET_S:
                 break
         return out
@@ -225,15 +224,15 @@ def _transitions(
 
 def _durations(
     start: int, end: int, waits: dict[Priority, Sampler], runs: dict[Priority, Sampler]
-) -> Callable[[Connection], int | None]:
+) -> Callable[[Snapshot], int | None]:
     """A read of the waits and runs in [start, end) into the samplers, in time order, that
     stops once past READ_BUDGET_S at the end of the microsecond it is in; returns where the
     next read starts (None: the range is done)."""
 
-    def op(conn: Connection) -> int | None:
+    def op(s: Snapshot) -> int | None:
         stop = time.monotonic() + READ_BUDGET_S
         last: int | None = None  # the budget ran out: finish this microsecond, then stop
-        for t, kind, priority, micros in stats.durations(conn, start=start, end=end):
+        for t, kind, priority, micros in s.durations(start=start, end=end):
             if last is None:
                 if time.monotonic() > stop:
                     last = t

@@ -19,8 +19,7 @@ from taskqueue_server.config import Settings
 from taskqueue_server.model import BackupInfo, Counts
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.health_probe import HealthProbe
-from taskqueue_server.store import stats
-from taskqueue_server.store.db import Database
+from taskqueue_server.store.port import Store
 
 
 class Condition(enum.IntEnum):
@@ -105,7 +104,7 @@ class ServerStatus:
         self,
         *,
         settings: Settings,
-        db: Database,
+        db: Store,
         probe: Callable[[], HealthProbe | None],
         backups: Backups,
         lag: LoopLag,
@@ -124,11 +123,12 @@ class ServerStatus:
         self.start_time = clock()
 
     async def status(self) -> Status:
-        counts = await self._db.read(stats.counts)
+        counts = await self._db.read(lambda s: s.counts())
         now = self._clock()
         probe = self._probe()
         lag = self._lag.worst_us
         pending = self._db.pending
+        figures = self._db.figures()
         reasons = []
         condition = Condition.OK
         if probe is not None and not probe.healthy:
@@ -153,9 +153,9 @@ class ServerStatus:
             version=__version__,
             start_time=self.start_time,
             uptime_us=now - self.start_time,
-            database_path=self._db.path,
-            database_size_bytes=_size(self._db.path),
-            wal_size_bytes=_size(self._db.path + "-wal"),
+            database_path=figures.location,
+            database_size_bytes=figures.database_bytes,
+            wal_size_bytes=figures.log_bytes,
             last_probe_time=probe.last_success_time if probe else None,
             counts=counts,
             in_flight_rpcs=self._in_flight(),

@@ -10,14 +10,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-from taskqueue_server import errors
+from taskqueue_server import lifecycle
 from taskqueue_server.config import Settings
 from taskqueue_server.model import Priority, Task, TaskQuery, TaskState
 from taskqueue_server.queue import validation
 from taskqueue_server.queue.listing import FilterInput, parse_filter
 from taskqueue_server.queue.watchers import WatcherHub
-from taskqueue_server.store import listing, tasks
-from taskqueue_server.store.db import Connection, Database
+from taskqueue_server.store.port import Store, Transaction
 
 MAX_BATCH_CANCEL: Final = 1000
 MAX_REASON_CHARS: Final = 1024
@@ -54,28 +53,13 @@ def _reason(value: str, v: validation.Violations, *, required: bool) -> str:
     return value
 
 
-def _row(conn: Connection, task_id: str) -> tasks.TaskRow:
-    row = tasks.task_row(conn, task_id)
-    if row is None:
-        raise errors.NotFound(f"no task with id {task_id}", metadata={"task_id": task_id})
-    return row
-
-
-def _not_waiting(row: tasks.TaskRow, what: str) -> errors.TransitionRefused:
-    return errors.TransitionRefused(
-        f"the task is {row.state.name.lower()}: only a waiting task can be {what}",
-        reason="TASK_NOT_WAITING",
-        metadata={"state": f"TASK_STATE_{row.state.name}"},
-    )
-
-
 class Control:
     """Cancel, retry and re-prioritise; wakes watchers when a task becomes claimable."""
 
     def __init__(
-        self, db: Database, hub: WatcherHub, settings: Settings, clock: Callable[[], int]
+        self, store: Store, hub: WatcherHub, settings: Settings, clock: Callable[[], int]
     ) -> None:
-        self._db = db
+        self._store = store
         self._hub = hub
         self._settings = settings
         self._clock = clock
@@ -87,13 +71,14 @@ class Control:
         v.raise_if_any()
         now = self._clock()
 
-        def op(conn: Connection) -> Task:
-            row = _row(conn, key)
-            if row.state is not TaskState.WAITING:
-                raise _not_waiting(row, "cancelled")
-            return tasks.cancel(conn, row, reason=why, now=now, actor=actor)
+        def op(tx: Transaction) -> Task:
+            facts = lifecycle.found(tx.task_facts(key), key)
+            lifecycle.require_waiting(facts, "cancelled")
+            return tx.cancel(
+                facts, cancel_reason=why, now=now, actor=actor, reason=lifecycle.cancelled(why)
+            )
 
-        return await self._db.write(op)
+        return await self._store.write(op)
 
     async def batch_cancel(
         self,
@@ -123,17 +108,17 @@ class Control:
         v.raise_if_any()
         now = self._clock()
 
-        def op(conn: Connection) -> BatchCancelResult:
+        def op(tx: Transaction) -> BatchCancelResult:
             more = False
             if query is not None:
-                rows, more = listing.page(conn, query)
+                rows, more = tx.list_page(query)
                 targets = [t.id for _, t in rows]
             else:
                 targets = keys
             outcomes = []
             for key in targets:
-                row = tasks.task_row(conn, key)
-                if row is None:
+                facts = tx.task_facts(key)
+                if facts is None:
                     outcomes.append(
                         CancelOutcome(
                             task_id=key,
@@ -142,8 +127,8 @@ class Control:
                             message=f"no task with id {key}",
                         )
                     )
-                elif row.state is not TaskState.WAITING:
-                    refused = _not_waiting(row, "cancelled")
+                elif facts.state is not TaskState.WAITING:
+                    refused = lifecycle.not_waiting(facts, "cancelled")
                     outcomes.append(
                         CancelOutcome(
                             task_id=key,
@@ -153,11 +138,17 @@ class Control:
                         )
                     )
                 else:
-                    tasks.cancel(conn, row, reason=why, now=now, actor=actor)
+                    tx.cancel(
+                        facts,
+                        cancel_reason=why,
+                        now=now,
+                        actor=actor,
+                        reason=lifecycle.cancelled(why),
+                    )
                     outcomes.append(CancelOutcome(task_id=key, cancelled=True))
             return BatchCancelResult(outcomes=outcomes, has_more=more)
 
-        return await self._db.write(op)
+        return await self._store.write(op)
 
     async def retry(self, *, task_id: str, reason: str = "", actor: str = "client") -> Task:
         """Puts a failed task back to waiting, up to the configured number of retries."""
@@ -168,23 +159,12 @@ class Control:
         now = self._clock()
         limit = self._settings.max_retries
 
-        def op(conn: Connection) -> Task:
-            row = _row(conn, key)
-            if row.state is not TaskState.FAILED:
-                raise errors.TransitionRefused(
-                    f"the task is {row.state.name.lower()}: only a failed task can be retried",
-                    reason="TASK_NOT_FAILED",
-                    metadata={"state": f"TASK_STATE_{row.state.name}"},
-                )
-            if row.retry_count >= limit:
-                raise errors.TransitionRefused(
-                    f"the task was retried {row.retry_count} times already; the limit is {limit}",
-                    reason="RETRY_LIMIT_REACHED",
-                    metadata={"retry_count": str(row.retry_count), "max_retries": str(limit)},
-                )
-            return tasks.retry(conn, row, reason=why, now=now, actor=actor)
+        def op(tx: Transaction) -> Task:
+            facts = lifecycle.found(tx.task_facts(key), key)
+            lifecycle.require_retryable(facts, limit)
+            return tx.retry(facts, now=now, actor=actor, reason=lifecycle.retried(facts, why))
 
-        task = await self._db.write(op)
+        task = await self._store.write(op)
         self._hub.notify(task.work_directory)
         return task
 
@@ -200,10 +180,15 @@ class Control:
         v.raise_if_any()
         now = self._clock()
 
-        def op(conn: Connection) -> Task:
-            row = _row(conn, key)
-            if row.state is not TaskState.WAITING:
-                raise _not_waiting(row, "re-prioritised")
-            return tasks.set_priority(conn, row, priority=level, now=now, actor=actor)
+        def op(tx: Transaction) -> Task:
+            facts = lifecycle.found(tx.task_facts(key), key)
+            lifecycle.require_waiting(facts, "re-prioritised")
+            return tx.set_priority(
+                facts,
+                priority=level,
+                now=now,
+                actor=actor,
+                reason=lifecycle.reprioritised(facts.priority, level),
+            )
 
-        return await self._db.write(op)
+        return await self._store.write(op)

@@ -1,24 +1,20 @@
-"""ListTasks: the filter and order from a request, and opaque page tokens bound to them."""
+"""Reading tasks: GetTask, and ListTasks (the filter and order from a request, pages in
+keyset order under page tokens bound to them)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from taskqueue_server import lifecycle
 from taskqueue_server.model import ListOrder, Priority, Task, TaskFilter, TaskQuery, TaskState
-from taskqueue_server.queue import validation
-from taskqueue_server.store import listing
-from taskqueue_server.store.db import Connection, Database
+from taskqueue_server.queue import page_tokens, validation
+from taskqueue_server.queue.page_tokens import PageTokens
+from taskqueue_server.store.port import Snapshot, Store
 
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 1000
-_SIGNATURE_BYTES: Final = 16
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -87,76 +83,43 @@ def parse_order(order_by: str, v: validation.Violations) -> ListOrder:
 
 
 def parse_page_size(size: int, v: validation.Violations) -> int:
-    if size < 0:
-        v.add("page_size", f"must not be negative, got {size}")
-    if size == 0:
-        return DEFAULT_PAGE_SIZE
-    return min(size, MAX_PAGE_SIZE)
+    return page_tokens.page_size(size, v, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE)
 
 
-def _digest(f: TaskFilter, order: ListOrder) -> str:
-    canonical = json.dumps(
-        [
-            order.value,
-            [int(s) for s in f.states],
-            [int(p) for p in f.priorities],
-            f.work_directory,
-            list(f.tags),
-            f.worker_id,
-            f.created_after,
-            f.created_before,
-        ],
-        separators=(",", ":"),
+def _scope(f: TaskFilter, order: ListOrder) -> str:
+    return page_tokens.scope(
+        "tasks",
+        order.value,
+        [int(s) for s in f.states],
+        [int(p) for p in f.priorities],
+        f.work_directory,
+        list(f.tags),
+        f.worker_id,
+        f.created_after,
+        f.created_before,
+        f.due,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
-
-
-class PageTokens:
-    """Signs the keyset position with the query it belongs to; refuses anything else."""
-
-    def __init__(self, key: bytes) -> None:
-        self._key = key
-
-    def encode(self, f: TaskFilter, order: ListOrder, after: tuple[int, ...]) -> str:
-        payload = json.dumps({"q": _digest(f, order), "k": list(after)}, separators=(",", ":"))
-        raw = payload.encode()
-        signature = hmac.digest(self._key, raw, "sha256")[:_SIGNATURE_BYTES]
-        return base64.urlsafe_b64encode(raw + signature).decode().rstrip("=")
-
-    def decode(
-        self, token: str, f: TaskFilter, order: ListOrder, v: validation.Violations
-    ) -> tuple[int, ...] | None:
-        if not token:
-            return None
-        try:
-            blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        except (binascii.Error, ValueError):
-            blob = b""
-        raw, signature = blob[:-_SIGNATURE_BYTES], blob[-_SIGNATURE_BYTES:]
-        expected = hmac.digest(self._key, raw, "sha256")[:_SIGNATURE_BYTES]
-        if len(blob) <= _SIGNATURE_BYTES or not hmac.compare_digest(signature, expected):
-            v.add("page_token", "not a page token this server issued (altered or truncated)")
-            return None
-        payload = json.loads(raw)
-        if payload["q"] != _digest(f, order):
-            v.add(
-                "page_token",
-                "this page token belongs to a different query: repeat the filters and order_by"
-                " of the request that returned it",
-            )
-            return None
-        return tuple(int(k) for k in payload["k"])
 
 
 class Lister:
-    """Runs ListTasks queries on a reader connection."""
+    """GetTask and ListTasks, on snapshots of the store."""
 
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, store: Store) -> None:
+        self._store = store
         self._tokens: PageTokens | None = None
 
     async def start(self) -> None:
-        self._tokens = PageTokens(await self._db.read(listing.page_token_key))
+        self._tokens = await PageTokens.of(self._store)
+
+    async def get(self, task_id: str) -> Task:
+        """The whole task with its history."""
+        v = validation.Violations()
+        key = validation.task_id(task_id, v)
+        v.raise_if_any()
+        task = await self._store.read(lambda s: s.get_task(key), quick=True)
+        if task is None:
+            raise lifecycle.not_found(key)
+        return task
 
     async def list(
         self,
@@ -174,18 +137,20 @@ class Lister:
         order = parse_order(order_by, v)
         size = parse_page_size(page_size, v)
         v.raise_if_any()
-        after = self._tokens.decode(page_token, f, order, v)
+        after = self._tokens.decode(
+            page_token, _scope(f, order), v, length=2 if order is ListOrder.PRIORITY else 1
+        )
         v.raise_if_any()
         query = TaskQuery(filter=f, order=order, after=after, limit=size, full=full)
 
-        def run(conn: Connection) -> tuple[list[tuple[int, Task]], bool, int]:
-            rows, more = listing.page(conn, query)
-            return rows, more, listing.count(conn, f)
+        def run(s: Snapshot) -> tuple[list[tuple[int, Task]], bool, int]:
+            rows, more = s.list_page(query)
+            return rows, more, s.count(f)
 
-        rows, more, total = await self._db.read(run)
+        rows, more, total = await self._store.read(run)
         token = ""
         if more and rows:
             seq, last = rows[-1]
             key = (int(last.priority), seq) if order is ListOrder.PRIORITY else (seq,)
-            token = self._tokens.encode(f, order, key)
+            token = self._tokens.encode(_scope(f, order), key)
         return Page(tasks=[t for _, t in rows], next_page_token=token, total_size=total)

@@ -19,13 +19,13 @@ from typing import Final, NamedTuple, TypeVar
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
-from taskqueue_server.model import Task
-from taskqueue_server.queue import retries, validation
-from taskqueue_server.queue.alarm import Alarm
-from taskqueue_server.queue.handoff import Handoff, claim_all
+from taskqueue_server.model import CreatedTasks, Task, TaskKey, ValidTask
+from taskqueue_server.queue import records, retries, validation
+from taskqueue_server.queue.clocks import Clocks
+from taskqueue_server.queue.handoffs import Handoff, Handoffs, claim_all
 from taskqueue_server.queue.watchers import WatcherHub
-from taskqueue_server.store import ids, tasks
-from taskqueue_server.store.db import Connection, Database
+from taskqueue_server.store.port import PreparedTasks, Snapshot, Store, Transaction
+from taskqueue_server.task_ids import TaskIds
 
 T = TypeVar("T")
 
@@ -39,10 +39,8 @@ WAVE_CHARACTERS: Final = 32 << 20
 as one value, which SQLite refuses past 1,000,000,000 bytes."""
 
 
-def _id_state(conn: Connection) -> tuple[ids.TaskIds, int]:
-    found = ids.load(conn)
-    assert found is not None, "the database is migrated before the queue starts"
-    return found, ids.next_key(conn)
+def _id_state(snapshot: Snapshot) -> tuple[TaskIds, int]:
+    return TaskIds(snapshot.task_id_secret()), snapshot.next_task_key()
 
 
 class NewTask(NamedTuple):
@@ -64,7 +62,7 @@ class NewTask(NamedTuple):
 
 class _Wave:
     """Creates of one actor on their way to the writer as one insert. The event loop adds to
-    it until the writer takes it, encoding the tasks (`tasks.encode`) once there is more
+    it until the writer takes it, preparing the tasks (`Store.prepare_tasks`) once there is more
     than one; `done` has the tasks' creation time once durable. The creates that joined
     after the first are counted as writes waiting (`riders`) until the writer takes the
     wave."""
@@ -74,12 +72,14 @@ class _Wave:
     def __init__(
         self,
         actor: str,
-        items: Sequence[tuple[tasks.NewId, tasks.NewRow]],
+        items: Sequence[tuple[TaskKey, ValidTask]],
         riders: Callable[[int], None],
+        prepare: Callable[[Sequence[tuple[TaskKey, ValidTask]]], PreparedTasks],
     ) -> None:
         self.actor = actor
         self._items = list(items)
-        self._rows: list[str] = []
+        self._prepare = prepare
+        self._rows: list[PreparedTasks] = []
         self._characters = 0
         self._riders = 0
         self._count_riders = riders
@@ -88,11 +88,11 @@ class _Wave:
         if len(items) > 1:
             self._encode(items)
 
-    def _encode(self, items: Sequence[tuple[tasks.NewId, tasks.NewRow]]) -> None:
-        self._rows.append(tasks.encode(items))
+    def _encode(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> None:
+        self._rows.append(self._prepare(items))
         self._characters += len(self._rows[-1])
 
-    def join(self, items: Sequence[tuple[tasks.NewId, tasks.NewRow]]) -> bool:
+    def join(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> bool:
         """Adds `items`, unless the writer has taken the wave or it would grow too big."""
         with self._lock:
             if (
@@ -109,7 +109,7 @@ class _Wave:
             self._count_riders(1)
             return True
 
-    def insert(self, conn: Connection, now: int) -> int:
+    def insert(self, tx: Transaction, now: int) -> int:
         """The writer's side: inserts the tasks (nothing joins any more) and returns their
         creation time. May run again (the writer reruns a failed batch): the same tasks."""
         with self._lock:
@@ -117,45 +117,42 @@ class _Wave:
                 self._taken = True
                 self._count_riders(-self._riders)
         if not self._rows:  # one task
-            return tasks.insert_many(conn, self._items, now=now, actor=self.actor)
-        return tasks.insert_encoded(conn, self._rows, now=now, actor=self.actor)
+            return tx.insert_tasks(self._items, now=now, actor=self.actor)
+        return tx.insert_prepared(self._rows, now=now, actor=self.actor)
 
 
 class Submitter:
     """CreateTask and BatchCreateTasks.
 
     Args:
-        reserve: reserves the parked watchers new tasks would wake (see queue/handoff.py).
-        settle: gives the reserved watchers what was claimed for them (None: the write
-            failed; True: it was cancelled) and returns the ids of the tasks handed over.
+        handoffs: reserves the parked watchers new tasks would wake, and settles what
+            their claims took (see queue/handoffs.py).
     """
 
     def __init__(
         self,
-        db: Database,
+        store: Store,
         hub: WatcherHub,
-        schedule: Alarm,
+        clocks: Clocks,
         settings: Settings,
         clock: Callable[[], int],
-        reserve: Callable[[Sequence[tasks.NewRow]], list[Handoff]],
-        settle: Callable[[list[Handoff], list[list[Task]] | None, bool], set[str]],
+        handoffs: Handoffs,
     ) -> None:
-        self._db = db
+        self._store = store
         self._hub = hub
-        self._schedule = schedule
+        self._clocks = clocks
         self._settings = settings
         self._clock = clock
-        self._reserve = reserve
-        self._settle = settle
+        self._handoffs = handoffs
         self._waves: dict[str, _Wave] = {}
-        self._ids: ids.TaskIds | None = None
+        self._ids: TaskIds | None = None
         self._next_key = 0
 
     async def start(self) -> None:
         """Reads the database's id secret and the key the next task takes."""
-        self._ids, self._next_key = await self._db.read(_id_state)
+        self._ids, self._next_key = await self._store.read(_id_state)
 
-    def _new_ids(self, count: int) -> list[tasks.NewId]:
+    def _new_ids(self, count: int) -> list[TaskKey]:
         """Keys and ids for `count` new tasks: the counter's next keys, on the event loop, so
         they grow with the order tasks arrive in (an id whose insert fails is never used)."""
         assert self._ids is not None, "Submitter.start() comes first"
@@ -182,9 +179,7 @@ class Submitter:
             return None
         return due if due > now else None  # a time in the past means now
 
-    def _validate(
-        self, request: NewTask, v: validation.Violations, prefix: str = ""
-    ) -> tasks.NewRow:
+    def _validate(self, request: NewTask, v: validation.Violations, prefix: str = "") -> ValidTask:
         inner = validation.Violations()
         directory = validation.work_directory(request.work_directory, inner)
         text = validation.prompt(request.prompt, inner, max_bytes=self._settings.max_prompt_bytes)
@@ -223,7 +218,7 @@ class Submitter:
                 ]
             )
             digest = hashlib.sha256(body.encode()).hexdigest()
-        return tasks.NewRow(
+        return ValidTask(
             work_directory=directory,
             prompt=text,
             priority=level,
@@ -235,13 +230,11 @@ class Submitter:
             max_working=request.max_working_in_directory,
         )
 
-    def _insert(
-        self, conn: Connection, new_id: tasks.NewId, new: tasks.NewRow, actor: str
-    ) -> Task | int:
-        """Inserts one task and returns its creation time (`tasks.created` makes the record,
+    def _insert(self, tx: Transaction, new_id: TaskKey, new: ValidTask, actor: str) -> Task | int:
+        """Inserts one task and returns its creation time (`records.created` makes the record,
         outside the writer), or returns the task its request id created (a replay)."""
         if new.request_id is not None:
-            earlier = tasks.by_request_id(conn, new.request_id)
+            earlier = tx.by_request_id(new.request_id)
             if earlier is not None:
                 earlier_id, digest = earlier
                 if digest != new.request_hash:
@@ -250,47 +243,47 @@ class Submitter:
                         f" ({earlier_id}); use a new request_id for a new task",
                         metadata={"request_id": new.request_id, "task_id": earlier_id},
                     )
-                task = tasks.get(conn, earlier_id)
+                task = tx.get_task(earlier_id)
                 assert task is not None
                 return task
-        return tasks.insert_many(conn, [(new_id, new)], now=self._clock(), actor=actor)
+        return tx.insert_tasks([(new_id, new)], now=self._clock(), actor=actor)
 
-    def _announce(self, new: tasks.NewRow) -> None:
+    def _announce(self, new: ValidTask) -> None:
         """Wakes a watcher the new task suits, or sets the schedule's alarm for it."""
         if new.due_time is None:
             self._hub.notify(new.work_directory, new.tags)
         else:
-            self._schedule.note(new.due_time)
+            self._clocks.note_due(new.due_time)
 
     async def _write(
-        self, op: Callable[[Connection], T], handoffs: list[Handoff]
+        self, op: Callable[[Transaction], T], handoffs: list[Handoff]
     ) -> tuple[T, set[str]]:
         """Runs a create `op` and the handoffs' claims in one transaction; the result and the
         ids of the tasks handed to watchers."""
 
-        def with_claims(conn: Connection) -> tuple[T, list[list[Task]]]:
-            result = op(conn)
-            return result, claim_all(conn, handoffs, self._clock())
+        def with_claims(tx: Transaction) -> tuple[T, list[list[Task]]]:
+            result = op(tx)
+            return result, claim_all(tx, handoffs, self._clock())
 
         try:
-            result, claimed = await self._db.write(with_claims)
+            result, claimed = await self._store.write(with_claims)
         except BaseException as exc:
-            self._settle(handoffs, None, isinstance(exc, asyncio.CancelledError))
+            self._handoffs.settle(handoffs, None, isinstance(exc, asyncio.CancelledError))
             raise
-        return result, self._settle(handoffs, claimed, False)
+        return result, self._handoffs.settle(handoffs, claimed, False)
 
     async def _create_plain(
-        self, items: list[tuple[tasks.NewId, tasks.NewRow]], actor: str
-    ) -> tasks.Created:
+        self, items: list[tuple[TaskKey, ValidTask]], actor: str
+    ) -> CreatedTasks:
         """Creates tasks that need no request-id lookup and no handoff, in the wave of `actor`
         that is waiting for the writer (a new one if none is), and announces them."""
         wave = self._waves.get(actor)
         if wave is None or not wave.join(items):
-            wave = _Wave(actor, items, self._db.add_riders)
-            wave.done = self._db.write_soon(lambda conn: wave.insert(conn, self._clock()))
+            wave = _Wave(actor, items, self._store.add_riders, self._store.prepare_tasks)
+            wave.done = self._store.write_soon(lambda tx: wave.insert(tx, self._clock()))
             wave.done.add_done_callback(lambda _: self._forget(wave))
             self._waves[actor] = wave
-        made = tasks.Created(items=items, now=await asyncio.shield(wave.done), actor=actor)
+        made = CreatedTasks(items=items, now=await asyncio.shield(wave.done), actor=actor)
         for _, new in items:
             self._announce(new)
         return made
@@ -306,24 +299,24 @@ class Submitter:
         v = validation.Violations()
         new = self._validate(request, v)
         v.raise_if_any()
-        handoffs = self._reserve((new,))
+        handoffs = self._handoffs.reserve((new,))
         (new_id,) = self._new_ids(1)
         if not handoffs and new.request_id is None:
-            (task,) = (await self._create_plain([(new_id, new)], actor)).records()
+            (task,) = records.of_created(await self._create_plain([(new_id, new)], actor))
             return task
         outcome, handed = await self._write(
-            lambda conn: self._insert(conn, new_id, new, actor), handoffs
+            lambda tx: self._insert(tx, new_id, new, actor), handoffs
         )
         if isinstance(outcome, Task):
             return outcome
-        (task,) = tasks.created([(new_id, new)], now=outcome, actor=actor)
+        (task,) = records.created([(new_id, new)], now=outcome, actor=actor)
         if task.id not in handed:
             self._announce(new)
         return task
 
     async def batch_create(
         self, requests: Sequence[NewTask], *, actor: str = "client"
-    ) -> list[Task] | tasks.Created:
+    ) -> list[Task] | CreatedTasks:
         """Queues up to 1,000 tasks in one transaction: all, or none when any is invalid.
         Returns the tasks in request order: as their rows when all are new and none was
         handed to a watcher (`Created`), else as records."""
@@ -337,18 +330,18 @@ class Submitter:
         v.raise_if_any()
         items = list(zip(self._new_ids(len(valid)), valid, strict=True))
 
-        handoffs = self._reserve(valid)
+        handoffs = self._handoffs.reserve(valid)
         if not handoffs and all(new.request_id is None for new in valid):
             return await self._create_plain(items, actor)
 
-        def op(conn: Connection) -> list[Task | int] | int:
+        def op(tx: Transaction) -> list[Task | int] | int:
             if any(new.request_id is not None for new in valid):  # each may be a replay
-                return [self._insert(conn, new_id, new, actor) for new_id, new in items]
-            return tasks.insert_many(conn, items, now=self._clock(), actor=actor)
+                return [self._insert(tx, new_id, new, actor) for new_id, new in items]
+            return tx.insert_tasks(items, now=self._clock(), actor=actor)
 
         outcome, handed = await self._write(op, handoffs)
         if isinstance(outcome, int):
-            made = tasks.created(items, now=outcome, actor=actor)
+            made = records.created(items, now=outcome, actor=actor)
             fresh = list(zip(made, items, strict=True))
         else:  # replays come back as tasks, new tasks as their creation times
             made, fresh = [], []
@@ -356,7 +349,7 @@ class Submitter:
                 if isinstance(each, Task):
                     made.append(each)
                 else:
-                    made += tasks.created([item], now=each, actor=actor)
+                    made += records.created([item], now=each, actor=actor)
                     fresh.append((made[-1], item))
         for task, (_, new) in fresh:
             if task.id not in handed:

@@ -5,7 +5,7 @@ capacity wakes one parked watcher that accepts the task's directory, which then 
 writer. A watcher whose claim was already in flight when a task appeared is marked `missed`
 instead, so it claims again rather than parking: no wake-up is ever lost, and one new task
 never stampedes every watcher. A create may instead reserve a parked watcher and claim for
-it in its own transaction (queue/handoff.py); the claimed tasks wait in `handed`.
+it in its own transaction (queue/handoffs.py); the claimed tasks wait in `handed`.
 """
 
 from __future__ import annotations
@@ -98,6 +98,12 @@ class WatcherHub:
         if watcher is not None:
             watcher.in_flight.pop(task_id, None)
             watcher.signal.set()
+
+    def released(self, task_id: str, work_directory: str) -> None:
+        """A task left working: its watcher has capacity again, and its directory has room
+        (a task held back by a per-directory limit may be claimable now)."""
+        self.release(task_id)
+        self.notify(work_directory, None)
 
     def notify(self, work_directory: str, tags: tuple[str, ...] | None = ()) -> None:
         """A task of `work_directory` carrying `tags` became claimable (None: some task of

@@ -170,7 +170,7 @@ DROP INDEX tasks_by_worker;
 CREATE INDEX tasks_by_worker ON tasks (worker_id, seq) WHERE worker_id != '';
 """
 
-# Task ids stop needing an index of their own (store/ids.py): a new task's id is a keyed
+# Task ids stop needing an index of their own (store/sqlite/ids.py): a new task's id is a keyed
 # permutation of its `id_key`, which grows, so the store finds it through `id_key`. The
 # random ids of the tasks made before keep their index (`tasks_by_legacy_id`, them only).
 # SQLite cannot drop the UNIQUE of a column, so the table is rebuilt (`migrate` turns the

@@ -16,21 +16,12 @@ from __future__ import annotations
 import concurrent.futures
 import fcntl
 import os
-from dataclasses import dataclass
 from typing import IO
 
 import apsw
 
 from taskqueue_server import errors
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CopyFacts:
-    """What a finished copy holds."""
-
-    schema_version: int
-    task_count: int
-    integrity_check: str
+from taskqueue_server.store.port import CopyFacts
 
 
 def copy(source_path: str, target_path: str) -> None:

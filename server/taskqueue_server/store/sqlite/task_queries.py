@@ -1,4 +1,5 @@
 """Queries on tasks and their history. Every function takes the connection to run on.
+The transaction of the port (store/sqlite/transaction.py) calls them.
 
 The writer calls the mutating ones inside its transaction; the decisions (may this task be
 completed? is this lease current?) are the queue layer's, made before these are called.
@@ -8,13 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 import apsw
 
-from taskqueue_server.model import Priority, RetryPolicy, Task, TaskEvent, TaskState
-from taskqueue_server.store import ids
+from taskqueue_server import lifecycle
+from taskqueue_server.model import (
+    Priority,
+    RetryPolicy,
+    Task,
+    TaskEvent,
+    TaskFacts,
+    TaskKey,
+    TaskState,
+    ValidTask,
+)
+from taskqueue_server.store.sqlite import id_keys as ids
 
 COLUMNS: Final = (
     "seq, id, work_directory, prompt, priority, tags, state, worker_id, attempt, retry_count,"
@@ -65,7 +75,7 @@ INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, at
 VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
-# The task with the id :id (store/ids.py): through its key :key (`by_id`), or, made before
+# The task with the id :id (store/sqlite/ids.py): through its key :key (`by_id`), or, made before
 # ids had keys, through the index of those tasks' ids. Its id must match: a key says where
 # to look.
 BY_ID: Final = """seq = (
@@ -168,26 +178,6 @@ WHERE seq = ? RETURNING {COLUMNS}
 """
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class TaskRow:
-    """What the queue needs to judge a request on a task: state, lease, counters, policy."""
-
-    seq: int
-    state: TaskState
-    lease_token: str | None
-    lease_expire_time: int | None
-    lease_duration: int | None
-    attempt: int
-    worker_id: str
-    retry_count: int = 0
-    priority: Priority = Priority.MEDIUM
-    work_directory: str = ""
-    tags: tuple[str, ...] = ()
-    retry_policy: RetryPolicy | None = None
-    lease_expiries: int = 0
-    start_time: int | None = None
-
-
 def _policy(max_attempts: int, initial: int, maximum: int, multiplier: float) -> RetryPolicy | None:
     if max_attempts <= 0:
         return None
@@ -199,8 +189,8 @@ def _policy(max_attempts: int, initial: int, maximum: int, multiplier: float) ->
     )
 
 
-def read_row(row: Sequence[Any]) -> TaskRow:
-    return TaskRow(
+def read_row(row: Sequence[Any]) -> TaskFacts:
+    return TaskFacts(
         seq=row[0],
         state=TaskState(row[1]),
         lease_token=row[2],
@@ -293,26 +283,7 @@ def add_event(
     conn.execute(INSERT_EVENT, (seq, time, from_state, to_state, actor, reason, attempt))
 
 
-class NewRow(NamedTuple):
-    """A valid task to insert, as the queue layer decided it. A named tuple for the reason
-    `queue.submit.NewTask` is one: made for every task of every create."""
-
-    work_directory: str
-    prompt: str
-    priority: Priority
-    tags: tuple[str, ...]
-    request_id: str | None = None
-    request_hash: str | None = None
-    due_time: int | None = None
-    retry_policy: RetryPolicy | None = None
-    max_working: int = 0
-
-
-NewId = tuple[int, str]
-"""A new task's key and id (store/ids.py)."""
-
-
-def _row(new_id: NewId, new: NewRow, tags: str) -> tuple[Any, ...]:
+def _row(new_id: TaskKey, new: ValidTask, tags: str) -> tuple[Any, ...]:
     """A new task's row as the insert statements read it (see INSERT_TASKS)."""
     p = new.retry_policy
     return (
@@ -320,14 +291,14 @@ def _row(new_id: NewId, new: NewRow, tags: str) -> tuple[Any, ...]:
         new.request_id, new.request_hash, new.due_time,
         p.max_attempts if p else 0, p.initial_backoff_us if p else 0,
         p.max_backoff_us if p else 0, p.multiplier if p else 0.0, new.max_working,
-        _created_why(new), new_id[0],
+        lifecycle.created(new.due_time), new_id[0],
     )  # fmt: skip
 
 
 _ROWS_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def encode(items: Sequence[tuple[NewId, NewRow]]) -> str:
+def encode(items: Sequence[tuple[TaskKey, ValidTask]]) -> str:
     """Waiting tasks ((key, id), task) as rows for `insert_encoded`: the elements of a JSON array
     without its brackets, so that the rows of several creates join with a comma. Pure
     Python, for the event loop: the writer thread then only runs the three statements."""
@@ -371,7 +342,7 @@ def insert_encoded(conn: apsw.Connection, rows: Sequence[str], *, now: int, acto
 
 
 def insert_many(
-    conn: apsw.Connection, items: Sequence[tuple[NewId, NewRow]], *, now: int, actor: str
+    conn: apsw.Connection, items: Sequence[tuple[TaskKey, ValidTask]], *, now: int, actor: str
 ) -> int:
     """Inserts waiting tasks ((key, id), task) as `insert_encoded` does. One task alone goes in with
     VALUES statements: encoded and inserted through json_each it took 30 us in-process
@@ -386,64 +357,6 @@ def insert_many(
         conn.execute(INSERT_TAG, (tag, first))
     conn.execute(INSERT_EVENT, (first, now, None, int(TaskState.WAITING), actor, row[13], 0))
     return now
-
-
-def _created_why(new: NewRow) -> str:
-    """The reason of a new task's creation event."""
-    return "created" if new.due_time is None else "created, scheduled"
-
-
-def created(items: Sequence[tuple[NewId, NewRow]], *, now: int, actor: str) -> list[Task]:
-    """The tasks `insert_many(conn, items, ...)` stored at creation time `now`, with their
-    creation events, as `get` reads them back; no database needed."""
-    events = {
-        reason: (TaskEvent(from_state=None, to_state=TaskState.WAITING, time=now, actor=actor,
-                           reason=reason, attempt=0),)
-        for reason in ("created", "created, scheduled")
-    }  # fmt: skip
-    return [
-        Task(
-            id=task_id,
-            work_directory=new.work_directory,
-            prompt=new.prompt,
-            priority=new.priority,
-            tags=new.tags,
-            state=TaskState.WAITING,
-            worker_id="",
-            attempt=0,
-            retry_count=0,
-            result=None,
-            error="",
-            cancel_reason="",
-            create_time=now,
-            start_time=None,
-            complete_time=None,
-            fail_time=None,
-            cancel_time=None,
-            update_time=now,
-            lease_expire_time=None,
-            history=events[_created_why(new)],
-            due_time=new.due_time,
-            retry_policy=new.retry_policy,
-            max_working=new.max_working,
-        )
-        for (_, task_id), new in items
-    ]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Created:
-    """New waiting tasks, stored at creation time `now` by `actor`, before their records are
-    made: `records()` makes them. A BatchCreateTasks answer is built from the rows instead
-    (api/convert.add_created): making the records took 3.6 us a task on the event loop,
-    the busiest thread under batched creates."""
-
-    items: Sequence[tuple[NewId, NewRow]]
-    now: int
-    actor: str
-
-    def records(self) -> list[Task]:
-        return created(self.items, now=self.now, actor=self.actor)
 
 
 def get(conn: apsw.Connection, task_id: str, *, with_history: bool = True) -> Task | None:
@@ -527,7 +440,7 @@ def claim_many(
         return []
     conn.executemany(
         INSERT_EVENT,
-        [(row[0], now, int(TaskState.WAITING), int(TaskState.WORKING), worker_id, "claimed",
+        [(row[0], now, int(TaskState.WAITING), int(TaskState.WORKING), worker_id, lifecycle.CLAIMED,
           row[8]) for row in rows],
     )  # fmt: skip
     if not with_history:
@@ -536,12 +449,12 @@ def claim_many(
     return [row_to_task(row, histories[row[0]]) for row in rows]
 
 
-def task_row(conn: apsw.Connection, task_id: str) -> TaskRow | None:
+def task_row(conn: apsw.Connection, task_id: str) -> TaskFacts | None:
     """The state, lease, counters and policy of a task, for judging a request on it."""
     return keyed_row(conn, task_id, ids.keys_in(conn, [task_id])[0])
 
 
-def keyed_row(conn: apsw.Connection, task_id: str, key: int | None) -> TaskRow | None:
+def keyed_row(conn: apsw.Connection, task_id: str, key: int | None) -> TaskFacts | None:
     """`task_row`, given the id's key (`ids.keys_in` works out many at once)."""
     row = conn.execute(SELECT_ROW, {"id": task_id, "key": key}).fetchone()
     return None if row is None else read_row(row)
@@ -549,7 +462,7 @@ def keyed_row(conn: apsw.Connection, task_id: str, key: int | None) -> TaskRow |
 
 def transition(
     conn: apsw.Connection,
-    row: TaskRow,
+    row: TaskFacts,
     sql: str,
     params: tuple[Any, ...],
     *,
@@ -577,7 +490,7 @@ def transition(
 
 def _record(
     conn: apsw.Connection,
-    row: TaskRow,
+    row: TaskFacts,
     *,
     to_state: TaskState,
     now: int,
@@ -603,7 +516,7 @@ def _record(
 
 def complete(
     conn: apsw.Connection,
-    lease: TaskRow,
+    lease: TaskFacts,
     *,
     result_json: str | None,
     now: int,
@@ -619,14 +532,14 @@ def complete(
         to_state=TaskState.COMPLETED,
         now=now,
         actor=actor,
-        reason="completed",
+        reason=lifecycle.COMPLETED,
         leaves_working=True,
         with_history=with_history,
     )
 
 
 def complete_quietly(
-    conn: apsw.Connection, lease: TaskRow, *, result_json: str | None, now: int, actor: str
+    conn: apsw.Connection, lease: TaskFacts, *, result_json: str | None, now: int, actor: str
 ) -> None:
     """As complete, without reading the task back (CompleteTasks answers codes only)."""
     conn.execute(COMPLETE_QUIETLY, (result_json, now, now, lease.seq))
@@ -636,12 +549,14 @@ def complete_quietly(
         to_state=TaskState.COMPLETED,
         now=now,
         actor=actor,
-        reason="completed",
+        reason=lifecycle.COMPLETED,
         leaves_working=True,
     )
 
 
-def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: str) -> Task:
+def fail(
+    conn: apsw.Connection, lease: TaskFacts, *, error: str, now: int, actor: str, reason: str
+) -> Task:
     """Moves a working task to failed with its error (kept in the history too)."""
     return transition(
         conn,
@@ -651,7 +566,7 @@ def fail(conn: apsw.Connection, lease: TaskRow, *, error: str, now: int, actor: 
         to_state=TaskState.FAILED,
         now=now,
         actor=actor,
-        reason=f"failed: {error}" if error else "failed",
+        reason=reason,
         leaves_working=True,
     )
 
@@ -662,24 +577,31 @@ def by_request_id(conn: apsw.Connection, request_id: str) -> tuple[str, str] | N
     return None if row is None else (str(row[0]), str(row[1]))
 
 
-def cancel(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
+def cancel(
+    conn: apsw.Connection,
+    row: TaskFacts,
+    *,
+    cancel_reason: str,
+    now: int,
+    actor: str,
+    reason: str,
+) -> Task:
     """Moves a waiting task to cancelled with the reason."""
     return transition(
         conn,
         row,
         CANCEL,
-        (reason, now, now, row.seq),
+        (cancel_reason, now, now, row.seq),
         to_state=TaskState.CANCELLED,
         now=now,
         actor=actor,
-        reason=f"cancelled: {reason}",
+        reason=reason,
         leaves_working=False,
     )
 
 
-def retry(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: str) -> Task:
+def retry(conn: apsw.Connection, row: TaskFacts, *, reason: str, now: int, actor: str) -> Task:
     """Moves a failed task back to waiting; it keeps its priority and its place (seq)."""
-    note = f"retry {row.retry_count + 1}" + (f": {reason}" if reason else "")
     return transition(
         conn,
         row,
@@ -688,13 +610,19 @@ def retry(conn: apsw.Connection, row: TaskRow, *, reason: str, now: int, actor: 
         to_state=TaskState.WAITING,
         now=now,
         actor=actor,
-        reason=note,
+        reason=reason,
         leaves_working=False,
     )
 
 
 def set_priority(
-    conn: apsw.Connection, row: TaskRow, *, priority: Priority, now: int, actor: str
+    conn: apsw.Connection,
+    row: TaskFacts,
+    *,
+    priority: Priority,
+    now: int,
+    actor: str,
+    reason: str,
 ) -> Task:
     """Changes a waiting task's priority, recording old and new in the history."""
     return transition(
@@ -705,6 +633,6 @@ def set_priority(
         to_state=row.state,
         now=now,
         actor=actor,
-        reason=f"priority {row.priority.name} -> {priority.name}",
+        reason=reason,
         leaves_working=False,
     )

@@ -8,13 +8,12 @@ from typing import Final
 
 import apsw
 
-from taskqueue_server.model import Task, TaskState
-from taskqueue_server.store.tasks import (
+from taskqueue_server.model import Task, TaskFacts, TaskState
+from taskqueue_server.store.sqlite.task_queries import (
     BY_ID,
     COLUMNS,
     LOAD_DOWN,
     ROW_COLUMNS,
-    TaskRow,
     add_event,
     by_id,
     read_row,
@@ -73,7 +72,7 @@ NEXT_LEASE_EXPIRY: Final = (
 )
 
 
-def extend_lease(conn: apsw.Connection, lease: TaskRow, *, expire_time: int, now: int) -> None:
+def extend_lease(conn: apsw.Connection, lease: TaskFacts, *, expire_time: int, now: int) -> None:
     """Moves the end of a task's current lease."""
     conn.execute(EXTEND_LEASE, (expire_time, now, lease.seq))
 
@@ -94,14 +93,14 @@ def renew_leases(
     return renewed
 
 
-def expired_leases(conn: apsw.Connection, *, now: int) -> list[TaskRow]:
+def expired_leases(conn: apsw.Connection, *, now: int) -> list[TaskFacts]:
     """Every working task whose lease has run out."""
     return [read_row(r) for r in conn.execute(SELECT_EXPIRED, {"now": now})]
 
 
 def requeue(
     conn: apsw.Connection,
-    row: TaskRow,
+    row: TaskFacts,
     *,
     due_time: int | None,
     error: str,
@@ -109,6 +108,7 @@ def requeue(
     now: int,
     actor: str,
     reason: str,
+    with_history: bool = True,
 ) -> Task:
     """Moves a working task back to waiting: at once (due_time None) or after a backoff."""
     return transition(
@@ -121,10 +121,11 @@ def requeue(
         actor=actor,
         reason=reason,
         leaves_working=True,
+        with_history=with_history,
     )
 
 
-def abandon_claim(conn: apsw.Connection, *, token: str, now: int) -> Task | None:
+def abandon_claim(conn: apsw.Connection, *, token: str, now: int, reason: str) -> Task | None:
     """Undoes a claim whose caller went away before receiving it: the task waits again, in
     its place, and the attempt is not counted."""
     row = conn.execute(ABANDON, {"now": now, "token": token}).fetchone()
@@ -138,13 +139,15 @@ def abandon_claim(conn: apsw.Connection, *, token: str, now: int) -> Task | None
         from_state=TaskState.WORKING,
         to_state=TaskState.WAITING,
         actor="server",
-        reason="claim abandoned: the caller went away before receiving the task",
+        reason=reason,
         attempt=row[8],
     )
     return row_to_task(row)
 
 
-def fail_expired(conn: apsw.Connection, row: TaskRow, *, error: str, now: int) -> Task:
+def fail_expired(
+    conn: apsw.Connection, row: TaskFacts, *, error: str, now: int, reason: str
+) -> Task:
     """Moves a working task whose lease ran out once too often (or on its last attempt) to
     failed."""
     return transition(
@@ -155,7 +158,7 @@ def fail_expired(conn: apsw.Connection, row: TaskRow, *, error: str, now: int) -
         to_state=TaskState.FAILED,
         now=now,
         actor="server",
-        reason=f"failed: {error}",
+        reason=reason,
         leaves_working=True,
         with_history=False,
     )

@@ -1,9 +1,10 @@
-"""Domain errors to `google.rpc.Status` with ErrorInfo, BadRequest and friends."""
+"""Domain errors to `google.rpc.Status` with ErrorInfo, BadRequest and friends: the one
+mapping from the error hierarchy (errors.py) to gRPC codes."""
 
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import Any, Final, NoReturn
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
@@ -35,6 +36,13 @@ def code_of(exc: errors.TaskQueueError) -> grpc.StatusCode:
         if isinstance(exc, kind):
             return code
     return grpc.StatusCode.INTERNAL
+
+
+def code_name(exc: BaseException) -> str:
+    """The name of the code a failure ends its call with (for metrics)."""
+    if isinstance(exc, errors.TaskQueueError):
+        return code_of(exc).name
+    return grpc.StatusCode.INTERNAL.name
 
 
 def _pack(message: object) -> any_pb2.Any:
@@ -79,3 +87,11 @@ def internal_status(exc: BaseException) -> grpc.Status:
         details=[_pack(error_details_pb2.ErrorInfo(reason="INTERNAL", domain=DOMAIN))],
     )
     return rpc_status.to_status(status)
+
+
+async def abort(context: grpc.aio.ServicerContext[Any, Any], exc: BaseException) -> NoReturn:
+    """Ends the call with the status of `exc`: its rich status for a domain error, INTERNAL
+    (logged in full) for anything else. Every handler and interceptor ends a call so."""
+    status = to_status(exc) if isinstance(exc, errors.TaskQueueError) else internal_status(exc)
+    await context.abort(status.code, status.details, status.trailing_metadata)
+    raise AssertionError("unreachable: abort raises")

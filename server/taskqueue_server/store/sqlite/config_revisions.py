@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any, Final
 
 import apsw
+
+from taskqueue_server.store.port import ConfigRevision
 
 INSERT: Final = "INSERT INTO config_revisions (time, actor, changes, settings) VALUES (?, ?, ?, ?)"
 LATEST: Final = "SELECT revision, settings FROM config_revisions ORDER BY revision DESC LIMIT 1"
@@ -14,14 +15,6 @@ PAGE: Final = """
 SELECT revision, time, actor, changes FROM config_revisions
 WHERE revision < :before ORDER BY revision DESC LIMIT :limit
 """
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Revision:
-    revision: int
-    time: int
-    actor: str
-    changes: dict[str, tuple[Any, Any]]
 
 
 def insert(
@@ -41,9 +34,9 @@ def latest(conn: apsw.Connection) -> tuple[int, dict[str, Any]] | None:
     return None if row is None else (int(row[0]), json.loads(row[1]))
 
 
-def page(conn: apsw.Connection, *, before: int, limit: int) -> list[Revision]:
+def page(conn: apsw.Connection, *, before: int, limit: int) -> list[ConfigRevision]:
     return [
-        Revision(
+        ConfigRevision(
             revision=r, time=t, actor=a, changes={k: tuple(v) for k, v in json.loads(c).items()}
         )
         for r, t, a, c in conn.execute(PAGE, {"before": before, "limit": limit})

@@ -12,7 +12,7 @@ from typing import Any, Final
 import apsw
 
 from taskqueue_server.model import ListOrder, Task, TaskFilter, TaskQuery, TaskState
-from taskqueue_server.store import tasks
+from taskqueue_server.store.sqlite import task_queries as tasks
 
 _BASIC_COLUMNS: Final = tasks.COLUMNS.replace(" prompt,", " substr(prompt, 1, 256),").replace(
     " result,", " NULL,"
