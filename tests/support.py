@@ -16,6 +16,7 @@ from pathlib import Path
 
 import apsw
 import grpc
+import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from taskqueue.v1 import taskqueue_service_pb2 as pb
@@ -92,17 +93,49 @@ def rich_error(exc: grpc.aio.AioRpcError) -> RichError:
     return RichError(exc.code(), exc.details() or "", reason, metadata, fields)
 
 
-def db_digest(path: Path) -> str:
-    """A digest of every task and event row: equal digests mean nothing changed."""
+def db_digest(path: Path, *, leaving_out: tuple[str, ...] = ()) -> str:
+    """A digest of every row of every table (tasks, events, tags, directory load, meta,
+    config revisions, keys, audit) but the tables `leaving_out` names: equal digests mean
+    nothing changed. The health probe's row in meta is left out: the server rewrites it
+    every few seconds on its own."""
     conn = apsw.Connection(str(path), flags=apsw.SQLITE_OPEN_READONLY)
     try:
         h = hashlib.sha256()
-        for table in ("tasks", "task_events"):
-            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
-                h.update(repr(row).encode())
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        assert "tasks" in tables and "api_keys" in tables, tables
+        for table in tables:
+            if table in leaving_out:
+                continue
+            skip = " WHERE key != 'health_probe'" if table == "meta" else ""
+            rows = sorted(repr(row) for row in conn.execute(f"SELECT * FROM {table}{skip}"))
+            h.update(f"{table}:{len(rows)}".encode())
+            for row in rows:
+                h.update(row.encode())
         return h.hexdigest()
     finally:
         conn.close()
+
+
+async def refused(
+    tq: Running, call: object, code: grpc.StatusCode, reason: str, *fields: str
+) -> RichError:
+    """Awaits `call`, asserts it is refused with this code, reason and the violations of
+    these fields (when given), and that nothing in the database changed."""
+    before = db_digest(tq.db_path)
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await call  # type: ignore[misc]
+    err = rich_error(info.value)
+    assert (err.code, err.reason) == (code, reason), err
+    if fields:
+        assert sorted(err.fields) == sorted(fields), err
+    assert db_digest(tq.db_path) == before, "a refused call changed the database"
+    return err
 
 
 class ServerProcess:

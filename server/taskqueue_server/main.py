@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import logging
 import os
 import signal
 import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -22,25 +20,20 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from taskqueue.v1 import taskqueue_service_pb2, taskqueue_service_pb2_grpc
 
-from taskqueue_server import __version__, config, errors
+from taskqueue_server import __version__, commands, config, errors
 from taskqueue_server.api import accept
 from taskqueue_server.api.security import SecurityInterceptor
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
-from taskqueue_server.model import StoredKey
 from taskqueue_server.ops.backups import Backups
-from taskqueue_server.ops.backups import restore as restore_backup
 from taskqueue_server.ops.config import ConfigManager
 from taskqueue_server.ops.health_probe import HealthProbe
 from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus
 from taskqueue_server.queue.services import TaskQueue, now_us
-from taskqueue_server.security import keys, roles
-from taskqueue_server.security.service import Security, create_key_in, revoke_key_in
-from taskqueue_server.store.sqlite.config_revisions import stored_revision
+from taskqueue_server.security.service import Security
 from taskqueue_server.store.sqlite.database import Database
-from taskqueue_server.store.sqlite.offline import run_offline
 
 log = logging.getLogger("taskqueue_server")
 
@@ -127,7 +120,7 @@ class Server:
         self.stats = Stats(self.db, now_us)
         self.lag = LoopLag()
         self.backups = Backups(
-            self.db.copy_to,
+            self.db,
             Path(directory),
             keep=lambda: self.settings.backup_keep,
             interval_s=lambda: self.settings.backup_interval_us / 1e6,
@@ -197,7 +190,8 @@ class Server:
         if self.settings.metrics_listen:
             self.metrics_port = self.metrics.serve(self.settings.metrics_listen)
 
-    async def _health_changed(self, healthy: bool, reason: str) -> None:
+    async def _health_changed(self, healthy: bool, _reason: str) -> None:
+        """Health follows the probe (which logs the reason itself)."""
         if self._stopped.is_set():
             return
         for name in ("", SERVICE_NAME):
@@ -222,9 +216,6 @@ class Server:
         await self.queue.stop()
         await self._grpc.stop(self.settings.grace_seconds if grace is None else grace)
         await asyncio.get_running_loop().run_in_executor(None, self.db.close)
-
-    async def wait_stopped(self) -> None:
-        await self._stopped.wait()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -362,137 +353,6 @@ def load_startup(argv: Sequence[str] | None) -> Startup:
     )
 
 
-def parse_args(argv: Sequence[str] | None) -> Settings:
-    """The settings the command line describes (see load_startup)."""
-    return load_startup(argv).settings
-
-
-def print_config(startup: Startup) -> None:
-    """The effective settings, one per line: name = value  (source). A stored revision in the
-    database is applied on top of file and environment when the server starts."""
-    values = startup.settings.public()
-    sources = dict(startup.sources)
-    latest = stored_revision(startup.settings.db)
-    if latest is not None:
-        revision, stored_values = latest
-        for name, value in stored_values.items():
-            if name in values and not sources.get(name, "").startswith("flag"):
-                values[name] = value
-                sources[name] = f"revision {revision}"
-    width = max(len(n) for n in values)
-    for name, value in values.items():
-        restart = "" if not config.needs_restart(name) else ", restart to change"
-        print(f"{name:<{width}} = {value!r}  ({sources.get(name, 'default')}{restart})")
-
-
-def restore_command(argv: Sequence[str]) -> None:
-    """`taskqueue-server restore BACKUP --db PATH`."""
-    parser = argparse.ArgumentParser(
-        prog="taskqueue-server restore",
-        description="Restore a backup into a database file (the server must not be running"
-        " on it). The checksum and the copy's integrity are verified first; a database that"
-        " is replaced is kept beside it as PATH.before-restore-<time>.",
-    )
-    parser.add_argument("backup", help="the .db.gz file (its .json manifest must be beside it)")
-    parser.add_argument("--db", default=Settings().with_env().db, help="database to restore into")
-    args = parser.parse_args(argv)
-    try:
-        info = restore_backup(args.backup, args.db)
-    except errors.TaskQueueError as exc:
-        print(f"restore refused: {exc.message}", file=sys.stderr)
-        raise SystemExit(2) from None
-    print(
-        f"restored {info.name} ({info.task_count} tasks, taken {info.create_time}) into {args.db}"
-    )
-
-
-def keys_command(argv: Sequence[str]) -> None:
-    """`taskqueue-server keys create|list|revoke`: API keys, straight in the database file
-    (works while the server runs; it sees the change on the next call)."""
-    parser = argparse.ArgumentParser(
-        prog="taskqueue-server keys",
-        description="Manage API keys in the database file. A running server applies a change"
-        " from its next call on. Clients send a key as 'authorization: Bearer <key>'.",
-    )
-    parser.add_argument("--db", default=Settings().with_env().db, help="the database file")
-    commands = parser.add_subparsers(dest="command", required=True)
-    create = commands.add_parser("create", help="create a key and print it (only this once)")
-    create.add_argument(
-        "--name", required=True, help="a name for the key, unique among active keys"
-    )
-    create.add_argument("--role", required=True, choices=roles.ROLES)
-    create.add_argument("--ttl-seconds", type=float, help="the key expires after this long")
-    create.add_argument("--json", action="store_true", help="print JSON")
-    listing = commands.add_parser("list", help="list keys (never the keys themselves)")
-    listing.add_argument("--all", action="store_true", help="also revoked and expired keys")
-    listing.add_argument("--json", action="store_true", help="print JSON")
-    revoke = commands.add_parser("revoke", help="revoke a key by id or name")
-    revoke.add_argument("key", help="the key's id or name")
-    args = parser.parse_args(argv)
-    db_path = os.path.abspath(args.db)
-    now = now_us()
-    try:
-        if args.command == "create":
-            ttl = None if args.ttl_seconds is None else round(args.ttl_seconds * 1e6)
-            token, stored = keys.new_key(name=args.name, role=args.role, now_us=now, ttl_us=ttl)
-            run_offline(db_path, lambda tx: create_key_in(tx, stored))
-            keys.touch_stamp(db_path)
-            if args.json:
-                print(json.dumps({**_key_json(stored, now), "key": token}))
-            else:
-                print(token)
-                print(
-                    f"created API key {stored.name!r} (id {stored.key_id}, role {stored.role});"
-                    " it is shown only now",
-                    file=sys.stderr,
-                )
-        elif args.command == "list":
-            listed = run_offline(db_path, lambda tx: tx.api_keys())
-            shown = [_key_json(k, now) for k in listed]
-            if not args.all:
-                shown = [k for k in shown if k["status"] == "active"]
-            if args.json:
-                print(json.dumps(shown))
-            else:
-                print(f"{'ID':<16}  {'NAME':<24} {'ROLE':<9} {'STATUS':<7} CREATED")
-                for k in shown:
-                    print(
-                        f"{k['key_id']:<16}  {k['name']:<24} {k['role']:<9} {k['status']:<7}"
-                        f" {k['create_time']}"
-                    )
-        else:
-            revoked = run_offline(db_path, lambda tx: revoke_key_in(tx, args.key, now))
-            keys.touch_stamp(db_path)
-            print(f"revoked API key {revoked.name!r} (id {revoked.key_id})")
-    except errors.TaskQueueError as exc:
-        print(f"keys {args.command}: {exc.message}", file=sys.stderr)
-        raise SystemExit(2 if isinstance(exc, errors.InvalidArgument) else 1) from None
-
-
-def _key_json(key: StoredKey, now: int) -> dict[str, Any]:
-    def iso(us: int | None) -> str | None:
-        if us is None:
-            return None
-        return datetime.fromtimestamp(us / 1e6, UTC).isoformat(timespec="seconds")
-
-    status = (
-        "revoked"
-        if key.revoke_time is not None
-        else "expired"
-        if key.expire_time is not None and key.expire_time <= now
-        else "active"
-    )
-    return {
-        "key_id": key.key_id,
-        "name": key.name,
-        "role": key.role,
-        "status": status,
-        "create_time": iso(key.create_time),
-        "expire_time": iso(key.expire_time),
-        "revoke_time": iso(key.revoke_time),
-    }
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
@@ -501,14 +361,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         stream=sys.stderr,
     )
     if arguments[:1] == ["restore"]:
-        restore_command(arguments[1:])
+        commands.restore(arguments[1:])
         return
     if arguments[:1] == ["keys"]:
-        keys_command(arguments[1:])
+        commands.keys(arguments[1:])
         return
     startup = load_startup(arguments)
     if startup.print_config:
-        print_config(startup)
+        commands.print_config(startup.settings, startup.sources)
         return
     run(serve(startup), startup.event_loop)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from support import Running, create_request, db_digest, rich_error, running_server
+from support import Running, create_request, refused, rich_error, running_server
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 
@@ -19,18 +19,6 @@ WAITING, WORKING = task_pb2.TASK_STATE_WAITING, task_pb2.TASK_STATE_WORKING
 FAILED, CANCELLED = task_pb2.TASK_STATE_FAILED, task_pb2.TASK_STATE_CANCELLED
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
-
-
-async def refused(tq: Running, call: object, code: grpc.StatusCode, reason: str, *fields: str):
-    before = db_digest(tq.db_path)
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call  # type: ignore[misc]
-    err = rich_error(info.value)
-    assert (err.code, err.reason) == (code, reason), err
-    if fields:
-        assert sorted(err.fields) == sorted(fields), err
-    assert db_digest(tq.db_path) == before, "a refused call changed the database"
-    return err
 
 
 async def failed_task(tq: Running) -> task_pb2.Task:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import grpc
 import pytest
 from google.protobuf import duration_pb2, struct_pb2
-from support import PROMPT, Running, create_request, db_digest, rich_error
+from support import PROMPT, Running, create_request, db_digest, refused, rich_error
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 
@@ -22,20 +22,6 @@ Duration = duration_pb2.Duration
 HIGH, MEDIUM, LOW = task_pb2.PRIORITY_HIGH, task_pb2.PRIORITY_MEDIUM, task_pb2.PRIORITY_LOW
 WAITING, WORKING = task_pb2.TASK_STATE_WAITING, task_pb2.TASK_STATE_WORKING
 COMPLETED, FAILED = task_pb2.TASK_STATE_COMPLETED, task_pb2.TASK_STATE_FAILED
-
-
-async def refused(tq: Running, call: object, code: grpc.StatusCode, reason: str, *fields: str):
-    """Awaits `call`, asserts it is refused as described and that nothing changed."""
-    before = db_digest(tq.db_path)
-    with pytest.raises(grpc.aio.AioRpcError) as info:
-        await call  # type: ignore[misc]
-    err = rich_error(info.value)
-    assert err.code == code, err
-    assert err.reason == reason, err
-    if fields:
-        assert sorted(err.fields) == sorted(fields), err
-    assert db_digest(tq.db_path) == before, "a refused call changed the database"
-    return err
 
 
 async def claimed(tq: Running, **fields: object) -> pb.ClaimTaskResponse:

@@ -15,7 +15,7 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
 def parse_flags(args: list[str]) -> dict[str, str]:
     """Parses the arguments with the server's own parser; fails on an unknown flag."""
-    settings = main.parse_args(args)
+    settings = main.load_startup(args).settings
     return {"listen": settings.listen, "db": settings.db, "grace": str(settings.grace_seconds)}
 
 

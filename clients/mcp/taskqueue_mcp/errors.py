@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Final
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 from mcp.server.mcpserver.exceptions import ToolError
+from taskqueue_client.errors import from_rpc_error
 
 HINTS: Final = {
     "LEASE_LOST": "another worker now holds this task or your lease expired; fetch a new task"
@@ -27,34 +26,20 @@ HINTS: Final = {
 
 
 def tool_error(exc: grpc.aio.AioRpcError, server: str) -> ToolError:
-    """The ToolError for a failed call: "CODE REASON: details (fields). What to do." """
-    code = exc.code().name
-    reason = ""
-    fields: list[str] = []
-    metadata: dict[str, str] = {}
-    status = rpc_status.from_call(exc)  # type: ignore[arg-type]
-    if status is not None:
-        for detail in status.details:
-            if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                reason, metadata = info.reason, dict(info.metadata)
-            elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad = error_details_pb2.BadRequest()
-                detail.Unpack(bad)
-                fields = [f"{v.field}: {v.description}" for v in bad.field_violations]
-    if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and (
-        not reason
+    """The ToolError for a failed call: "CODE REASON: details (fields). What to do." The
+    rich status is read by the Python client's decoder (one decoder for both)."""
+    error = from_rpc_error(exc)
+    if error.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) and (
+        not error.reason
     ):
         return ToolError(
-            f"{code}: the taskqueue server at {server} cannot be reached ({exc.details()});"
-            " it may be restarting: try again in a few seconds"
+            f"{error.code.name}: the taskqueue server at {server} cannot be reached"
+            f" ({error.message}); it may be restarting: try again in a few seconds"
         )
-    head = f"{code} {reason}".strip()
-    text = f"{head}: {exc.details()}"
-    if fields:
-        text += " [" + "; ".join(fields) + "]"
-    if metadata:
-        text += " (" + ", ".join(f"{k}={v}" for k, v in sorted(metadata.items())) + ")"
-    hint = HINTS.get(reason)
+    text = str(error)
+    if error.violations:
+        text += " [" + "; ".join(f"{v.field}: {v.description}" for v in error.violations) + "]"
+    if error.metadata:
+        text += " (" + ", ".join(f"{k}={v}" for k, v in sorted(error.metadata.items())) + ")"
+    hint = HINTS.get(error.reason)
     return ToolError(f"{text}. {hint}." if hint else text)

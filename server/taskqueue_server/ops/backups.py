@@ -24,7 +24,7 @@ from pathlib import Path
 
 from taskqueue_server import errors
 from taskqueue_server.model import BackupInfo
-from taskqueue_server.store.sqlite import copies as store_backup
+from taskqueue_server.store.port import CopyFacts, Store
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,15 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def take(copy: Callable[[str], None], directory: Path, now_us: int) -> BackupInfo:
-    """Takes one backup into `directory`; `copy(path)` copies the live database to a new
-    file (blocking: run it in a thread)."""
+def take(store: Store, directory: Path, now_us: int) -> BackupInfo:
+    """Takes one backup of `store` into `directory` (blocking: run it in a thread)."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now_us / 1e6))
     name = f"{PREFIX}{stamp}{now_us % 1_000_000:06d}Z"
     with tempfile.TemporaryDirectory(dir=directory, prefix=".backup-") as work:
         raw = Path(work) / "copy.db"
-        copy(str(raw))
-        facts = store_backup.inspect(str(raw))
+        store.copy_to(str(raw))
+        facts = store.inspect_copy(str(raw))
         if facts.integrity_check != "ok":
             raise errors.TaskQueueError(
                 f"the copy failed its integrity check: {facts.integrity_check}",
@@ -103,9 +102,16 @@ def prune(directory: Path, keep: int) -> None:
                 path.unlink()
 
 
-def restore(backup_path: str, db_path: str) -> BackupInfo:
-    """Restores a backup into `db_path`: checks the checksum and the copy's integrity,
-    refuses while a server holds `db_path`, keeps any database it replaces beside it."""
+def restore(
+    backup_path: str,
+    db_path: str,
+    *,
+    inspect: Callable[[str], CopyFacts],
+    in_use: Callable[[str], bool],
+) -> BackupInfo:
+    """Restores a backup into `db_path`: checks the checksum and the copy's integrity
+    (`inspect`, the adapter's), refuses while a server holds `db_path` (`in_use`), keeps any
+    database it replaces beside it."""
     packed = Path(backup_path)
     manifest_path = packed.with_name(packed.name.removesuffix(".db.gz") + ".json")
     try:
@@ -121,7 +127,7 @@ def restore(backup_path: str, db_path: str) -> BackupInfo:
             reason="BACKUP_CHECKSUM_MISMATCH",
         )
     target = Path(db_path).resolve()
-    if store_backup.is_locked(str(target)):
+    if in_use(str(target)):
         raise errors.TaskQueueError(
             f"{target} is in use by a running taskqueue server: stop it first",
             reason="DATABASE_IN_USE",
@@ -136,7 +142,7 @@ def restore(backup_path: str, db_path: str) -> BackupInfo:
             raise errors.TaskQueueError(
                 f"{packed} cannot be decompressed: {exc}", reason="BACKUP_UNREADABLE"
             ) from exc
-        facts = store_backup.inspect(str(raw))
+        facts = inspect(str(raw))
         if facts.integrity_check != "ok":
             raise errors.TaskQueueError(
                 f"the restored copy failed its integrity check: {facts.integrity_check}",
@@ -159,7 +165,7 @@ class Backups:
     """CreateBackup and ListBackups, and the schedule from the settings.
 
     Args:
-        copy: copies the live database to a new file (blocking).
+        store: the store to copy (`Store.copy_to`, verified by `Store.inspect_copy`).
         directory: where backups go.
         keep: how many to keep.
         interval_s: how often to take one on schedule; 0 means never.
@@ -167,11 +173,11 @@ class Backups:
     """
 
     def __init__(
-        self, copy: Callable[[str], None], directory: Path, *, keep: Callable[[], int],
+        self, store: Store, directory: Path, *, keep: Callable[[], int],
         interval_s: Callable[[], float], clock: Callable[[], int],
         on_outcome: Callable[[str], None] | None = None,
     ) -> None:  # fmt: skip
-        self._copy = copy
+        self._store = store
         self.directory = directory
         self._keep = keep
         self._interval = interval_s
@@ -186,7 +192,7 @@ class Backups:
         """Takes a backup now (one at a time), then prunes old ones."""
         async with self._lock:
             try:
-                info = await asyncio.to_thread(take, self._copy, self.directory, self._clock())
+                info = await asyncio.to_thread(take, self._store, self.directory, self._clock())
             except (OSError, errors.TaskQueueError) as exc:
                 message = getattr(exc, "message", str(exc))
                 self.last_outcome = f"failed: {message}"
