@@ -18,6 +18,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from support import Running, create_request, rich_error, running_server, wait_for
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
+from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -43,7 +44,7 @@ async def test_a_claim_whose_caller_gave_up_is_undone(tq: Running) -> None:
     created = (await tq.stub.CreateTask(create_request())).task
     gate, holding = threading.Event(), threading.Event()
 
-    def hold(conn: apsw.Connection) -> None:
+    def hold(tx: SqliteTransaction) -> None:
         holding.set()
         gate.wait(10)  # keep the writer busy: the claim below waits behind this
 
@@ -171,7 +172,7 @@ async def test_server_status_reports_figures_and_degradation(tmp_path: Path) -> 
         # Hold the writer and queue writes behind it: over the threshold of 2.
         gate, holding = threading.Event(), threading.Event()
 
-        def hold(conn: apsw.Connection) -> None:
+        def hold(tx: SqliteTransaction) -> None:
             holding.set()
             gate.wait(10)
 

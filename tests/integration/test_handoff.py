@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import threading
 
-import apsw
 import grpc
 import pytest
 from support import Running, create_request, wait_for
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
+from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -47,7 +47,7 @@ class HeldWriter:
         self._write: asyncio.Future[None] | None = None
 
     async def __aenter__(self) -> HeldWriter:
-        def hold(conn: apsw.Connection) -> None:
+        def hold(tx: SqliteTransaction) -> None:
             self._holding.set()
             self._gate.wait(10)
 

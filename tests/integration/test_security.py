@@ -50,7 +50,7 @@ def add_key(db: Path, name: str, role: str, ttl_us: int | None = None, now: int 
     token, stored = keys.new_key(
         name=name, role=role, now_us=now or int(time.time() * 1e6), ttl_us=ttl_us
     )
-    run_offline(str(db), lambda conn: create_key_in(conn, stored))
+    run_offline(str(db), lambda tx: create_key_in(tx, stored))
     keys.touch_stamp(str(db))
     return token
 
@@ -294,9 +294,7 @@ async def test_api_keys_created_revoked_and_expired_over_the_api(secured: Secure
 async def test_revocation_by_another_process_holds_from_the_next_call(secured: Secured) -> None:
     token = add_key(secured.tq.db_path, "temp", "monitor")
     await secured.tq.stub.GetStats(pb.GetStatsRequest(), metadata=secured.md(token))
-    from taskqueue_server.store.sqlite.keys_and_audit import revoke_key
-
-    run_offline(str(secured.tq.db_path), lambda conn: revoke_key(conn, "temp", 1))
+    run_offline(str(secured.tq.db_path), lambda tx: tx.revoke_key("temp", 1))
     keys.touch_stamp(str(secured.tq.db_path))
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await secured.tq.stub.GetStats(pb.GetStatsRequest(), metadata=secured.md(token))

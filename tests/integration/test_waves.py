@@ -14,18 +14,20 @@ import pytest
 from support import Running, create_request, rich_error, wait_for
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
+from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 pytestmark = pytest.mark.anyio
 
 
 async def hold_writer(
-    tq: Running, first: Callable[[apsw.Connection], None] = lambda conn: None
+    tq: Running, first: Callable[[SqliteTransaction], None] = lambda tx: None
 ) -> tuple[threading.Event, asyncio.Future[None]]:
     """Keeps the writer busy (after running `first` in its transaction) until the returned
     event is set: what is sent meanwhile waits for it."""
     gate, holding = threading.Event(), threading.Event()
 
-    def hold(conn: apsw.Connection) -> None:
+    def hold(tx: SqliteTransaction) -> None:
+        conn = tx.conn
         first(conn)
         holding.set()
         gate.wait(10)
@@ -133,7 +135,7 @@ async def test_a_failed_wave_fails_each_of_its_creates_and_stores_none(tq: Runni
         assert err.metadata["sqlite_error"] == "ConstraintError"
     assert (await tq.stub.ListTasks(pb.ListTasksRequest())).total_size == 0
 
-    await tq.server.db.write(lambda conn: conn.execute("DROP TRIGGER temp.refuse"))
+    await tq.server.db.write(lambda tx: tx.conn.execute("DROP TRIGGER temp.refuse"))
     task = (await tq.stub.CreateTask(create_request(prompt="fine now"))).task
     assert (await tq.stub.GetTask(pb.GetTaskRequest(task_id=task.id))).task.prompt == "fine now"
     assert (await tq.stub.ListTasks(pb.ListTasksRequest())).total_size == 1

@@ -14,7 +14,9 @@ from taskqueue_server.model import Priority, RetryPolicy, TaskState
 from taskqueue_server.model import ValidTask as NewRow
 from taskqueue_server.queue import records
 from taskqueue_server.store.sqlite import database as db
-from taskqueue_server.store.sqlite import task_queries as tasks
+from taskqueue_server.store.sqlite import insert_queries as inserts
+from taskqueue_server.store.sqlite import task_queries as changes
+from taskqueue_server.store.sqlite import task_rows
 
 
 def open_db(path: Path) -> apsw.Connection:
@@ -41,13 +43,13 @@ def test_inserted_tasks_are_stored_as_returned_in_order(tmp_path: Path) -> None:
         ),
     ]
     with conn:
-        tasks.insert_many(conn, [(n["first"], rows[0])], now=1_000, actor="setup")
+        inserts.insert_many(conn, [(n["first"], rows[0])], now=1_000, actor="setup")
         items = [(n[f"id-{i}"], r) for i, r in enumerate(rows)]
-        when = tasks.insert_many(conn, items, now=2_000, actor="alice")
+        when = inserts.insert_many(conn, items, now=2_000, actor="alice")
     made = records.created(items, now=when, actor="alice")  # built apart from the database
     assert when == 2_000 and [n.name(t.id) for t in made] == ["id-0", "id-1", "id-2"]
     for task in made:
-        assert tasks.get(conn, task.id) == task  # field by field, history included
+        assert task_rows.get(conn, task.id) == task  # field by field, history included
     assert made[2].history[0].reason == "created, scheduled"
     assert made[0].history[0].actor == "alice" and made[0].state == TaskState.WAITING
     seqs = [s for (s,) in conn.execute("SELECT seq FROM tasks ORDER BY seq")]
@@ -64,12 +66,12 @@ def test_creation_times_never_go_back_when_the_clock_does(tmp_path: Path) -> Non
     n = NamedIds(conn)
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=())
     with conn:
-        tasks.insert_many(conn, [(n["late"], row)], now=9_000, actor="t")
-        when = tasks.insert_many(conn, [(n["a"], row), (n["b"], row)], now=4_000, actor="t")
+        inserts.insert_many(conn, [(n["late"], row)], now=9_000, actor="t")
+        when = inserts.insert_many(conn, [(n["a"], row), (n["b"], row)], now=4_000, actor="t")
     early = records.created([(n["a"], row), (n["b"], row)], now=when, actor="t")
     assert [t.create_time for t in early] == [9_000, 9_000]
     assert [t.history[0].time for t in early] == [9_000, 9_000]
-    assert tasks.get(conn, n.of("b")) == early[1]
+    assert task_rows.get(conn, n.of("b")) == early[1]
 
 
 def test_a_failing_insert_leaves_nothing_of_the_batch(tmp_path: Path) -> None:
@@ -77,9 +79,9 @@ def test_a_failing_insert_leaves_nothing_of_the_batch(tmp_path: Path) -> None:
     n = NamedIds(conn)
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=("t",))
     with conn:
-        tasks.insert_many(conn, [(n["taken"], row)], now=1, actor="t")
+        inserts.insert_many(conn, [(n["taken"], row)], now=1, actor="t")
     with pytest.raises(apsw.ConstraintError), conn:  # the key of "taken" again
-        tasks.insert_many(conn, [(n["new"], row), (n["taken"], row)], now=2, actor="t")
+        inserts.insert_many(conn, [(n["new"], row), (n["taken"], row)], now=2, actor="t")
     assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM task_tags").fetchone() == (1,)
     assert conn.execute("SELECT count(*) FROM task_events").fetchone() == (1,)
@@ -93,13 +95,14 @@ def test_claimed_tasks_come_back_as_stored_with_their_histories(tmp_path: Path) 
     ]
     n = NamedIds(conn)
     with conn:
-        tasks.insert_many(conn, [(n[f"t{i}"], r) for i, r in enumerate(rows)], now=10, actor="s")
-        got = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["k1", "k2", "k3"],
-                               now=20, lease_duration=100, directory_limit=1)  # fmt: skip
+        inserts.insert_many(conn, [(n[f"t{i}"], r) for i, r in enumerate(rows)], now=10, actor="s")
+        got = changes.claim_many(conn, work_directory=None, worker_id="w",
+                                 tokens=["k1", "k2", "k3"], now=20, lease_duration=100,
+                                 directory_limit=1)  # fmt: skip
     # One working task per directory: the second task of /a is stepped over.
     assert [n.name(t.id) for t in got] == ["t0", "t2", "t3"]
     for task in got:
-        assert tasks.get(conn, task.id) == task
+        assert task_rows.get(conn, task.id) == task
         assert [(e.to_state, e.reason, e.actor) for e in task.history] == [
             (TaskState.WAITING, "created", "s"),
             (TaskState.WORKING, "claimed", "w"),
@@ -107,7 +110,7 @@ def test_claimed_tasks_come_back_as_stored_with_their_histories(tmp_path: Path) 
     tokens = conn.execute("SELECT lease_token FROM tasks WHERE state = 2 ORDER BY seq").fetchall()
     assert [t for (t,) in tokens] == ["k1", "k2", "k3"]
     with conn:
-        bare = tasks.claim_many(conn, work_directory=None, worker_id="v", tokens=["k4", "k5"],
+        bare = changes.claim_many(conn, work_directory=None, worker_id="v", tokens=["k4", "k5"],
                                 now=30, lease_duration=100, with_history=False)  # fmt: skip
     assert [(n.name(t.id), t.history) for t in bare] == [("t1", ())]  # fewer than asked: none left
 
@@ -117,19 +120,19 @@ def test_a_quiet_completion_stores_what_a_full_one_does(tmp_path: Path) -> None:
     n = NamedIds(conn)
     row = NewRow(work_directory="/a", prompt="p", priority=Priority.MEDIUM, tags=())
     with conn:
-        tasks.insert_many(conn, [(n["full"], row), (n["quiet"], row)], now=10, actor="s")
-        tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["k1", "k2"], now=20,
+        inserts.insert_many(conn, [(n["full"], row), (n["quiet"], row)], now=10, actor="s")
+        changes.claim_many(conn, work_directory=None, worker_id="w", tokens=["k1", "k2"], now=20,
                          lease_duration=100)  # fmt: skip
     full_lease, quiet_lease = (
-        tasks.task_row(conn, n.of("full")),
-        tasks.task_row(conn, n.of("quiet")),
+        task_rows.task_row(conn, n.of("full")),
+        task_rows.task_row(conn, n.of("quiet")),
     )
     assert full_lease is not None and quiet_lease is not None
     assert full_lease.start_time == quiet_lease.start_time == 20
     with conn:
-        returned = tasks.complete(conn, full_lease, result_json='{"n": 1}', now=30, actor="w")
-        tasks.complete_quietly(conn, quiet_lease, result_json='{"n": 1}', now=30, actor="w")
-    full, quiet = tasks.get(conn, n.of("full")), tasks.get(conn, n.of("quiet"))
+        returned = changes.complete(conn, full_lease, result_json='{"n": 1}', now=30, actor="w")
+        changes.complete_quietly(conn, quiet_lease, result_json='{"n": 1}', now=30, actor="w")
+    full, quiet = task_rows.get(conn, n.of("full")), task_rows.get(conn, n.of("quiet"))
     assert full is not None and quiet is not None and full == returned
     assert quiet.state == TaskState.COMPLETED and quiet.result == {"n": 1}
     same = ("state", "result", "start_time", "complete_time", "update_time", "lease_expire_time")
@@ -153,8 +156,8 @@ def test_a_batch_of_any_size_is_stored_whole_and_in_order(tmp_path: Path, count:
     n = NamedIds(conn)
     items = [(n[f"id-{i}"], r) for i, r in enumerate(rows)]
     with conn:
-        when = tasks.insert_many(conn, items, now=50, actor="bulk")
-    assert [tasks.get(conn, n.of(f"id-{i}")) for i in range(count)] == records.created(
+        when = inserts.insert_many(conn, items, now=50, actor="bulk")
+    assert [task_rows.get(conn, n.of(f"id-{i}")) for i in range(count)] == records.created(
         items, now=when, actor="bulk"
     )
     stored = conn.execute("SELECT seq, id_key, id FROM tasks ORDER BY seq").fetchall()
@@ -181,11 +184,11 @@ def test_any_text_and_number_survives_the_insert(tmp_path: Path, alone: bool) ->
     items = [(n["odd"], rows[0]), (n["big"], rows[1])]
     with conn:
         if alone:
-            when = tasks.insert_many(conn, items[:1], now=2**60, actor=odd)
-            assert tasks.insert_many(conn, items[1:], now=2**60, actor=odd) == when
+            when = inserts.insert_many(conn, items[:1], now=2**60, actor=odd)
+            assert inserts.insert_many(conn, items[1:], now=2**60, actor=odd) == when
         else:
-            when = tasks.insert_many(conn, items, now=2**60, actor=odd)
-    assert [tasks.get(conn, n.of("odd")), tasks.get(conn, n.of("big"))] == records.created(
+            when = inserts.insert_many(conn, items, now=2**60, actor=odd)
+    assert [task_rows.get(conn, n.of("odd")), task_rows.get(conn, n.of("big"))] == records.created(
         items, now=when, actor=odd
     )
     stored = conn.execute(
@@ -206,10 +209,10 @@ def test_rows_encoded_apart_go_in_as_one_insert_in_order(tmp_path: Path) -> None
     first = [(n["a"], row), (n["b"], row)]
     second = [(n["c"], row)]
     with conn:
-        when = tasks.insert_encoded(
-            conn, [tasks.encode(first), tasks.encode(second)], now=9, actor="w"
+        when = inserts.insert_encoded(
+            conn, [inserts.encode(first), inserts.encode(second)], now=9, actor="w"
         )
-    stored = [tasks.get(conn, n.of(i)) for i in "abc"]
+    stored = [task_rows.get(conn, n.of(i)) for i in "abc"]
     assert stored == records.created(first + second, now=when, actor="w")
     assert conn.execute("SELECT id_key, id FROM tasks ORDER BY seq").fetchall() == [
         n[i] for i in "abc"

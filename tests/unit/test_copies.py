@@ -14,6 +14,7 @@ from taskqueue_server.store.sqlite import copies as backup
 from taskqueue_server.store.sqlite import database as store_db
 from taskqueue_server.store.sqlite import wal_bound
 from taskqueue_server.store.sqlite.database import Database
+from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +29,8 @@ def ids_in(path: str) -> set[str]:
 
 
 def insert(task_id: str, size: int):  # type: ignore[no-untyped-def]
-    def op(conn: apsw.Connection) -> str:
+    def op(tx: SqliteTransaction) -> str:
+        conn = tx.conn
         conn.execute(
             "INSERT INTO tasks (id, work_directory, prompt, priority, tags, state, create_time,"
             " update_time) VALUES (?, '/w', ?, 2, '[]', 1, 1, 1)",
@@ -43,7 +45,8 @@ def rewrite(n: int, rows: int):  # type: ignore[no-untyped-def]
     """Write number `n`: row n % rows gets a new 16 KB prompt starting with n (the database
     keeps its size: the copy is not chasing a growing file)."""
 
-    def op(conn: apsw.Connection) -> int:
+    def op(tx: SqliteTransaction) -> int:
+        conn = tx.conn
         conn.execute(
             "UPDATE tasks SET prompt = ? WHERE id = ?", (f"{n:08d}" + "p" * 16_000, f"r-{n % rows}")
         )

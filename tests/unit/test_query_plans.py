@@ -75,9 +75,9 @@ def test_filtered_counts_use_an_index(conn: apsw.Connection, name: str) -> None:
 
 
 def test_claims_use_the_partial_index_of_waiting_tasks(conn: apsw.Connection) -> None:
-    from taskqueue_server.store.sqlite import task_queries as tasks
+    from taskqueue_server.store.sqlite import task_queries as changes
 
-    for sql in (tasks.CLAIM_ANY, tasks.CLAIM_IN_DIRECTORY):
+    for sql in (changes.CLAIM_ANY, changes.CLAIM_IN_DIRECTORY):
         params = {"worker": "w", "now": 1, "token": "t", "expire": 2, "lease": 1, "directory": "/a",
                   "directory_limit": 0}  # fmt: skip
         plan = listing.plan(conn, sql, params)
@@ -105,10 +105,10 @@ def test_schedule_queries_use_the_partial_index_of_scheduled_tasks(conn: apsw.Co
 
 
 def test_claims_with_tags_and_directory_use_the_claim_index(conn: apsw.Connection) -> None:
-    from taskqueue_server.store.sqlite import task_queries as tasks
+    from taskqueue_server.store.sqlite import task_queries as changes
 
     for in_directory in (False, True):
-        sql = tasks.claim_sql(in_directory=in_directory, tag_count=2)
+        sql = changes.claim_sql(in_directory=in_directory, tag_count=2)
         params = {"worker": "w", "now": 1, "token": "t", "expire": 2, "lease": 1,
                   "directory": "/a", "directory_limit": 1, "tag0": "x", "tag1": "y"}  # fmt: skip
         plan = listing.plan(conn, sql, params)
@@ -117,9 +117,9 @@ def test_claims_with_tags_and_directory_use_the_claim_index(conn: apsw.Connectio
 
 
 def test_histories_of_many_tasks_are_searched_by_task(conn: apsw.Connection) -> None:
-    from taskqueue_server.store.sqlite import task_queries as tasks
+    from taskqueue_server.store.sqlite import task_rows
 
-    plan = listing.plan(conn, tasks.SELECT_HISTORIES.replace("?", "'[1, 2, 3]'"), {})
+    plan = listing.plan(conn, task_rows.SELECT_HISTORIES.replace("?", "'[1, 2, 3]'"), {})
     assert any("task_events_by_task" in line for line in plan), plan
     assert not any("TEMP B-TREE" in line for line in plan), plan  # the index gives the order
 
@@ -131,12 +131,12 @@ def test_tasks_are_found_by_id_through_their_key_or_the_legacy_index(
     # tasks made before keys (which holds only those) for the others; never a walk over all
     # keyless tasks, which an upgraded database may have a million of.
     from taskqueue_server.store.sqlite import clock_queries as store_leases
-    from taskqueue_server.store.sqlite import task_queries as tasks
+    from taskqueue_server.store.sqlite import task_rows
 
     lookups = {
-        "get": (tasks.SELECT_TASK, {"id": "x", "key": 1}),
-        "row": (tasks.SELECT_ROW, {"id": "x", "key": 1}),
-        "prompts": (tasks.SELECT_PROMPTS, {"ids": '["x", "y"]', "keys": "[1, null]"}),
+        "get": (task_rows.SELECT_TASK, {"id": "x", "key": 1}),
+        "row": (task_rows.SELECT_ROW, {"id": "x", "key": 1}),
+        "prompts": (task_rows.SELECT_PROMPTS, {"ids": '["x", "y"]', "keys": "[1, null]"}),
         "renew": (store_leases.RENEW_LEASE, {"id": "x", "key": 1, "token": "t", "now": 1}),
     }
     for name, (sql, params) in lookups.items():

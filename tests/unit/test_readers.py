@@ -8,11 +8,11 @@ import asyncio
 import threading
 from pathlib import Path
 
-import apsw
 import pytest
 from taskqueue_server import errors
 from taskqueue_server.store.sqlite import slow_reads, wal_bound
 from taskqueue_server.store.sqlite.database import Database
+from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -25,7 +25,7 @@ async def hold_readers(
     gate = threading.Event()
     holding = threading.Semaphore(0)
 
-    def hold(conn: apsw.Connection) -> None:
+    def hold(tx: SqliteTransaction) -> None:
         holding.release()
         gate.wait(10)
 
@@ -42,14 +42,14 @@ async def test_reads_taken_together_each_get_their_own_answer(tmp_path: Path) ->
     try:
         gate, holds = await hold_readers(db, 2)
 
-        def refused(conn: apsw.Connection) -> None:
+        def refused(tx: SqliteTransaction) -> None:
             raise errors.NotFound("no such task")
 
         reads = [
-            asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT 1").fetchall())),
+            asyncio.ensure_future(db.read(lambda tx: tx.conn.execute("SELECT 1").fetchall())),
             asyncio.ensure_future(db.read(refused)),
-            asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT * FROM nowhere"))),
-            asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT 2").fetchall())),
+            asyncio.ensure_future(db.read(lambda tx: tx.conn.execute("SELECT * FROM nowhere"))),
+            asyncio.ensure_future(db.read(lambda tx: tx.conn.execute("SELECT 2").fetchall())),
         ]
         await asyncio.sleep(0)
         gate.set()
@@ -61,7 +61,7 @@ async def test_reads_taken_together_each_get_their_own_answer(tmp_path: Path) ->
         assert outcomes[2].metadata == {"sqlite_error": "SQLError"}
         assert outcomes[3] == [(2,)]
         # The readers go on serving after the failures.
-        assert await db.read(lambda conn: conn.execute("SELECT 3").fetchall()) == [(3,)]
+        assert await db.read(lambda tx: tx.conn.execute("SELECT 3").fetchall()) == [(3,)]
     finally:
         db.close()
 
@@ -71,11 +71,11 @@ async def test_a_quick_read_is_answered_while_every_reader_is_busy(tmp_path: Pat
     db.open(asyncio.get_running_loop())
     try:
         gate, holds = await hold_readers(db, 1)
-        queued = asyncio.ensure_future(db.read(lambda conn: "queued"))
-        quick = await db.read(lambda conn: conn.execute("SELECT 5").fetchall(), quick=True)
+        queued = asyncio.ensure_future(db.read(lambda tx: "queued"))
+        quick = await db.read(lambda tx: tx.conn.execute("SELECT 5").fetchall(), quick=True)
         assert quick == [(5,)] and not queued.done()
         with pytest.raises(errors.TaskQueueError) as info:  # mapped like any read's failure
-            await db.read(lambda conn: conn.execute("SELECT * FROM nowhere"), quick=True)
+            await db.read(lambda tx: tx.conn.execute("SELECT * FROM nowhere"), quick=True)
         assert info.value.metadata == {"sqlite_error": "SQLError"}
         gate.set()
         assert await asyncio.wait_for(queued, 10) == "queued"
@@ -88,12 +88,12 @@ async def test_reads_see_every_write_acknowledged_before_them(tmp_path: Path) ->
     db = Database(str(tmp_path / "t.db"))
     db.open(asyncio.get_running_loop())
     try:
-        await db.write(lambda conn: conn.execute("CREATE TABLE t (n INTEGER)"))
+        await db.write(lambda tx: tx.conn.execute("CREATE TABLE t (n INTEGER)"))
         for n in range(50):
-            await db.write(lambda conn, n=n: conn.execute("INSERT INTO t VALUES (?)", (n,)))
+            await db.write(lambda tx, n=n: tx.conn.execute("INSERT INTO t VALUES (?)", (n,)))
             for quick in (True, False):
                 seen = await db.read(
-                    lambda conn: conn.execute("SELECT count(*) FROM t").fetchone()[0], quick=quick
+                    lambda tx: tx.conn.execute("SELECT count(*) FROM t").fetchone()[0], quick=quick
                 )
                 assert seen == n + 1
     finally:
@@ -106,7 +106,7 @@ async def test_close_answers_what_was_queued_and_refuses_what_comes_after(
     db = Database(str(tmp_path / "t.db"), readers=1)
     db.open(asyncio.get_running_loop())
     gate, holds = await hold_readers(db, 1)
-    queued = asyncio.ensure_future(db.read(lambda conn: conn.execute("SELECT 7").fetchall()))
+    queued = asyncio.ensure_future(db.read(lambda tx: tx.conn.execute("SELECT 7").fetchall()))
     await asyncio.sleep(0)
     closing = asyncio.ensure_future(asyncio.to_thread(db.close))
     gate.set()
@@ -114,11 +114,11 @@ async def test_close_answers_what_was_queued_and_refuses_what_comes_after(
     assert await queued == [(7,)], "a read queued before close was still answered"
     await asyncio.gather(*holds)
     with pytest.raises(errors.ShuttingDown):
-        await db.read(lambda conn: None)
+        await db.read(lambda tx: None)
     with pytest.raises(errors.ShuttingDown):
-        await db.read(lambda conn: None, quick=True)
+        await db.read(lambda tx: None, quick=True)
     with pytest.raises(errors.ShuttingDown):
-        await db.write(lambda conn: None)
+        await db.write(lambda tx: None)
 
 
 async def test_long_read_transactions_are_logged_with_what_they_ran(
@@ -130,7 +130,8 @@ async def test_long_read_transactions_are_logged_with_what_they_ran(
     caplog.set_level("INFO", logger="taskqueue_server.store.sqlite")
     try:
 
-        def count_everything(conn: apsw.Connection) -> int:
+        def count_everything(tx: SqliteTransaction) -> int:
+            conn = tx.conn
             return int(conn.execute("SELECT count(*) FROM tasks").fetchone()[0])
 
         # Quick reads: on this thread, so each is accounted for when it returns (a reader
@@ -161,15 +162,17 @@ async def test_a_checkpoint_held_back_names_the_reads_still_open(
     caplog.set_level("INFO", logger="taskqueue_server.store.sqlite")
     gate, reading = threading.Event(), threading.Event()
 
-    def insert(conn: apsw.Connection) -> None:
+    def insert(tx: SqliteTransaction) -> None:
+        conn = tx.conn
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('x', randomblob(4000))")
 
-    def snapshot_held(conn: apsw.Connection) -> None:
+    def snapshot_held(tx: SqliteTransaction) -> None:
+        conn = tx.conn
         conn.execute("SELECT count(*) FROM meta").fetchall()  # the snapshot is taken
         reading.set()
         gate.wait(10)
 
-    def nothing(conn: apsw.Connection) -> None:
+    def nothing(tx: SqliteTransaction) -> None:
         """A write that runs once the writer is done with what came before, checkpoint
         included."""
 

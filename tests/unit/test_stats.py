@@ -11,7 +11,9 @@ from support import NamedIds
 from taskqueue_server.model import Priority, TaskState, ValidTask
 from taskqueue_server.ops import stats as ops_stats
 from taskqueue_server.ops.stats import Stats, pieces, summarise
-from taskqueue_server.store.sqlite import task_queries as tasks
+from taskqueue_server.store.sqlite import insert_queries as inserts
+from taskqueue_server.store.sqlite import task_queries as changes
+from taskqueue_server.store.sqlite import task_rows
 from taskqueue_server.store.sqlite.database import Database
 from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
@@ -32,29 +34,29 @@ async def build(db: Database) -> None:
 
         def new(name: str, priority: Priority, at: int) -> None:
             row = ValidTask(work_directory="/w", prompt="p", priority=priority, tags=())
-            tasks.insert_many(conn, [(n[name], row)], now=at, actor="t")
+            inserts.insert_many(conn, [(n[name], row)], now=at, actor="t")
 
         new("a", Priority.HIGH, T0 + 0)
         new("b", Priority.LOW, T0 + 10 * S)
         new("c", Priority.MEDIUM, T0 + 20 * S)
-        first = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["t1"],
+        first = changes.claim_many(conn, work_directory=None, worker_id="w", tokens=["t1"],
                                  now=T0 + HOUR + 0, lease_duration=HOUR)  # fmt: skip
         assert [n.name(t.id) for t in first] == ["a"]  # waited 3600 s
-        row = tasks.task_row(conn, n.of("a"))
+        row = task_rows.task_row(conn, n.of("a"))
         assert row is not None
-        tasks.complete(conn, row, result_json=None, now=T0 + HOUR + 5 * S, actor="w")
-        second = tasks.claim_many(conn, work_directory=None, worker_id="w", tokens=["t2"],
+        changes.complete(conn, row, result_json=None, now=T0 + HOUR + 5 * S, actor="w")
+        second = changes.claim_many(conn, work_directory=None, worker_id="w", tokens=["t2"],
                                   now=T0 + HOUR + 40 * S, lease_duration=HOUR)  # fmt: skip
         assert [n.name(t.id) for t in second] == ["c"]
-        row = tasks.task_row(conn, n.of("c"))
+        row = task_rows.task_row(conn, n.of("c"))
         assert row is not None
-        tasks.fail(conn, row, error="x", now=T0 + 2 * HOUR, actor="w", reason="failed: x")
-        row = tasks.task_row(conn, n.of("c"))
+        changes.fail(conn, row, error="x", now=T0 + 2 * HOUR, actor="w", reason="failed: x")
+        row = task_rows.task_row(conn, n.of("c"))
         assert row is not None
-        tasks.retry(conn, row, reason="retry 1", now=T0 + 2 * HOUR + S, actor="client")
-        row = tasks.task_row(conn, n.of("b"))
+        changes.retry(conn, row, reason="retry 1", now=T0 + 2 * HOUR + S, actor="client")
+        row = task_rows.task_row(conn, n.of("b"))
         assert row is not None
-        tasks.cancel(
+        changes.cancel(
             conn,
             row,
             cancel_reason="no",

@@ -11,7 +11,8 @@ from taskqueue_server.model import Priority
 from taskqueue_server.model import ValidTask as NewRow
 from taskqueue_server.queue import records, submit
 from taskqueue_server.store.sqlite import database as db
-from taskqueue_server.store.sqlite import task_queries as tasks
+from taskqueue_server.store.sqlite import insert_queries as inserts
+from taskqueue_server.store.sqlite import task_rows
 from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 ROW = NewRow(work_directory="/w", prompt="p", priority=Priority.MEDIUM, tags=("t",))
@@ -27,12 +28,12 @@ def test_a_wave_stores_its_creates_in_the_order_they_joined(tmp_path: Path) -> N
     riders: list[int] = []
     conn = open_db(tmp_path / "t.db")
     n = NamedIds(conn)
-    wave = submit._Wave("client", [(n["a"], ROW)], riders.append, tasks.encode)
+    wave = submit._Wave("client", [(n["a"], ROW)], riders.append, inserts.encode)
     assert wave.join([(n["b"], ROW), (n["c"], ROW)]) and wave.join([(n["d"], ROW)])
     with conn:
         when = wave.insert(SqliteTransaction(conn), 7)
     items = [(n[i], ROW) for i in "abcd"]
-    stored = [tasks.get(conn, n.of(i)) for i in "abcd"]
+    stored = [task_rows.get(conn, n.of(i)) for i in "abcd"]
     assert stored == records.created(items, now=when, actor="client")
     assert riders == [1, 1, -2]  # two joined, and stopped counting when the writer took it
     assert not wave.join([(n["e"], ROW)])  # taken: nothing joins any more
@@ -41,17 +42,17 @@ def test_a_wave_stores_its_creates_in_the_order_they_joined(tmp_path: Path) -> N
 def test_a_lone_task_is_stored_alike(tmp_path: Path) -> None:
     conn = open_db(tmp_path / "t.db")
     n = NamedIds(conn)
-    wave = submit._Wave("client", [(n["only"], ROW)], lambda _n: None, tasks.encode)
+    wave = submit._Wave("client", [(n["only"], ROW)], lambda _n: None, inserts.encode)
     with conn:
         when = wave.insert(SqliteTransaction(conn), 7)
     made = records.created([(n["only"], ROW)], now=when, actor="client")
-    assert [tasks.get(conn, n.of("only"))] == made
+    assert [task_rows.get(conn, n.of("only"))] == made
 
 
 def test_a_wave_refuses_creates_past_its_task_limit() -> None:
     n = NamedIds()
     full = [(n[f"t{i}"], ROW) for i in range(submit.WAVE_LIMIT - 1)]
-    wave = submit._Wave("client", full, lambda _n: None, tasks.encode)
+    wave = submit._Wave("client", full, lambda _n: None, inserts.encode)
     assert wave.join([(n["last"], ROW)])
     assert not wave.join([(n["over"], ROW)])
 
@@ -66,7 +67,9 @@ def test_a_wave_refuses_creates_once_its_rows_are_too_long() -> None:
         tags=(),
     )
     n = NamedIds()
-    wave = submit._Wave("client", [(n["one"], big), (n["two"], big)], lambda _n: None, tasks.encode)
+    wave = submit._Wave(
+        "client", [(n["one"], big), (n["two"], big)], lambda _n: None, inserts.encode
+    )
     assert not wave.join([(n["small"], ROW)])
-    roomy = submit._Wave("client", [(n["one"], big)], lambda _n: None, tasks.encode)
+    roomy = submit._Wave("client", [(n["one"], big)], lambda _n: None, inserts.encode)
     assert roomy.join([(n["small"], ROW)])

@@ -12,9 +12,10 @@ import apsw
 import pytest
 from taskqueue_server import errors
 from taskqueue_server.model import Priority, ValidTask
+from taskqueue_server.store.sqlite import insert_queries as inserts
 from taskqueue_server.store.sqlite import schema
-from taskqueue_server.store.sqlite import task_queries as tasks
 from taskqueue_server.store.sqlite.database import Database
+from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -24,9 +25,9 @@ def insert(task_id: str):  # type: ignore[no-untyped-def]
     a key of its own, so that the same id twice breaks the UNIQUE constraint of keys."""
     key = int.from_bytes(hashlib.sha256(task_id.encode()).digest()[:7], "big")
 
-    def op(conn: apsw.Connection) -> str:
+    def op(tx: SqliteTransaction) -> str:
         row = ValidTask(work_directory="/w", prompt="p", priority=Priority.MEDIUM, tags=())
-        tasks.insert_many(conn, [((key, task_id), row)], now=1, actor="test")
+        inserts.insert_many(tx.conn, [((key, task_id), row)], now=1, actor="test")
         return task_id
 
     return op
@@ -38,16 +39,16 @@ async def test_one_failing_operation_does_not_spoil_its_batch(tmp_path: Path) ->
     try:
         gate, holding = threading.Event(), threading.Event()
 
-        def hold(conn: apsw.Connection) -> None:
+        def hold(tx: SqliteTransaction) -> None:
             holding.set()
             gate.wait(10)  # keep the writer busy until the batch below is queued
 
-        def insert_then_break(conn: apsw.Connection) -> None:
-            insert("bad")(conn)
+        def insert_then_break(tx: SqliteTransaction) -> None:
+            insert("bad")(tx)
             raise errors.TaskQueueError("this operation fails after writing")
 
-        def violate_constraint(conn: apsw.Connection) -> None:
-            insert("a")(conn)  # duplicate id: UNIQUE constraint
+        def violate_constraint(tx: SqliteTransaction) -> None:
+            insert("a")(tx)  # duplicate id: UNIQUE constraint
 
         first = asyncio.ensure_future(db.write(hold))
         assert await asyncio.to_thread(holding.wait, 10), "the writer never ran `hold`"
@@ -65,9 +66,11 @@ async def test_one_failing_operation_does_not_spoil_its_batch(tmp_path: Path) ->
         assert isinstance(outcomes[3], errors.TaskQueueError)
         assert outcomes[3].metadata == {"sqlite_error": "ConstraintError"}
         ids = await db.read(
-            lambda c: [r[0] for r in c.execute("SELECT id FROM tasks ORDER BY seq")]
+            lambda tx: [r[0] for r in tx.conn.execute("SELECT id FROM tasks ORDER BY seq")]
         )
-        events = await db.read(lambda c: c.execute("SELECT count(*) FROM task_events").fetchone())
+        events = await db.read(
+            lambda tx: tx.conn.execute("SELECT count(*) FROM task_events").fetchone()
+        )
         assert ids == ["a", "b", "c"]
         assert events == (3,)
     finally:
@@ -83,14 +86,14 @@ async def test_operations_of_a_clean_batch_run_once_and_a_lone_failure_is_undone
         gate, holding = threading.Event(), threading.Event()
         runs: list[str] = []
 
-        def hold(conn: apsw.Connection) -> None:
+        def hold(tx: SqliteTransaction) -> None:
             holding.set()
             gate.wait(10)
 
         def counted(task_id: str):  # type: ignore[no-untyped-def]
-            def op(conn: apsw.Connection) -> str:
+            def op(tx: SqliteTransaction) -> str:
                 runs.append(task_id)
-                return insert(task_id)(conn)  # type: ignore[no-any-return]
+                return insert(task_id)(tx)  # type: ignore[no-any-return]
 
             return op
 
@@ -104,15 +107,15 @@ async def test_operations_of_a_clean_batch_run_once_and_a_lone_failure_is_undone
         assert db.last_batch_size == 3
         assert runs == ["a", "b", "c"], "a batch without failures ran an operation twice"
 
-        def insert_then_break(conn: apsw.Connection) -> None:
-            insert("alone")(conn)
+        def insert_then_break(tx: SqliteTransaction) -> None:
+            insert("alone")(tx)
             raise errors.TaskQueueError("fails after writing")
 
         with pytest.raises(errors.TaskQueueError, match="fails after writing"):
             await db.write(insert_then_break)
         assert db.last_batch_size == 1
         count = await db.read(
-            lambda c: c.execute(
+            lambda tx: tx.conn.execute(
                 "SELECT (SELECT count(*) FROM tasks WHERE id = 'alone'),"
                 " (SELECT count(*) FROM task_events)"
             ).fetchone()
@@ -129,8 +132,8 @@ async def test_schema_is_migrated_once_and_kept(tmp_path: Path) -> None:
         db = Database(path)
         db.open(asyncio.get_running_loop())
         await db.write(insert(f"id-{db.path[-1]}-{id(db)}"))
-        version = await db.read(lambda c: c.pragma("user_version"))
-        mode = await db.read(lambda c: c.pragma("journal_mode"))
+        version = await db.read(lambda tx: tx.conn.pragma("user_version"))
+        mode = await db.read(lambda tx: tx.conn.pragma("journal_mode"))
         db.close()
         assert version == schema.SCHEMA_VERSION and mode == "wal"
     conn = apsw.Connection(path)
@@ -162,7 +165,9 @@ async def test_a_version_1_database_is_migrated_with_its_tags(tmp_path: Path) ->
     db = Database(path)
     db.open(asyncio.get_running_loop())
     try:
-        tags = await db.read(lambda c: sorted(r[0] for r in c.execute("SELECT tag FROM task_tags")))
+        tags = await db.read(
+            lambda tx: sorted(r[0] for r in tx.conn.execute("SELECT tag FROM task_tags"))
+        )
         assert tags == ["big", "gpu"]
     finally:
         db.close()

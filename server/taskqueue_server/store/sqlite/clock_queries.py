@@ -9,26 +9,26 @@ from typing import Final
 import apsw
 
 from taskqueue_server.model import Task, TaskFacts, TaskState
-from taskqueue_server.store.sqlite.task_queries import (
+from taskqueue_server.store.sqlite.states import FAILED, WAITING, WORKING
+from taskqueue_server.store.sqlite.task_queries import LOAD_DOWN, transition
+from taskqueue_server.store.sqlite.task_rows import (
     BY_ID,
     COLUMNS,
-    LOAD_DOWN,
     ROW_COLUMNS,
     add_event,
     by_id,
     read_row,
     row_to_task,
-    transition,
 )
 
 REQUEUE: Final = f"""
-UPDATE tasks SET state = 1, error = ?, due_time = ?, lease_token = NULL,
+UPDATE tasks SET state = {WAITING}, error = ?, due_time = ?, lease_token = NULL,
   lease_expire_time = NULL, lease_expiries = lease_expiries + ?, update_time = ?
 WHERE seq = ? RETURNING {COLUMNS}
 """
 
 FAIL_EXPIRED: Final = f"""
-UPDATE tasks SET state = 4, error = ?, fail_time = ?, update_time = ?, lease_token = NULL,
+UPDATE tasks SET state = {FAILED}, error = ?, fail_time = ?, update_time = ?, lease_token = NULL,
   lease_expire_time = NULL, lease_expiries = lease_expiries + 1
 WHERE seq = ? RETURNING {COLUMNS}
 """
@@ -39,36 +39,38 @@ UPDATE tasks SET lease_expire_time = ?, update_time = ? WHERE seq = ?
 
 RENEW_LEASE: Final = f"""
 UPDATE tasks SET lease_expire_time = :now + lease_duration
-WHERE {BY_ID} AND state = 2 AND lease_token = :token AND lease_expire_time > :now
+WHERE {BY_ID} AND state = {WORKING} AND lease_token = :token AND lease_expire_time > :now
 RETURNING lease_expire_time
 """
 
 ABANDON: Final = f"""
-UPDATE tasks SET state = 1, attempt = attempt - 1, lease_token = NULL, lease_expire_time = NULL,
-  update_time = :now
+UPDATE tasks SET state = {WAITING}, attempt = attempt - 1, lease_token = NULL,
+  lease_expire_time = NULL, update_time = :now
 WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_lease_expiry
-              WHERE state = 2 AND lease_expire_time > 0 AND lease_token = :token)
+              WHERE state = {WORKING} AND lease_expire_time > 0 AND lease_token = :token)
 RETURNING {COLUMNS}
 """
 
 SELECT_EXPIRED: Final = f"""
 SELECT {ROW_COLUMNS} FROM tasks INDEXED BY tasks_lease_expiry
-WHERE state = 2 AND lease_expire_time <= :now
+WHERE state = {WORKING} AND lease_expire_time <= :now
 """
 
-PROMOTE_DUE: Final = """
+PROMOTE_DUE: Final = f"""
 UPDATE tasks SET due_time = NULL
 WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_due
-              WHERE state = 1 AND due_time IS NOT NULL AND due_time <= :now)
+              WHERE state = {WAITING} AND due_time IS NOT NULL AND due_time <= :now)
 RETURNING work_directory, tags
 """
 
 NEXT_DUE: Final = (
-    "SELECT min(due_time) FROM tasks INDEXED BY tasks_due WHERE state = 1 AND due_time IS NOT NULL"
+    "SELECT min(due_time) FROM tasks INDEXED BY tasks_due"
+    f" WHERE state = {WAITING} AND due_time IS NOT NULL"
 )
 
 NEXT_LEASE_EXPIRY: Final = (
-    "SELECT min(lease_expire_time) FROM tasks INDEXED BY tasks_lease_expiry WHERE state = 2"
+    "SELECT min(lease_expire_time) FROM tasks INDEXED BY tasks_lease_expiry"
+    f" WHERE state = {WORKING}"
 )
 
 

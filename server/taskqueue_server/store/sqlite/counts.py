@@ -8,6 +8,7 @@ from typing import Final
 import apsw
 
 from taskqueue_server.model import Counts, Priority, TaskState
+from taskqueue_server.store.sqlite.states import COMPLETED, WAITING, WORKING
 
 # One index-only scan gives every total: by state, by priority, and waiting by priority.
 BY_STATE_AND_PRIORITY: Final = (
@@ -15,7 +16,8 @@ BY_STATE_AND_PRIORITY: Final = (
     " GROUP BY state, priority"
 )
 SCHEDULED: Final = (
-    "SELECT count(*) FROM tasks INDEXED BY tasks_due WHERE state = 1 AND due_time IS NOT NULL"
+    "SELECT count(*) FROM tasks INDEXED BY tasks_due"
+    f" WHERE state = {WAITING} AND due_time IS NOT NULL"
 )
 
 
@@ -47,12 +49,12 @@ GROUP BY from_state, to_state
 
 # Durations of what happened in the range, in time order: waits end at a claim, runs at a
 # completion.
-DURATIONS: Final = """
+DURATIONS: Final = f"""
 SELECT e.time, e.to_state, t.priority,
-       CASE e.to_state WHEN 2 THEN e.time - t.create_time ELSE e.time - t.start_time END
+       CASE e.to_state WHEN {WORKING} THEN e.time - t.create_time ELSE e.time - t.start_time END
 FROM task_events AS e INDEXED BY task_events_by_time
 JOIN tasks AS t ON t.seq = e.task_seq
-WHERE e.time >= :start AND e.time < :end AND e.to_state IN (2, 3)
+WHERE e.time >= :start AND e.time < :end AND e.to_state IN ({WORKING}, {COMPLETED})
 ORDER BY e.time
 """
 

@@ -43,7 +43,7 @@ from taskqueue_server.store.port import (
     Transaction,
 )
 from taskqueue_server.store.sqlite import copies as backup
-from taskqueue_server.store.sqlite import failures, task_queries, work_queue
+from taskqueue_server.store.sqlite import failures, insert_queries, work_queue
 from taskqueue_server.store.sqlite.connections import (
     APPLICATION_ID,
     check_identity,
@@ -216,8 +216,8 @@ class Database:
         return fut
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
-        """The tasks as rows of one JSON array without its brackets (task_queries.encode)."""
-        return task_queries.encode(items)
+        """The tasks as rows of one JSON array without its brackets (insert_queries.encode)."""
+        return insert_queries.encode(items)
 
     def figures(self) -> StorageFigures:
         return StorageFigures(

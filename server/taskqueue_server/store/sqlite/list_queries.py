@@ -12,12 +12,13 @@ from typing import Any, Final
 import apsw
 
 from taskqueue_server.model import ListOrder, Task, TaskFilter, TaskQuery, TaskState
-from taskqueue_server.store.sqlite import task_queries as tasks
+from taskqueue_server.store.sqlite import task_rows
+from taskqueue_server.store.sqlite.states import WAITING, literal
 
-_BASIC_COLUMNS: Final = tasks.COLUMNS.replace(" prompt,", " substr(prompt, 1, 256),").replace(
+_BASIC_COLUMNS: Final = task_rows.COLUMNS.replace(" prompt,", " substr(prompt, 1, 256),").replace(
     " result,", " NULL,"
 )
-_FULL_COLUMNS: Final = tasks.COLUMNS
+_FULL_COLUMNS: Final = task_rows.COLUMNS
 
 _ORDER: Final = {
     ListOrder.CREATE_TIME: ("seq > :k0", "seq"),
@@ -41,7 +42,7 @@ def where(f: TaskFilter, *, counting: bool = False) -> tuple[list[str], dict[str
     if f.states:
         # Literal values (validated enums): a bound parameter would hide "state = 1" from the
         # planner, which then cannot use the partial indexes of waiting tasks.
-        values = ", ".join(str(int(s)) for s in f.states)
+        values = ", ".join(literal(s) for s in f.states)
         clauses.append(f"state = {values}" if len(f.states) == 1 else f"state IN ({values})")
     if f.priorities:
         names = [f":p{i}" for i in range(len(f.priorities))]
@@ -75,9 +76,7 @@ def where(f: TaskFilter, *, counting: bool = False) -> tuple[list[str], dict[str
         ]
     params.update({f"t{i}": tag for i, tag in enumerate(f.tags)})
     if f.due is not None:
-        clauses.append(
-            "state = 1 AND due_time IS NULL" if f.due else "state = 1 AND due_time IS NOT NULL"
-        )
+        clauses.append(f"state = {WAITING} AND due_time IS {'' if f.due else 'NOT '}NULL")
     if f.created_after is not None:
         clauses.append("seq >= " + _FIRST_SEQ_AT.format(param=":after"))
         params["after"] = f.created_after
@@ -129,9 +128,9 @@ def page(conn: apsw.Connection, query: TaskQuery) -> tuple[list[tuple[int, Task]
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     if query.full:
-        histories = tasks.histories_of(conn, [r[0] for r in rows])
-        return [(r[0], tasks.row_to_task(r, histories[r[0]])) for r in rows], more
-    return [(r[0], tasks.row_to_task(r)) for r in rows], more
+        histories = task_rows.histories_of(conn, [r[0] for r in rows])
+        return [(r[0], task_rows.row_to_task(r, histories[r[0]])) for r in rows], more
+    return [(r[0], task_rows.row_to_task(r)) for r in rows], more
 
 
 def count(conn: apsw.Connection, f: TaskFilter) -> int:

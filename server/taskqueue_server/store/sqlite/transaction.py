@@ -30,11 +30,13 @@ from taskqueue_server.store.sqlite import (
     config_revisions,
     counts,
     id_keys,
+    insert_queries,
     list_queries,
     probe_queries,
+    task_queries,
+    task_rows,
 )
 from taskqueue_server.store.sqlite import keys_and_audit as keys
-from taskqueue_server.store.sqlite import task_queries as tasks
 
 
 class SqliteTransaction:
@@ -45,32 +47,27 @@ class SqliteTransaction:
     def __init__(self, conn: apsw.Connection) -> None:
         self.conn = conn
 
-    def __getattr__(self, name: str) -> Any:
-        """The connection's own methods (execute, pragma...), for the adapter's SQL-level
-        tests; nothing above the store uses them (the port does not have them)."""
-        return getattr(self.conn, name)
-
     # -- reads ------------------------------------------------------------------------------
 
     def get_task(self, task_id: str, *, with_history: bool = True) -> Task | None:
-        return tasks.get(self.conn, task_id, with_history=with_history)
+        return task_rows.get(self.conn, task_id, with_history=with_history)
 
     def get_prompt(self, task_id: str) -> str | None:
-        return tasks.get_prompt(self.conn, task_id)
+        return task_rows.get_prompt(self.conn, task_id)
 
     def get_prompts(self, task_ids: list[str]) -> dict[str, str]:
-        return tasks.get_prompts(self.conn, task_ids)
+        return task_rows.get_prompts(self.conn, task_ids)
 
     def task_facts(self, task_id: str) -> TaskFacts | None:
-        return tasks.task_row(self.conn, task_id)
+        return task_rows.task_row(self.conn, task_id)
 
     def each_task_facts(self, task_ids: Sequence[str]) -> Iterator[TaskFacts | None]:
         conn = self.conn
         for task_id, key in zip(task_ids, id_keys.keys_in(conn, task_ids), strict=True):
-            yield tasks.keyed_row(conn, task_id, key)
+            yield task_rows.keyed_row(conn, task_id, key)
 
     def by_request_id(self, request_id: str) -> tuple[str, str] | None:
-        return tasks.by_request_id(self.conn, request_id)
+        return task_rows.by_request_id(self.conn, request_id)
 
     def list_page(self, query: TaskQuery) -> tuple[list[tuple[int, Task]], bool]:
         return list_queries.page(self.conn, query)
@@ -129,10 +126,10 @@ class SqliteTransaction:
     def insert_tasks(
         self, items: Sequence[tuple[TaskKey, ValidTask]], *, now: int, actor: str
     ) -> int:
-        return tasks.insert_many(self.conn, items, now=now, actor=actor)
+        return insert_queries.insert_many(self.conn, items, now=now, actor=actor)
 
     def insert_prepared(self, batches: Sequence[PreparedTasks], *, now: int, actor: str) -> int:
-        return tasks.insert_encoded(self.conn, batches, now=now, actor=actor)
+        return insert_queries.insert_encoded(self.conn, batches, now=now, actor=actor)
 
     def claim(
         self,
@@ -146,7 +143,7 @@ class SqliteTransaction:
         directory_limit: int,
         with_history: bool,
     ) -> list[Task]:
-        return tasks.claim_many(
+        return task_queries.claim_many(
             self.conn,
             work_directory=work_directory,
             tags=tags,
@@ -167,7 +164,7 @@ class SqliteTransaction:
         actor: str,
         with_history: bool = True,
     ) -> Task:
-        return tasks.complete(
+        return task_queries.complete(
             self.conn, facts, result_json=result_json, now=now, actor=actor,
             with_history=with_history,
         )  # fmt: skip
@@ -175,25 +172,27 @@ class SqliteTransaction:
     def complete_quietly(
         self, facts: TaskFacts, *, result_json: str | None, now: int, actor: str
     ) -> None:
-        tasks.complete_quietly(self.conn, facts, result_json=result_json, now=now, actor=actor)
+        task_queries.complete_quietly(
+            self.conn, facts, result_json=result_json, now=now, actor=actor
+        )
 
     def fail(self, facts: TaskFacts, *, error: str, now: int, actor: str, reason: str) -> Task:
-        return tasks.fail(self.conn, facts, error=error, now=now, actor=actor, reason=reason)
+        return task_queries.fail(self.conn, facts, error=error, now=now, actor=actor, reason=reason)
 
     def cancel(
         self, facts: TaskFacts, *, cancel_reason: str, now: int, actor: str, reason: str
     ) -> Task:
-        return tasks.cancel(
+        return task_queries.cancel(
             self.conn, facts, cancel_reason=cancel_reason, now=now, actor=actor, reason=reason
         )
 
     def retry(self, facts: TaskFacts, *, now: int, actor: str, reason: str) -> Task:
-        return tasks.retry(self.conn, facts, now=now, actor=actor, reason=reason)
+        return task_queries.retry(self.conn, facts, now=now, actor=actor, reason=reason)
 
     def set_priority(
         self, facts: TaskFacts, *, priority: Priority, now: int, actor: str, reason: str
     ) -> Task:
-        return tasks.set_priority(
+        return task_queries.set_priority(
             self.conn, facts, priority=priority, now=now, actor=actor, reason=reason
         )
 
