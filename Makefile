@@ -7,7 +7,7 @@ PROTOS := $(wildcard proto/taskqueue/v1/*.proto)
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(abspath node_modules/.bin):$(PATH)
 
-.PHONY: setup run gen gen-check lint fmt test test-fast bench soak clean
+.PHONY: setup run gen gen-check lint fmt test test-fast bench bench-compare soak clean
 
 setup: $(STAMP) node_modules/.package-lock.json clients/ts/node_modules/.package-lock.json
 
@@ -81,6 +81,11 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 # Side by side with the echo ceiling, durable beanstalkd and huey; BENCH_ARGS=--quick.
 bench: setup $(BENCH_STAMP)
 	$(PY) tests/bench/run.py $(BENCH_ARGS)
+
+# The key cases for the working tree and REF in interleaved pairs (PAIRS=5): tree/ref ratios.
+REF ?= HEAD
+bench-compare: setup $(BENCH_STAMP)
+	$(PY) tests/bench/compare.py $(REF) --pairs $(or $(PAIRS),5)
 
 # Mixed load at half capacity for 30 minutes (SOAK_ARGS="--minutes 5" for less).
 soak: setup $(BENCH_STAMP)

@@ -1,5 +1,5 @@
 """Server settings: defaults, then a TOML file (--config), then environment variables
-(TASKQUEUE_*), then the latest stored revision (see ops/config.py), then flags.
+(TASKQUEUE_*), then the latest stored revision (see ops/live_config.py), then flags.
 
 A plain record, free of any layer, shared by every part of the server: live updates change
 it in place. Every setting carries its help text, range, and whether it can change without a

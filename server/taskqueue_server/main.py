@@ -26,8 +26,8 @@ from taskqueue_server.api.security import SecurityInterceptor
 from taskqueue_server.api.servicer import TaskQueueServicer
 from taskqueue_server.config import Settings
 from taskqueue_server.ops.backups import Backups
-from taskqueue_server.ops.config import ConfigManager
 from taskqueue_server.ops.health_probe import HealthProbe
+from taskqueue_server.ops.live_config import ConfigManager
 from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus

@@ -117,11 +117,13 @@ def echo_accept_server() -> Iterator[str]:
 
 
 @contextmanager
-def taskqueue_server(*extra: str) -> Iterator[str]:
+def taskqueue_server(*extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A fresh server process (`env` adds to its environment: compare.py points PYTHONPATH
+    at another checkout)."""
     with tempfile.TemporaryDirectory(prefix="tq-bench-") as tmp:
         args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
                 "--db", f"{tmp}/bench.db", "--synchronous", "FULL", *extra]  # fmt: skip
-        with process(args, f"serving {SERVICE} on ") as address:
+        with process(args, f"serving {SERVICE} on ", env=env) as address:
             yield address
 
 
@@ -131,14 +133,14 @@ def limited_server() -> Any:
 
 
 @contextmanager
-def secured_server() -> Iterator[tuple[str, str]]:
+def secured_server(env: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
     """A server with authentication and every rate limit on (high enough never to refuse):
     the per-call cost of the security gate. Yields its address and a submitter key."""
     with tempfile.TemporaryDirectory(prefix="tq-bench-") as tmp:
         made = subprocess.run(
             [sys.executable, "-m", "taskqueue_server.main", "keys", "--db", f"{tmp}/bench.db",
              "create", "--role", "submitter", "--name", "bench"],
-            capture_output=True, text=True, check=True,
+            capture_output=True, text=True, check=True, env=dict(os.environ, **(env or {})),
         )  # fmt: skip
         token = made.stdout.strip()
         args = [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0",
@@ -146,7 +148,7 @@ def secured_server() -> Iterator[tuple[str, str]]:
                 "--rate-limit-ip-per-second", "1e9", "--rate-limit-ip-burst", "1000000000",
                 "--rate-limit-submitter-per-second", "1e9",
                 "--rate-limit-submitter-burst", "1000000000"]  # fmt: skip
-        with process(args, f"serving {SERVICE} on ") as address:
+        with process(args, f"serving {SERVICE} on ", env=env) as address:
             yield address, token
 
 

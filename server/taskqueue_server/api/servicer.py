@@ -5,9 +5,8 @@ domain errors to statuses."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -16,10 +15,10 @@ from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 
 from taskqueue_server import errors
-from taskqueue_server.api import calls, convert, requests, responses
-from taskqueue_server.model import CompleteInput, Lease, Task
+from taskqueue_server.api import calls, convert, requests, responses, work_stream
+from taskqueue_server.api.reporting import Reporting
 from taskqueue_server.ops.backups import Backups
-from taskqueue_server.ops.config import ConfigManager
+from taskqueue_server.ops.live_config import ConfigManager
 from taskqueue_server.ops.metrics import Metrics
 from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import ServerStatus
@@ -48,6 +47,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         self._backups = backups
         self._stats = stats
         self._status = status
+        self._reporting = Reporting(queue, metrics)
         self.in_flight = 0
         """Calls being served (unary calls and open streams)."""
 
@@ -307,7 +307,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         )
         if lease is None:
             return pb.ClaimTaskResponse()
-        self._observe_wait(lease)
+        self._reporting.observe_wait(lease)
         return pb.ClaimTaskResponse(
             task=convert.task(lease.task),
             lease_token=lease.token,
@@ -327,7 +327,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         )
         async with contextlib.aclosing(leases):
             async for lease in leases:
-                self._observe_wait(lease)
+                self._reporting.observe_wait(lease)
                 yield responses.pushed(lease)
 
     @calls.unary
@@ -349,7 +349,7 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             original_prompt=request.original_prompt,
             result=convert.struct_to_dict(request.result) if request.HasField("result") else None,
         )
-        self._observe_run(task.start_time, task.complete_time)
+        self._reporting.observe_run(task.start_time, task.complete_time)
         return pb.CompleteTaskResponse(task=convert.task(task))
 
     @calls.streaming
@@ -358,132 +358,20 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
         request_iterator: AsyncIterator[pb.WorkRequest],
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> AsyncIterator[pb.WorkResponse]:
-        out: asyncio.Queue[pb.WorkResponse | None] = asyncio.Queue()
-        pumps: list[asyncio.Task[None]] = []
-        try:
-            first = await anext(aiter(request_iterator), None)
-            if first is None or not first.HasField("subscribe"):
-                raise errors.InvalidArgument(
-                    [
-                        errors.FieldViolation(
-                            field="subscribe",
-                            description="required in the first request: which tasks to take",
-                        )
-                    ]
-                )
-            sub = first.subscribe
-            batches = await self._queue.streams.watch_batches(
-                worker_id=sub.worker_id,
-                work_directory=sub.work_directory,
-                max_in_flight=sub.max_in_flight,
-                lease_duration_us=requests.lease_duration(sub),
-                tags=sub.tags,
-                with_history=False,
-            )
-
-            async def send_tasks() -> None:
-                try:
-                    async with contextlib.aclosing(batches):
-                        async for batch in batches:
-                            for lease in batch:
-                                self._observe_wait(lease)
-                            tasks = [responses.pushed(lease) for lease in batch]
-                            out.put_nowait(pb.WorkResponse(tasks=tasks))
-                finally:
-                    out.put_nowait(None)  # the server is stopping (or failed): end the stream
-
-            async def take_reports() -> None:
-                try:
-                    request: pb.WorkRequest | None = first
-                    requests_ = aiter(request_iterator)
-                    while request is not None:
-                        if request.completions or request.failures:
-                            outcomes = await self._reports(request)
-                            out.put_nowait(pb.WorkResponse(outcomes=outcomes))
-                        request = await anext(requests_, None)
-                finally:
-                    out.put_nowait(None)  # the worker closed its side (or failed): end
-
-            pumps = [asyncio.create_task(send_tasks()), asyncio.create_task(take_reports())]
-            while (message := await out.get()) is not None:
+        stream = work_stream.serve(self._queue, self._reporting, request_iterator)
+        async with contextlib.aclosing(stream):
+            async for message in stream:
                 yield message
-            for pump in pumps:
-                if pump.done() and not pump.cancelled():
-                    failure = pump.exception()
-                    if failure is not None:
-                        raise failure
-        finally:
-            for pump in pumps:
-                pump.cancel()
-
-    async def _reports(self, request: pb.WorkRequest) -> list[pb.CompleteTaskOutcome]:
-        """The outcomes of a Work request's completions, then of its failures."""
-        outcomes: list[pb.CompleteTaskOutcome] = []
-        if request.completions:
-            try:
-                outcomes += await self._complete_many(request.completions)
-            except errors.InvalidArgument as exc:  # too many in one request
-                outcomes += [responses.outcome(r.task_id, exc) for r in request.completions]
-        for f in request.failures:
-            try:
-                await self._fail(f)
-            except errors.TaskQueueError as exc:
-                outcomes.append(responses.outcome(f.task_id, exc))
-            else:
-                outcomes.append(responses.outcome(f.task_id))
-        return outcomes
-
-    async def _complete_many(
-        self, requests: Sequence[pb.CompleteTaskRequest]
-    ) -> list[pb.CompleteTaskOutcome]:
-        """CompleteTasks and Work's completions: one outcome per request, in order."""
-        answers = await self._queue.reports.complete_many(
-            [
-                CompleteInput(
-                    task_id=r.task_id,
-                    lease_token=r.lease_token,
-                    original_prompt=r.original_prompt,
-                    result=convert.struct_to_dict(r.result) if r.HasField("result") else None,
-                )
-                for r in requests
-            ]
-        )
-        outcomes = []
-        for r, answer in zip(requests, answers, strict=True):
-            if isinstance(answer, errors.TaskQueueError):
-                outcomes.append(responses.outcome(r.task_id, answer))
-            else:
-                self._observe_run(answer.start_time, answer.complete_time)
-                outcomes.append(responses.outcome(r.task_id))
-        return outcomes
-
-    def _observe_run(self, start_time: int | None, complete_time: int | None) -> None:
-        if start_time is not None and complete_time is not None:
-            self.metrics.run_seconds.observe((complete_time - start_time) / 1e6)
-
-    async def _fail(self, request: pb.FailTaskRequest) -> Task:
-        return await self._queue.reports.fail(
-            task_id=request.task_id,
-            lease_token=request.lease_token,
-            original_prompt=request.original_prompt,
-            error=request.error,
-            retryable=request.retryable if request.HasField("retryable") else True,
-        )
 
     @calls.unary
     async def CompleteTasks(
         self, request: pb.CompleteTasksRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.CompleteTasksResponse:
-        return pb.CompleteTasksResponse(outcomes=await self._complete_many(request.requests))
-
-    def _observe_wait(self, lease: Lease) -> None:
-        if lease.task.start_time is not None:
-            self.metrics.wait_seconds.observe(
-                (lease.task.start_time - lease.task.create_time) / 1e6
-            )
+        outcomes = await self._reporting.complete_many(request.requests)
+        return pb.CompleteTasksResponse(outcomes=outcomes)
 
     @calls.unary
     async def FailTask(
         self, request: pb.FailTaskRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.FailTaskResponse:
-        return pb.FailTaskResponse(task=convert.task(await self._fail(request)))
+        return pb.FailTaskResponse(task=convert.task(await self._reporting.fail(request)))

@@ -1,19 +1,11 @@
-"""Connections, migrations, the group-commit writer and the reader pool.
+"""The port's `Store` on one SQLite file: the writer thread with group commit, the readers.
 
 All writes go through one thread that owns the write connection. It takes every operation
-pending, runs them in one `BEGIN IMMEDIATE ... COMMIT`, then answers every caller in one
-hand-off to the event loop. One fsync serves the whole batch. A failing operation is rolled
-back alone and its caller gets the error: the batch is rolled back and runs again with a
-`SAVEPOINT` per operation. Savepoints are not used up front because they are the dearest
-part of a small write: SQLite copies every page an operation touches into a sub-journal,
-which cost 40% of the writer's time per created task (73 of 181 µs CPU).
+pending, runs them in one transaction (group_commit.py: a failing one is undone alone), then
+answers every caller in one hand-off to the event loop. One fsync serves the whole batch.
 
-Reads run on a few reader threads, each with its own connection. A reader takes the reads
-pending, runs them in one read transaction (one WAL snapshot, newer than every write
-acknowledged before they were asked) and hands each answer to the event loop as soon as it
-has it. A thread pool's hop per read cost 15% of a GetTask's CPU. The event loop waits on
-SQLite only for lookups by key (`read(quick=True)`), which it runs itself on a connection
-of its own.
+Reads run on a few reader threads (readers.py). The event loop waits on SQLite only for
+lookups by key (`read(quick=True)`), which it runs itself on a connection of its own.
 
 Copies of the database (backups) are taken by the writer too, COPY_STEP_PAGES pages after
 each batch (see store/sqlite/copies.py: a copy from a reader's snapshot kept the WAL from
@@ -43,13 +35,14 @@ from taskqueue_server.store.port import (
     Transaction,
 )
 from taskqueue_server.store.sqlite import copies as backup
-from taskqueue_server.store.sqlite import failures, insert_queries, work_queue
+from taskqueue_server.store.sqlite import group_commit, insert_queries, work_queue
 from taskqueue_server.store.sqlite.connections import (
     APPLICATION_ID,
     check_identity,
     open_connection,
 )
 from taskqueue_server.store.sqlite.migrations import migrate, refresh_statistics
+from taskqueue_server.store.sqlite.readers import READER_THREADS, Readers
 from taskqueue_server.store.sqlite.slow_reads import SlowReads
 from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 from taskqueue_server.store.sqlite.wal_bound import WalBound
@@ -60,14 +53,9 @@ T = TypeVar("T")
 
 # Upper bound on operations per transaction: keeps one commit's latency bounded under a flood.
 MAX_BATCH: Final = 512
-READER_THREADS: Final = 2
-# Reads per reader transaction (they share its snapshot).
-READ_BATCH: Final = 16
 # Pages a copy advances after each batch of writes: 1 MB, about 2 ms on this VM (writes
 # wait that long at most; an idle writer takes step after step: 0.4 s for 200 MB).
 COPY_STEP_PAGES: Final = 256
-
-_Pending = tuple[Callable[[Any], Any], "asyncio.Future[Any]"]
 
 
 class Database:
@@ -97,17 +85,13 @@ class Database:
         self._write_conn: apsw.Connection | None = None
         self._write_tx: SqliteTransaction | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._local = threading.local()
-        self._reader_conns: list[apsw.Connection] = []
-        self._readers_lock = threading.Lock()
         self._slow_reads = SlowReads()
-        self._read_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._readers = Readers(self.path, synchronous, busy_timeout_ms, self._slow_reads)
         self._queueing = threading.Lock()
         """Held to queue an operation and to close: none is queued after the stop signs."""
         self._riders = 0
         """Writes waiting inside queued operations beyond the operations themselves."""
         self._reader_count = readers
-        self._readers: list[threading.Thread] = []
         self.last_batch_size = 0
         self.closed = False
         self._lock_file: IO[bytes] | None = None
@@ -151,12 +135,7 @@ class Database:
         self._write_tx = SqliteTransaction(conn)
         self._writer = threading.Thread(target=self._run, name="taskqueue-writer", daemon=True)
         self._writer.start()
-        for i in range(self._reader_count):
-            reader = threading.Thread(
-                target=self._read_loop, name=f"taskqueue-read-{i}", daemon=True
-            )
-            reader.start()
-            self._readers.append(reader)
+        self._readers.start(loop, self._reader_count)
 
     def close(self) -> None:
         """Finishes every queued write and read, then closes all connections. Idempotent."""
@@ -166,16 +145,10 @@ class Database:
             self.closed = True
             if self._writer is not None:
                 self._queue.put(work_queue.STOP)
-            for _reader in self._readers:
-                self._read_queue.put(work_queue.STOP)
+            self._readers.signal_stop()
         if self._writer is not None:
             self._writer.join()
-        for reader in self._readers:
-            reader.join()
-        with self._readers_lock:
-            for conn in self._reader_conns:
-                conn.close()
-            self._reader_conns.clear()
+        self._readers.join_and_close()
         if self._write_conn is not None:
             self._write_conn.close()
             self._write_conn = None
@@ -263,7 +236,8 @@ class Database:
                     self._copies += self._new_copies
                     self._new_copies.clear()
             if batch:
-                outcomes = self._run_batch(batch)
+                assert self._write_tx is not None
+                outcomes = group_commit.run(self._write_tx, batch)
                 self.last_batch_size = len(batch)
                 if self._on_batch is not None:
                     self._on_batch(len(batch))
@@ -290,64 +264,6 @@ class Database:
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(work_queue.settle, answers)
 
-    def _run_batch(self, batch: list[_Pending]) -> list[tuple[bool, Any]]:
-        tx = self._write_tx
-        assert tx is not None
-        conn = tx.conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            outcomes = self._run_plain(tx, batch)
-            if outcomes is None:
-                conn.execute("BEGIN IMMEDIATE")
-                outcomes = self._run_guarded(tx, batch)
-        except apsw.Error as exc:
-            failure = failures.storage_error(exc)
-            return [(False, failure)] * len(batch)
-        try:
-            conn.execute("COMMIT")
-        except apsw.Error as exc:
-            log.error("commit failed: %s", exc)
-            with contextlib.suppress(apsw.Error):
-                conn.execute("ROLLBACK")
-            failure = failures.storage_error(exc)
-            return [(False, failure)] * len(batch)
-        return outcomes
-
-    def _run_plain(
-        self, tx: SqliteTransaction, batch: list[_Pending]
-    ) -> list[tuple[bool, Any]] | None:
-        """Runs the batch without savepoints; when an operation fails, rolls the transaction
-        back and returns None (run the batch again, guarded)."""
-        conn = tx.conn
-        outcomes: list[tuple[bool, Any]] = []
-        for op, _fut in batch:
-            try:
-                outcomes.append((True, op(tx)))
-            except BaseException:
-                if conn.in_transaction:  # some SQLite failures have rolled it back already
-                    conn.execute("ROLLBACK")
-                return None
-        return outcomes
-
-    def _run_guarded(self, tx: SqliteTransaction, batch: list[_Pending]) -> list[tuple[bool, Any]]:
-        """Runs the batch with a savepoint per operation: a failing one is undone alone."""
-        conn = tx.conn
-        outcomes: list[tuple[bool, Any]] = []
-        for op, _fut in batch:
-            try:
-                conn.execute("SAVEPOINT op")
-                value = op(tx)
-            except BaseException as exc:
-                try:
-                    conn.execute("ROLLBACK TO op; RELEASE op")
-                except apsw.Error:
-                    log.exception("rolling back a failed operation failed")
-                outcomes.append((False, failures.failure(exc)))
-            else:
-                conn.execute("RELEASE op")
-                outcomes.append((True, value))
-        return outcomes
-
     # -- reads ----------------------------------------------------------------------------
 
     async def read(self, op: Callable[[Snapshot], T], *, quick: bool = False) -> T:
@@ -363,7 +279,7 @@ class Database:
         if quick:
             return self._read_inline(op)
         fut: asyncio.Future[T] = self._loop.create_future()
-        self._enqueue(self._read_queue, (op, fut))
+        self._enqueue(self._readers.pending, (op, fut))
         return await fut
 
     def _read_inline(self, op: Callable[[Snapshot], T]) -> T:
@@ -374,56 +290,7 @@ class Database:
     def read_blocking(self, op: Callable[[Snapshot], T]) -> T:
         """Runs `op` on this thread's reader connection, blocking (the metrics scrape's
         thread; the event loop's, for quick reads)."""
-        try:
-            tx = self._reader()
-            read = self._slow_reads.begin((op,))
-            try:
-                with tx.conn:
-                    value = op(tx)
-            finally:
-                self._slow_reads.end(read)
-        except apsw.Error as exc:
-            raise failures.storage_error(exc) from exc
-        return value
-
-    def _reader(self) -> SqliteTransaction:
-        """This thread's read-only connection, opened on first use."""
-        tx: SqliteTransaction | None = getattr(self._local, "tx", None)
-        if tx is None:
-            conn = open_connection(self.path, self.synchronous, self.busy_timeout_ms)
-            conn.pragma("query_only", True)
-            tx = self._local.tx = SqliteTransaction(conn)
-            with self._readers_lock:
-                self._reader_conns.append(conn)
-        return tx
-
-    def _read_loop(self) -> None:
-        while True:
-            batch, stop = work_queue.take(self._read_queue, READ_BATCH)
-            if batch:
-                self._read_batch(batch)
-            if stop:
-                return
-
-    def _read_batch(self, batch: list[_Pending]) -> None:
-        done = 0
-        try:
-            tx = self._reader()
-            read = self._slow_reads.begin([op for op, _fut in batch])
-            try:
-                with tx.conn:
-                    for op, fut in batch:
-                        done += 1
-                        try:
-                            answer: work_queue.Answer = (fut, True, op(tx))
-                        except BaseException as exc:
-                            answer = (fut, False, failures.failure(exc))
-                        self._answer([answer])
-            finally:
-                self._slow_reads.end(read)
-        except apsw.Error as exc:  # opening the connection or the transaction failed
-            failure = failures.storage_error(exc)
-            self._answer([(fut, False, failure) for _op, fut in batch[done:]])
+        return self._readers.read_here(op)
 
 
 def _size(path: str) -> int:
