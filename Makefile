@@ -7,7 +7,8 @@ PROTOS := $(wildcard proto/taskqueue/v1/*.proto)
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(abspath node_modules/.bin):$(PATH)
 
-.PHONY: setup run gen gen-check lint fmt test test-fast bench bench-compare soak clean
+.PHONY: setup run gen gen-check lint fmt test test-fast bench bench-compare soak clean \
+  postgres postgres-stop postgres-installed
 
 setup: $(STAMP) node_modules/.package-lock.json clients/ts/node_modules/.package-lock.json
 
@@ -66,8 +67,22 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: setup lint gen-check
+test: setup lint gen-check postgres-installed
 	$(BIN)/pytest -q
+
+# The tests start a throwaway PostgreSQL of their own (tests/postgres_cluster.py): the
+# server programs come from Debian's package, installed here when pg_ctl is missing.
+postgres-installed:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null \
+	  || { apt-get update -q && apt-get install -y -q postgresql; }
+
+# A PostgreSQL to try the server on by hand, in .cache/postgres on a free loopback port:
+#   make postgres   (prints the URL: taskqueue-server --db URL)   make postgres-stop
+postgres: setup postgres-installed
+	@$(PY) tests/postgres_cluster.py start .cache/postgres
+
+postgres-stop:
+	@$(PY) tests/postgres_cluster.py stop .cache/postgres
 
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -m 'not slow'

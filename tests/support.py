@@ -16,9 +16,11 @@ from pathlib import Path
 
 import apsw
 import grpc
+import psycopg
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from psycopg import sql
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
 from taskqueue_server.config import Settings
@@ -38,25 +40,71 @@ class Running:
     channel: grpc.aio.Channel
     stub: pb_grpc.TaskQueueServiceStub
     db_path: Path
+    """The SQLite file (on PostgreSQL: the test's directory, unused by the server)."""
     address: str
+    postgres: str = ""
+    """On PostgreSQL: the URL, and `schema` the test's own schema."""
+    schema: str = ""
+
+
+def schema_for(where: Path) -> str:
+    """A PostgreSQL schema of a test's own, named after its directory."""
+    return "t_" + hashlib.sha256(str(where).encode()).hexdigest()[:16]
 
 
 @contextlib.asynccontextmanager
-async def running_server(db_path: Path, **overrides: object) -> AsyncIterator[Running]:
-    """An in-process server on 127.0.0.1:0 with its own database, and a stub to it."""
-    settings = replace(
-        Settings(listen="127.0.0.1:0", db=str(db_path), grace_seconds=1), **overrides
-    )  # type: ignore[arg-type]
+async def running_server(
+    db_path: Path, *, postgres: str = "", **overrides: object
+) -> AsyncIterator[Running]:
+    """An in-process server on 127.0.0.1:0 with its own database (an SQLite file at
+    `db_path`, or with `postgres` a schema of its own in that PostgreSQL), and a stub."""
+    schema = schema_for(db_path) if postgres else ""
+    db = {"db": postgres, "db_schema": schema} if postgres else {"db": str(db_path)}
+    settings = replace(Settings(listen="127.0.0.1:0", grace_seconds=1, **db), **overrides)  # type: ignore[arg-type]
     server = Server(settings)
     await server.start()
     channel = grpc.aio.insecure_channel(server.address)
     try:
         yield Running(
-            server, channel, pb_grpc.TaskQueueServiceStub(channel), db_path, server.address
-        )
+            server, channel, pb_grpc.TaskQueueServiceStub(channel), db_path, server.address,
+            postgres, schema,
+        )  # fmt: skip
     finally:
         await channel.close()
         await server.stop(0.5)
+
+
+def digest(tq: Running) -> str:
+    """`db_digest` of the server's database, SQLite file or PostgreSQL schema alike."""
+    return postgres_digest(tq.postgres, tq.schema) if tq.postgres else db_digest(tq.db_path)
+
+
+def postgres_digest(url: str, schema: str, *, leaving_out: tuple[str, ...] = ()) -> str:
+    """A digest of every row of every table of `schema` but `leaving_out` (and the health
+    probe's row), as `db_digest` on SQLite."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
+                " ORDER BY table_name",
+                (schema,),
+            )
+        ]
+        assert "tasks" in tables, tables
+        h = hashlib.sha256()
+        for table in tables:
+            if table in leaving_out:
+                continue
+            skip = " WHERE key <> 'health_probe'" if table == "meta" else ""
+            query = sql.SQL("SELECT * FROM {}.{}").format(
+                sql.Identifier(schema), sql.Identifier(table)
+            ) + sql.SQL(skip)
+            rows = sorted(repr(row) for row in conn.execute(query))
+            h.update(f"{table}:{len(rows)}".encode())
+            for row in rows:
+                h.update(row.encode())
+        return h.hexdigest()
 
 
 def create_request(**fields: object) -> pb.CreateTaskRequest:
@@ -127,14 +175,14 @@ async def refused(
 ) -> RichError:
     """Awaits `call`, asserts it is refused with this code, reason and the violations of
     these fields (when given), and that nothing in the database changed."""
-    before = db_digest(tq.db_path)
+    before = digest(tq)
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await call  # type: ignore[misc]
     err = rich_error(info.value)
     assert (err.code, err.reason) == (code, reason), err
     if fields:
         assert sorted(err.fields) == sorted(fields), err
-    assert db_digest(tq.db_path) == before, "a refused call changed the database"
+    assert digest(tq) == before, "a refused call changed the database"
     return err
 
 

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_LISTEN: Final = "127.0.0.1:50051"
 DEFAULT_DB: Final = "taskqueue.db"
@@ -40,7 +41,18 @@ class Settings:
     listen: str = _setting(
         DEFAULT_LISTEN, "address to serve gRPC on, HOST:PORT (port 0: any)", restart=True
     )
-    db: str = _setting(DEFAULT_DB, "the SQLite database file; created when missing", restart=True)
+    db: str = _setting(
+        DEFAULT_DB,
+        "the SQLite database file (created when missing), or a PostgreSQL URL"
+        " postgresql://USER@HOST:PORT/DBNAME",
+        restart=True,
+    )
+    db_schema: str = _setting(
+        "taskqueue", "PostgreSQL: the schema that holds taskqueue's tables", restart=True
+    )
+    db_password_file: str = _setting(
+        "", "PostgreSQL: a file holding the password (else the URL's or PGPASSWORD)", restart=True
+    )
     synchronous: str = _setting(
         "FULL",
         "SQLite synchronous mode (FULL, EXTRA or NORMAL); FULL: every write is on disk",
@@ -235,7 +247,25 @@ def describe(public: str) -> str:
 
 
 def _shown(name: str, value: Any) -> Any:
+    if name == "db":
+        return masked_db(value)
     return value / SECOND_US if name.endswith("_us") else value
+
+
+def masked_db(db: str) -> str:
+    """`db` as it may be shown (logs, errors, --print-config, GetConfig): a PostgreSQL URL's
+    password is replaced by `***`."""
+    if "://" not in db:
+        return db
+    try:
+        parts = urlsplit(db)
+        if parts.password is None:
+            return db
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return db.split("://", 1)[0] + "://(a malformed URL)"
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}{port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _parse(name: str, kind: type, raw: str) -> Any:

@@ -79,6 +79,12 @@ class PromptMismatch(TransitionRefused):
     reason = "PROMPT_MISMATCH"
 
 
+class Unsupported(TaskQueueError):
+    """What was asked needs something this server or its store does not have (say which)."""
+
+    reason = "UNSUPPORTED"
+
+
 class StorageFull(TaskQueueError):
     """The disk under the database is full; reads still work."""
 

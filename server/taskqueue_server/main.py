@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -24,7 +24,7 @@ from taskqueue_server import __version__, commands, config, errors
 from taskqueue_server.api import accept
 from taskqueue_server.api.security import SecurityInterceptor
 from taskqueue_server.api.servicer import TaskQueueServicer
-from taskqueue_server.config import Settings
+from taskqueue_server.config import Settings, masked_db
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.health_probe import HealthProbe
 from taskqueue_server.ops.live_config import ConfigManager
@@ -33,6 +33,9 @@ from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus
 from taskqueue_server.queue.services import TaskQueue, now_us
 from taskqueue_server.security.service import Security
+from taskqueue_server.store.port import Store
+from taskqueue_server.store.postgres import urls
+from taskqueue_server.store.postgres.database import PostgresDatabase
 from taskqueue_server.store.sqlite.database import Database
 
 log = logging.getLogger("taskqueue_server")
@@ -72,6 +75,23 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
         )
 
 
+def new_store(settings: Settings, *, on_batch: Callable[[int], None]) -> Store:
+    """The store `--db` names: PostgreSQL for a postgresql:// URL, else an SQLite file."""
+    if urls.is_postgres(settings.db):
+        return PostgresDatabase(
+            settings.db,
+            schema=settings.db_schema,
+            password_file=settings.db_password_file,
+            on_batch=on_batch,
+        )
+    return Database(
+        settings.db,
+        synchronous=settings.synchronous,
+        busy_timeout_ms=settings.busy_timeout_us // 1000,
+        on_batch=on_batch,
+    )
+
+
 class Server:
     """One taskqueue server: the gRPC server, its health service, the queue and the database.
 
@@ -89,12 +109,7 @@ class Server:
         self.settings = settings
         self.port = 0
         self.metrics = Metrics(lambda: self.db.read_blocking(lambda s: s.counts()))
-        self.db = Database(
-            settings.db,
-            synchronous=settings.synchronous,
-            busy_timeout_ms=settings.busy_timeout_us // 1000,
-            on_batch=self.metrics.batch_size.observe,
-        )
+        self.db = new_store(settings, on_batch=self.metrics.batch_size.observe)
         self.queue = TaskQueue(self.db, settings)
         self.health = health_async.HealthServicer()
         self.security = Security(
@@ -111,8 +126,10 @@ class Server:
         self._stopped = asyncio.Event()
         self.probe: HealthProbe | None = None
         self._servicer: TaskQueueServicer | None = None
-        directory = settings.backup_dir or os.path.join(
-            os.path.dirname(os.path.abspath(settings.db)), "backups"
+        directory = settings.backup_dir or (
+            os.path.abspath("backups")
+            if urls.is_postgres(settings.db)
+            else os.path.join(os.path.dirname(os.path.abspath(settings.db)), "backups")
         )
         self.config = ConfigManager(
             self.db, settings, sources if sources is not None else {}, config_file, now_us
@@ -257,7 +274,11 @@ async def serve(startup: Startup) -> None:
     # Installed before anything else, so that a SIGTERM during start-up is graceful too.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, done.set)
-    server = Server(startup.settings, sources=startup.sources, config_file=startup.config_file)
+    try:
+        server = Server(startup.settings, sources=startup.sources, config_file=startup.config_file)
+    except errors.TaskQueueError as exc:  # a --db that names no store it can open
+        log.error("cannot start: %s", exc.message)
+        raise SystemExit(2) from None
     reloads: set[asyncio.Task[int | None]] = set()
 
     def reload() -> None:
@@ -279,7 +300,7 @@ async def serve(startup: Startup) -> None:
         __version__,
         SERVICE_NAME,
         server.address,
-        server.db.path,
+        masked_db(server.settings.db),
         loop_name(loop),
         "TLS" + (" with client certificates" if server.settings.tls_client_ca else "")
         if server.settings.tls_cert

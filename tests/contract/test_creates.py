@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
-from contract.adapters import new_store, opened
+from contract.adapters import opened
 from contract.harness import ACTOR, Harness, new
 from taskqueue_server import errors
 from taskqueue_server.model import Priority, RetryPolicy, TaskState
-from taskqueue_server.store.port import Transaction
+from taskqueue_server.store.port import Store, Transaction
 
 pytestmark = pytest.mark.anyio
 
@@ -82,9 +85,11 @@ async def test_prepared_tasks_are_stored_as_plain_inserts_are(h: Harness) -> Non
     assert await h.claimed_ids(3, tags=["t"]) == [t.id for t in tasks]
 
 
-async def test_what_was_acknowledged_survives_a_reopen(adapter: str, tmp_path: object) -> None:
+async def test_what_was_acknowledged_survives_a_reopen(
+    make_store: Callable[[Path], Store], tmp_path: Path
+) -> None:
     where = tmp_path  # a fresh directory per test
-    async with opened(new_store(adapter, where)) as store:  # type: ignore[arg-type]
+    async with opened(make_store(where)) as store:
         h = Harness(store)
         await h.start()
         created = await h.create(*[new(f"t{i}") for i in range(5)])
@@ -95,7 +100,7 @@ async def test_what_was_acknowledged_survives_a_reopen(adapter: str, tmp_path: o
 
         await store.write(config)
         before = await h.digest()
-    async with opened(new_store(adapter, where)) as store:  # type: ignore[arg-type]
+    async with opened(make_store(where)) as store:
         again = Harness(store)
         assert await again.digest() == before
         assert [t.id for t in [await again.get(i) for i in created]] == created

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from support import PROMPT, Running, create_request, db_digest, rich_error, running_server
+from support import PROMPT, Running, create_request, digest, rich_error, running_server
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 
@@ -110,7 +110,7 @@ async def test_a_batch_stores_each_result_and_history_and_frees_each_directory(
 @pytest.mark.parametrize("size", [0, 1001])
 async def test_an_empty_or_oversized_batch_is_refused_whole(tq: Running, size: int) -> None:
     (one,) = await claimed(tq, 1)
-    before = db_digest(tq.db_path)
+    before = digest(tq)
     request = pb.CompleteTasksRequest(
         requests=[pb.CompleteTaskRequest(task_id=one.task.id, lease_token=one.lease_token)] * size
     )
@@ -118,7 +118,7 @@ async def test_an_empty_or_oversized_batch_is_refused_whole(tq: Running, size: i
         await tq.stub.CompleteTasks(request)
     error = rich_error(caught.value)
     assert (error.code, error.fields) == (grpc.StatusCode.INVALID_ARGUMENT, ["requests"])
-    assert db_digest(tq.db_path) == before
+    assert digest(tq) == before
 
 
 async def test_watch_claims_in_batches_but_never_beyond_capacity(tq: Running) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import collections
 
-import apsw
 import pytest
 from support import Running, create_request
-from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
+from taskqueue_server.model import TaskFilter, TaskQuery, TaskState
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -72,9 +71,9 @@ async def test_claimers_and_streams_drain_every_task_exactly_once(tq: Running) -
     )
     assert set(deliveries) == ids
     assert max(deliveries.values()) == 1
-    conn = apsw.Connection(str(tq.db_path), flags=apsw.SQLITE_OPEN_READONLY)
-    states = dict(conn.execute("SELECT state, count(*) FROM tasks GROUP BY state").fetchall())
-    attempts = conn.execute("SELECT max(attempt) FROM tasks").fetchone()
-    conn.close()
-    assert states == {task_pb2.TASK_STATE_COMPLETED: TASKS}
-    assert attempts == (1,)
+    counts = await tq.server.db.read(lambda s: s.counts())
+    assert counts.by_state == {TaskState.COMPLETED: TASKS}
+    page, more = await tq.server.db.read(
+        lambda s: s.list_page(TaskQuery(filter=TaskFilter(), limit=TASKS + 1))
+    )
+    assert not more and {task.attempt for _, task in page} == {1}

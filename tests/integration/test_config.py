@@ -16,7 +16,7 @@ from support import (
     Running,
     ServerProcess,
     create_request,
-    db_digest,
+    digest,
     rich_error,
     running_server,
     wait_for,
@@ -34,7 +34,7 @@ def mask(*paths: str) -> field_mask_pb2.FieldMask:
 async def test_get_config_shows_values_and_sources(tq: Running) -> None:
     got = await tq.stub.GetConfig(pb.GetConfigRequest())
     assert got.config.max_retries == 3 and got.config.default_lease_seconds == 300
-    assert got.config.db == str(tq.db_path)
+    assert got.config.db == (tq.postgres or str(tq.db_path))
     assert got.sources["max_retries"] == "default" and got.revision == 0
 
 
@@ -74,13 +74,13 @@ async def test_invalid_updates_change_nothing(
     tq: Running, config: pb.ServerConfig, paths: list[str], fields: list[str]
 ) -> None:
     before = await tq.stub.GetConfig(pb.GetConfigRequest())
-    digest = db_digest(tq.db_path)
+    stored = digest(tq)
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await tq.stub.UpdateConfig(pb.UpdateConfigRequest(config=config, update_mask=mask(*paths)))
     err = rich_error(info.value)
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT and err.fields == fields, err
     assert await tq.stub.GetConfig(pb.GetConfigRequest()) == before
-    assert db_digest(tq.db_path) == digest
+    assert digest(tq) == stored
 
 
 async def test_revisions_survive_a_restart(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 import grpc
 import pytest
 from google.protobuf import duration_pb2, struct_pb2
-from support import PROMPT, Running, create_request, db_digest, refused, rich_error
+from support import PROMPT, Running, create_request, digest, refused, rich_error
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 
@@ -500,13 +500,13 @@ async def test_watch_filters_by_directory(tq: Running) -> None:
 )
 async def test_watch_refuses_bad_input(tq: Running, fields: dict[str, object], bad: str) -> None:
     await tq.stub.CreateTask(create_request())
-    before = db_digest(tq.db_path)
+    before = digest(tq)
     stream = tq.stub.WatchNext(pb.WatchNextRequest(**fields))  # type: ignore[arg-type]
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await stream.read()
     err = rich_error(info.value)
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT and err.fields == [bad]
-    assert db_digest(tq.db_path) == before
+    assert digest(tq) == before
 
 
 # -- Health --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import duration_pb2, timestamp_pb2
-from support import Running, create_request, db_digest, rich_error, running_server, wait_for
+from support import Running, create_request, digest, rich_error, running_server, wait_for
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 
@@ -99,12 +99,12 @@ async def test_list_filters_due_and_scheduled(tq: Running) -> None:
 async def test_create_refuses_bad_schedules_and_policies(
     tq: Running, fields: dict[str, object], bad: str
 ) -> None:
-    before = db_digest(tq.db_path)
+    before = digest(tq)
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await tq.stub.CreateTask(create_request(**fields))
     err = rich_error(info.value)
     assert err.code == grpc.StatusCode.INVALID_ARGUMENT and err.fields == [bad], err
-    assert db_digest(tq.db_path) == before
+    assert digest(tq) == before
 
 
 # -- automatic retries ---------------------------------------------------------------------

@@ -105,7 +105,11 @@ async def test_creates_waiting_together_are_stored_together_each_as_asked(tq: Ru
     assert after.create_time.ToMicroseconds() > made[0].create_time.ToMicroseconds()
 
 
-async def test_a_failed_wave_fails_each_of_its_creates_and_stores_none(tq: Running) -> None:
+async def test_a_failed_wave_fails_each_of_its_creates_and_stores_none(
+    tq_sqlite: Running,
+) -> None:
+    tq = tq_sqlite  # the failure is injected with an SQLite trigger
+
     def refuse_inserts(conn: apsw.Connection) -> None:  # on the writer's connection only
         conn.execute(
             "CREATE TEMP TRIGGER refuse BEFORE INSERT ON main.tasks"

@@ -13,6 +13,7 @@ from support import NamedIds
 from taskqueue_server.model import Priority, RetryPolicy, TaskState
 from taskqueue_server.model import ValidTask as NewRow
 from taskqueue_server.queue import records
+from taskqueue_server.store import new_rows
 from taskqueue_server.store.sqlite import database as db
 from taskqueue_server.store.sqlite import insert_queries as inserts
 from taskqueue_server.store.sqlite import task_queries as changes
@@ -210,7 +211,7 @@ def test_rows_encoded_apart_go_in_as_one_insert_in_order(tmp_path: Path) -> None
     second = [(n["c"], row)]
     with conn:
         when = inserts.insert_encoded(
-            conn, [inserts.encode(first), inserts.encode(second)], now=9, actor="w"
+            conn, [new_rows.encode(first), new_rows.encode(second)], now=9, actor="w"
         )
     stored = [task_rows.get(conn, n.of(i)) for i in "abc"]
     assert stored == records.created(first + second, now=when, actor="w")

@@ -10,8 +10,8 @@ from support import NamedIds
 from taskqueue_server.model import Priority
 from taskqueue_server.model import ValidTask as NewRow
 from taskqueue_server.queue import records, submit
+from taskqueue_server.store import new_rows
 from taskqueue_server.store.sqlite import database as db
-from taskqueue_server.store.sqlite import insert_queries as inserts
 from taskqueue_server.store.sqlite import task_rows
 from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
@@ -28,7 +28,7 @@ def test_a_wave_stores_its_creates_in_the_order_they_joined(tmp_path: Path) -> N
     riders: list[int] = []
     conn = open_db(tmp_path / "t.db")
     n = NamedIds(conn)
-    wave = submit._Wave("client", [(n["a"], ROW)], riders.append, inserts.encode)
+    wave = submit._Wave("client", [(n["a"], ROW)], riders.append, new_rows.encode)
     assert wave.join([(n["b"], ROW), (n["c"], ROW)]) and wave.join([(n["d"], ROW)])
     with conn:
         when = wave.insert(SqliteTransaction(conn), 7)
@@ -42,7 +42,7 @@ def test_a_wave_stores_its_creates_in_the_order_they_joined(tmp_path: Path) -> N
 def test_a_lone_task_is_stored_alike(tmp_path: Path) -> None:
     conn = open_db(tmp_path / "t.db")
     n = NamedIds(conn)
-    wave = submit._Wave("client", [(n["only"], ROW)], lambda _n: None, inserts.encode)
+    wave = submit._Wave("client", [(n["only"], ROW)], lambda _n: None, new_rows.encode)
     with conn:
         when = wave.insert(SqliteTransaction(conn), 7)
     made = records.created([(n["only"], ROW)], now=when, actor="client")
@@ -52,7 +52,7 @@ def test_a_lone_task_is_stored_alike(tmp_path: Path) -> None:
 def test_a_wave_refuses_creates_past_its_task_limit() -> None:
     n = NamedIds()
     full = [(n[f"t{i}"], ROW) for i in range(submit.WAVE_LIMIT - 1)]
-    wave = submit._Wave("client", full, lambda _n: None, inserts.encode)
+    wave = submit._Wave("client", full, lambda _n: None, new_rows.encode)
     assert wave.join([(n["last"], ROW)])
     assert not wave.join([(n["over"], ROW)])
 
@@ -68,8 +68,8 @@ def test_a_wave_refuses_creates_once_its_rows_are_too_long() -> None:
     )
     n = NamedIds()
     wave = submit._Wave(
-        "client", [(n["one"], big), (n["two"], big)], lambda _n: None, inserts.encode
+        "client", [(n["one"], big), (n["two"], big)], lambda _n: None, new_rows.encode
     )
     assert not wave.join([(n["small"], ROW)])
-    roomy = submit._Wave("client", [(n["one"], big)], lambda _n: None, inserts.encode)
+    roomy = submit._Wave("client", [(n["one"], big)], lambda _n: None, new_rows.encode)
     assert roomy.join([(n["small"], ROW)])

@@ -22,6 +22,7 @@ _CODES: Final[list[tuple[type[errors.TaskQueueError], grpc.StatusCode]]] = [
     (errors.NotFound, grpc.StatusCode.NOT_FOUND),
     (errors.AlreadyExists, grpc.StatusCode.ALREADY_EXISTS),
     (errors.TransitionRefused, grpc.StatusCode.FAILED_PRECONDITION),
+    (errors.Unsupported, grpc.StatusCode.FAILED_PRECONDITION),
     (errors.StorageFull, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (errors.StorageUnavailable, grpc.StatusCode.UNAVAILABLE),
     (errors.ShuttingDown, grpc.StatusCode.UNAVAILABLE),

@@ -193,6 +193,10 @@ class Backups:
         async with self._lock:
             try:
                 info = await asyncio.to_thread(take, self._store, self.directory, self._clock())
+            except errors.Unsupported:
+                self.last_outcome = "failed: unsupported"
+                self._on_outcome("failed")
+                raise
             except (OSError, errors.TaskQueueError) as exc:
                 message = getattr(exc, "message", str(exc))
                 self.last_outcome = f"failed: {message}"

@@ -3599,7 +3599,8 @@ type ServerConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Address to serve gRPC on, HOST:PORT (port 0: any). Needs a restart.
 	Listen string `protobuf:"bytes,1,opt,name=listen,proto3" json:"listen,omitempty"`
-	// The SQLite database file; created when missing. Needs a restart.
+	// The SQLite database file (created when missing), or a PostgreSQL URL
+	// postgresql://USER@HOST:PORT/DBNAME, its password shown as ***. Needs a restart.
 	Db string `protobuf:"bytes,2,opt,name=db,proto3" json:"db,omitempty"`
 	// SQLite synchronous mode (FULL, EXTRA or NORMAL); FULL: every write is on disk. Needs a restart.
 	Synchronous string `protobuf:"bytes,3,opt,name=synchronous,proto3" json:"synchronous,omitempty"`
@@ -3690,9 +3691,13 @@ type ServerConfig struct {
 	// Burst of an admin principal.
 	RateLimitAdminBurst int64 `protobuf:"varint,46,opt,name=rate_limit_admin_burst,json=rateLimitAdminBurst,proto3" json:"rate_limit_admin_burst,omitempty"`
 	// Auth-log entries kept in the database.
-	AuditKeep     int64 `protobuf:"varint,47,opt,name=audit_keep,json=auditKeep,proto3" json:"audit_keep,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	AuditKeep int64 `protobuf:"varint,47,opt,name=audit_keep,json=auditKeep,proto3" json:"audit_keep,omitempty"`
+	// PostgreSQL: the schema that holds taskqueue's tables. Needs a restart.
+	DbSchema string `protobuf:"bytes,48,opt,name=db_schema,json=dbSchema,proto3" json:"db_schema,omitempty"`
+	// PostgreSQL: a file holding the password (else the URL's or PGPASSWORD). Needs a restart.
+	DbPasswordFile string `protobuf:"bytes,49,opt,name=db_password_file,json=dbPasswordFile,proto3" json:"db_password_file,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ServerConfig) Reset() {
@@ -4052,6 +4057,20 @@ func (x *ServerConfig) GetAuditKeep() int64 {
 		return x.AuditKeep
 	}
 	return 0
+}
+
+func (x *ServerConfig) GetDbSchema() string {
+	if x != nil {
+		return x.DbSchema
+	}
+	return ""
+}
+
+func (x *ServerConfig) GetDbPasswordFile() string {
+	if x != nil {
+		return x.DbPasswordFile
+	}
+	return ""
 }
 
 // Request for GetConfig.
@@ -5382,7 +5401,7 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\bcpu_time\x18\x11 \x01(\v2\x19.google.protobuf.DurationR\acpuTime\x125\n" +
 	"\vlast_backup\x18\x12 \x01(\v2\x14.taskqueue.v1.BackupR\n" +
 	"lastBackup\x12.\n" +
-	"\x13last_backup_outcome\x18\x13 \x01(\tR\x11lastBackupOutcome\"\xfd\x10\n" +
+	"\x13last_backup_outcome\x18\x13 \x01(\tR\x11lastBackupOutcome\"\xc4\x11\n" +
 	"\fServerConfig\x12\x16\n" +
 	"\x06listen\x18\x01 \x01(\tR\x06listen\x12\x0e\n" +
 	"\x02db\x18\x02 \x01(\tR\x02db\x12 \n" +
@@ -5436,7 +5455,9 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\x1brate_limit_admin_per_second\x18- \x01(\x01R\x17rateLimitAdminPerSecond\x123\n" +
 	"\x16rate_limit_admin_burst\x18. \x01(\x03R\x13rateLimitAdminBurst\x12\x1d\n" +
 	"\n" +
-	"audit_keep\x18/ \x01(\x03R\tauditKeep\"\x12\n" +
+	"audit_keep\x18/ \x01(\x03R\tauditKeep\x12\x1b\n" +
+	"\tdb_schema\x180 \x01(\tR\bdbSchema\x12(\n" +
+	"\x10db_password_file\x181 \x01(\tR\x0edbPasswordFile\"\x12\n" +
 	"\x10GetConfigRequest\"\xe7\x01\n" +
 	"\x11GetConfigResponse\x122\n" +
 	"\x06config\x18\x01 \x01(\v2\x1a.taskqueue.v1.ServerConfigR\x06config\x12F\n" +

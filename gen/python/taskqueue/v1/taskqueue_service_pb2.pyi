@@ -1934,10 +1934,14 @@ class ServerConfig(_message.Message):
     RATE_LIMIT_ADMIN_PER_SECOND_FIELD_NUMBER: _builtins.int
     RATE_LIMIT_ADMIN_BURST_FIELD_NUMBER: _builtins.int
     AUDIT_KEEP_FIELD_NUMBER: _builtins.int
+    DB_SCHEMA_FIELD_NUMBER: _builtins.int
+    DB_PASSWORD_FILE_FIELD_NUMBER: _builtins.int
     listen: _builtins.str
     """Address to serve gRPC on, HOST:PORT (port 0: any). Needs a restart."""
     db: _builtins.str
-    """The SQLite database file; created when missing. Needs a restart."""
+    """The SQLite database file (created when missing), or a PostgreSQL URL
+    postgresql://USER@HOST:PORT/DBNAME, its password shown as ***. Needs a restart.
+    """
     synchronous: _builtins.str
     """SQLite synchronous mode (FULL, EXTRA or NORMAL); FULL: every write is on disk. Needs a restart."""
     max_prompt_bytes: _builtins.int
@@ -2028,6 +2032,10 @@ class ServerConfig(_message.Message):
     """Burst of an admin principal."""
     audit_keep: _builtins.int
     """Auth-log entries kept in the database."""
+    db_schema: _builtins.str
+    """PostgreSQL: the schema that holds taskqueue's tables. Needs a restart."""
+    db_password_file: _builtins.str
+    """PostgreSQL: a file holding the password (else the URL's or PGPASSWORD). Needs a restart."""
     def __init__(
         self,
         *,
@@ -2078,10 +2086,12 @@ class ServerConfig(_message.Message):
         rate_limit_admin_per_second: _builtins.float = ...,
         rate_limit_admin_burst: _builtins.int = ...,
         audit_keep: _builtins.int = ...,
+        db_schema: _builtins.str = ...,
+        db_password_file: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["audit_keep", b"audit_keep", "auth_enabled", b"auth_enabled", "backup_dir", b"backup_dir", "backup_interval_seconds", b"backup_interval_seconds", "backup_keep", b"backup_keep", "busy_timeout_seconds", b"busy_timeout_seconds", "db", b"db", "default_lease_seconds", b"default_lease_seconds", "degraded_loop_lag_seconds", b"degraded_loop_lag_seconds", "degraded_writer_queue", b"degraded_writer_queue", "grace_seconds", b"grace_seconds", "jwt_audience", b"jwt_audience", "jwt_issuer", b"jwt_issuer", "jwt_jwks_file", b"jwt_jwks_file", "jwt_leeway_seconds", b"jwt_leeway_seconds", "jwt_public_key_file", b"jwt_public_key_file", "jwt_role_claim", b"jwt_role_claim", "jwt_secret_file", b"jwt_secret_file", "listen", b"listen", "max_lease_expiries", b"max_lease_expiries", "max_lease_seconds", b"max_lease_seconds", "max_prompt_bytes", b"max_prompt_bytes", "max_retries", b"max_retries", "max_working_per_directory", b"max_working_per_directory", "metrics_listen", b"metrics_listen", "min_lease_seconds", b"min_lease_seconds", "probe_interval_seconds", b"probe_interval_seconds", "probe_timeout_seconds", b"probe_timeout_seconds", "prompt_match_threshold", b"prompt_match_threshold", "rate_limit_admin_burst", b"rate_limit_admin_burst", "rate_limit_admin_per_second", b"rate_limit_admin_per_second", "rate_limit_ip_burst", b"rate_limit_ip_burst", "rate_limit_ip_per_second", b"rate_limit_ip_per_second", "rate_limit_monitor_burst", b"rate_limit_monitor_burst", "rate_limit_monitor_per_second", b"rate_limit_monitor_per_second", "rate_limit_submitter_burst", b"rate_limit_submitter_burst", "rate_limit_submitter_per_second", b"rate_limit_submitter_per_second", "rate_limit_worker_burst", b"rate_limit_worker_burst", "rate_limit_worker_per_second", b"rate_limit_worker_per_second", "retry_backoff_multiplier", b"retry_backoff_multiplier", "retry_initial_backoff_seconds", b"retry_initial_backoff_seconds", "retry_max_attempts", b"retry_max_attempts", "retry_max_backoff_seconds", b"retry_max_backoff_seconds", "synchronous", b"synchronous", "tls_cert", b"tls_cert", "tls_client_ca", b"tls_client_ca", "tls_key", b"tls_key"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["audit_keep", b"audit_keep", "auth_enabled", b"auth_enabled", "backup_dir", b"backup_dir", "backup_interval_seconds", b"backup_interval_seconds", "backup_keep", b"backup_keep", "busy_timeout_seconds", b"busy_timeout_seconds", "db", b"db", "db_password_file", b"db_password_file", "db_schema", b"db_schema", "default_lease_seconds", b"default_lease_seconds", "degraded_loop_lag_seconds", b"degraded_loop_lag_seconds", "degraded_writer_queue", b"degraded_writer_queue", "grace_seconds", b"grace_seconds", "jwt_audience", b"jwt_audience", "jwt_issuer", b"jwt_issuer", "jwt_jwks_file", b"jwt_jwks_file", "jwt_leeway_seconds", b"jwt_leeway_seconds", "jwt_public_key_file", b"jwt_public_key_file", "jwt_role_claim", b"jwt_role_claim", "jwt_secret_file", b"jwt_secret_file", "listen", b"listen", "max_lease_expiries", b"max_lease_expiries", "max_lease_seconds", b"max_lease_seconds", "max_prompt_bytes", b"max_prompt_bytes", "max_retries", b"max_retries", "max_working_per_directory", b"max_working_per_directory", "metrics_listen", b"metrics_listen", "min_lease_seconds", b"min_lease_seconds", "probe_interval_seconds", b"probe_interval_seconds", "probe_timeout_seconds", b"probe_timeout_seconds", "prompt_match_threshold", b"prompt_match_threshold", "rate_limit_admin_burst", b"rate_limit_admin_burst", "rate_limit_admin_per_second", b"rate_limit_admin_per_second", "rate_limit_ip_burst", b"rate_limit_ip_burst", "rate_limit_ip_per_second", b"rate_limit_ip_per_second", "rate_limit_monitor_burst", b"rate_limit_monitor_burst", "rate_limit_monitor_per_second", b"rate_limit_monitor_per_second", "rate_limit_submitter_burst", b"rate_limit_submitter_burst", "rate_limit_submitter_per_second", b"rate_limit_submitter_per_second", "rate_limit_worker_burst", b"rate_limit_worker_burst", "rate_limit_worker_per_second", b"rate_limit_worker_per_second", "retry_backoff_multiplier", b"retry_backoff_multiplier", "retry_initial_backoff_seconds", b"retry_initial_backoff_seconds", "retry_max_attempts", b"retry_max_attempts", "retry_max_backoff_seconds", b"retry_max_backoff_seconds", "synchronous", b"synchronous", "tls_cert", b"tls_cert", "tls_client_ca", b"tls_client_ca", "tls_key", b"tls_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -50,6 +50,8 @@ export interface ServerConfig {
   'rate_limit_admin_per_second'?: (number | string);
   'rate_limit_admin_burst'?: (number | string | Long);
   'audit_keep'?: (number | string | Long);
+  'db_schema'?: (string);
+  'db_password_file'?: (string);
 }
 
 export interface ServerConfig__Output {
@@ -100,4 +102,6 @@ export interface ServerConfig__Output {
   'rate_limit_admin_per_second': (number);
   'rate_limit_admin_burst': (string);
   'audit_keep': (string);
+  'db_schema': (string);
+  'db_password_file': (string);
 }

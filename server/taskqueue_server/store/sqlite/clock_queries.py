@@ -9,17 +9,10 @@ from typing import Final
 import apsw
 
 from taskqueue_server.model import Task, TaskFacts, TaskState
-from taskqueue_server.store.sqlite.states import FAILED, WAITING, WORKING
 from taskqueue_server.store.sqlite.task_queries import LOAD_DOWN, transition
-from taskqueue_server.store.sqlite.task_rows import (
-    BY_ID,
-    COLUMNS,
-    ROW_COLUMNS,
-    add_event,
-    by_id,
-    read_row,
-    row_to_task,
-)
+from taskqueue_server.store.sqlite.task_rows import BY_ID, add_event, by_id
+from taskqueue_server.store.states import FAILED, WAITING, WORKING
+from taskqueue_server.store.task_records import COLUMNS, ROW_COLUMNS, facts_of, task_of
 
 REQUEUE: Final = f"""
 UPDATE tasks SET state = {WAITING}, error = ?, due_time = ?, lease_token = NULL,
@@ -97,7 +90,7 @@ def renew_leases(
 
 def expired_leases(conn: apsw.Connection, *, now: int) -> list[TaskFacts]:
     """Every working task whose lease has run out."""
-    return [read_row(r) for r in conn.execute(SELECT_EXPIRED, {"now": now})]
+    return [facts_of(r) for r in conn.execute(SELECT_EXPIRED, {"now": now})]
 
 
 def requeue(
@@ -144,7 +137,7 @@ def abandon_claim(conn: apsw.Connection, *, token: str, now: int, reason: str) -
         reason=reason,
         attempt=row[8],
     )
-    return row_to_task(row)
+    return task_of(row)
 
 
 def fail_expired(

@@ -8,7 +8,7 @@ from typing import Final
 import apsw
 
 from taskqueue_server.model import Counts, Priority, TaskState
-from taskqueue_server.store.sqlite.states import COMPLETED, WAITING, WORKING
+from taskqueue_server.store.states import COMPLETED, WAITING, WORKING
 
 # One index-only scan gives every total: by state, by priority, and waiting by priority.
 BY_STATE_AND_PRIORITY: Final = (

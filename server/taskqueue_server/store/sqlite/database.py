@@ -27,6 +27,7 @@ import apsw
 
 from taskqueue_server import errors
 from taskqueue_server.model import TaskKey, ValidTask
+from taskqueue_server.store import new_rows, work_queue
 from taskqueue_server.store.port import (
     CopyFacts,
     PreparedTasks,
@@ -35,7 +36,7 @@ from taskqueue_server.store.port import (
     Transaction,
 )
 from taskqueue_server.store.sqlite import copies as backup
-from taskqueue_server.store.sqlite import group_commit, insert_queries, work_queue
+from taskqueue_server.store.sqlite import group_commit
 from taskqueue_server.store.sqlite.connections import (
     APPLICATION_ID,
     check_identity,
@@ -189,8 +190,8 @@ class Database:
         return fut
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
-        """The tasks as rows of one JSON array without its brackets (insert_queries.encode)."""
-        return insert_queries.encode(items)
+        """The tasks as rows of one JSON array without its brackets (store/new_rows.py)."""
+        return new_rows.encode(items)
 
     def figures(self) -> StorageFigures:
         return StorageFigures(

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Final
 
 import apsw
 
-from taskqueue_server import lifecycle
 from taskqueue_server.model import (
     TaskKey,
     ValidTask,
 )
-from taskqueue_server.store.sqlite.states import WAITING
+from taskqueue_server.store import new_rows
 from taskqueue_server.store.sqlite.task_rows import INSERT_EVENT
+from taskqueue_server.store.states import WAITING
 
 # New tasks go in as one JSON array of rows (`encode`), which three statements read
 # through json_each: the tasks, their tags, their creation events. A task's seq is the array
@@ -65,35 +65,6 @@ SELECT :first + key, :now, NULL, 1, :actor, value->>13, 0 FROM json_each(:rows)
 LAST_TASK: Final = "SELECT seq, create_time FROM tasks ORDER BY seq DESC LIMIT 1"
 
 
-def _row(new_id: TaskKey, new: ValidTask, tags: str) -> tuple[Any, ...]:
-    """A new task's row as the insert statements read it (see INSERT_TASKS)."""
-    p = new.retry_policy
-    return (
-        new_id[1], new.work_directory, new.prompt, int(new.priority), tags,
-        new.request_id, new.request_hash, new.due_time,
-        p.max_attempts if p else 0, p.initial_backoff_us if p else 0,
-        p.max_backoff_us if p else 0, p.multiplier if p else 0.0, new.max_working,
-        lifecycle.created(new.due_time), new_id[0],
-    )  # fmt: skip
-
-
-_ROWS_JSON: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def encode(items: Sequence[tuple[TaskKey, ValidTask]]) -> str:
-    """Waiting tasks ((key, id), task) as rows for `insert_encoded`: the elements of a JSON array
-    without its brackets, so that the rows of several creates join with a comma. Pure
-    Python, for the event loop: the writer thread then only runs the three statements."""
-    encoded: dict[tuple[str, ...], str] = {}  # a batch's tasks mostly share their tags
-    rows = []
-    for new_id, new in items:
-        tags = encoded.get(new.tags)
-        if tags is None:
-            tags = encoded[new.tags] = json.dumps(new.tags)
-        rows.append(_row(new_id, new, tags))
-    return _ROWS_JSON.encode(rows)[1:-1]
-
-
 def _first_seq(conn: apsw.Connection, now: int) -> tuple[int, int]:
     """The seq of the next task, and its creation time: `now`, or the last task's when the
     clock stepped back (creation times never decrease with seq)."""
@@ -130,10 +101,10 @@ def insert_many(
     VALUES statements: encoded and inserted through json_each it took 30 us in-process
     against 16, and CreateTask at c=1 was 4% slower with it (8 pairs)."""
     if len(items) != 1:
-        return insert_encoded(conn, [encode(items)], now=now, actor=actor)
+        return insert_encoded(conn, [new_rows.encode(items)], now=now, actor=actor)
     ((new_id, new),) = items
     first, now = _first_seq(conn, now)
-    row = _row(new_id, new, json.dumps(new.tags))
+    row = new_rows.row_of(new_id, new, json.dumps(new.tags))
     conn.execute(INSERT_TASK, (first, *row[:5], now, now, *row[5:13], row[14]))
     for tag in new.tags:
         conn.execute(INSERT_TAG, (tag, first))

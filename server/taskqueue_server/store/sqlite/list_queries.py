@@ -12,13 +12,14 @@ from typing import Any, Final
 import apsw
 
 from taskqueue_server.model import ListOrder, Task, TaskFilter, TaskQuery, TaskState
+from taskqueue_server.store import task_records
 from taskqueue_server.store.sqlite import task_rows
-from taskqueue_server.store.sqlite.states import WAITING, literal
+from taskqueue_server.store.states import WAITING, literal
 
-_BASIC_COLUMNS: Final = task_rows.COLUMNS.replace(" prompt,", " substr(prompt, 1, 256),").replace(
-    " result,", " NULL,"
-)
-_FULL_COLUMNS: Final = task_rows.COLUMNS
+_BASIC_COLUMNS: Final = task_records.COLUMNS.replace(
+    " prompt,", " substr(prompt, 1, 256),"
+).replace(" result,", " NULL,")
+_FULL_COLUMNS: Final = task_records.COLUMNS
 
 _ORDER: Final = {
     ListOrder.CREATE_TIME: ("seq > :k0", "seq"),
@@ -129,8 +130,8 @@ def page(conn: apsw.Connection, query: TaskQuery) -> tuple[list[tuple[int, Task]
     rows = rows[: query.limit]
     if query.full:
         histories = task_rows.histories_of(conn, [r[0] for r in rows])
-        return [(r[0], task_rows.row_to_task(r, histories[r[0]])) for r in rows], more
-    return [(r[0], task_rows.row_to_task(r)) for r in rows], more
+        return [(r[0], task_records.task_of(r, histories[r[0]])) for r in rows], more
+    return [(r[0], task_records.task_of(r)) for r in rows], more
 
 
 def count(conn: apsw.Connection, f: TaskFilter) -> int:

@@ -18,8 +18,9 @@ from typing import Any, Final, TypeVar
 
 import apsw
 
+from taskqueue_server.store import work_queue
 from taskqueue_server.store.port import Snapshot
-from taskqueue_server.store.sqlite import failures, work_queue
+from taskqueue_server.store.sqlite import failures
 from taskqueue_server.store.sqlite.connections import open_connection
 from taskqueue_server.store.sqlite.group_commit import Pending
 from taskqueue_server.store.sqlite.slow_reads import SlowReads

@@ -20,16 +20,15 @@ from taskqueue_server.model import (
     TaskFacts,
     TaskState,
 )
-from taskqueue_server.store.sqlite.states import CANCELLED, COMPLETED, FAILED, WAITING, WORKING
 from taskqueue_server.store.sqlite.task_rows import (
-    COLUMNS,
     INSERT_EVENT,
     add_event,
     histories_of,
     history_of,
     one,
-    row_to_task,
 )
+from taskqueue_server.store.states import CANCELLED, COMPLETED, FAILED, WAITING, WORKING
+from taskqueue_server.store.task_records import COLUMNS, task_of
 
 # The claim is one statement over the partial index of claimable tasks (waiting and due): its
 # cost does not grow with the number of tasks. Priority numbers sort high first; seq is the
@@ -163,9 +162,9 @@ def claim_many(
           row[8]) for row in rows],
     )  # fmt: skip
     if not with_history:
-        return [row_to_task(row) for row in rows]
+        return [task_of(row) for row in rows]
     histories = histories_of(conn, [row[0] for row in rows])
-    return [row_to_task(row, histories[row[0]]) for row in rows]
+    return [task_of(row, histories[row[0]]) for row in rows]
 
 
 def transition(
@@ -193,7 +192,7 @@ def transition(
         reason=reason,
         leaves_working=leaves_working,
     )
-    return row_to_task(updated, history_of(conn, row.seq) if with_history else ())
+    return task_of(updated, history_of(conn, row.seq) if with_history else ())
 
 
 def _record(

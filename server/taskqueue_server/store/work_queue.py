@@ -1,4 +1,4 @@
-"""The queues between the event loop and the store's threads: taking a batch, settling
+"""The queues between the event loop and an adapter's threads: taking a batch, settling
 the callers' futures."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from typing import Any, Final
 
 STOP: Final = object()
 WAKE: Final = object()
-"""Queued to wake the writer for a copy (the copy itself waits in Database._new_copies)."""
+"""Queued to wake a writer without an operation (SQLite: for a copy, which waits in
+Database._new_copies)."""
 
 Answer = tuple["asyncio.Future[Any]", bool, Any]  # future, succeeded, value or exception
 

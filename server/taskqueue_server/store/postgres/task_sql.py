@@ -1,0 +1,156 @@
+"""The statements on tasks in PostgreSQL (with `search_path` set to the taskqueue schema).
+
+States are literals (store/states.py), not parameters: the planner must see `state = 1` to
+use the partial indexes of claimable, scheduled and working tasks. The claim selects its
+task in a CTE with `FOR UPDATE SKIP LOCKED ... LIMIT 1` (as Oban does: kept in a CTE the
+LIMIT is applied before the join back to the row), so a claim walks the claim index and
+stops at the first task it may take.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from taskqueue_server.store.states import CANCELLED, COMPLETED, FAILED, WAITING, WORKING
+from taskqueue_server.store.task_records import COLUMNS, ROW_COLUMNS
+
+BY_ID: Final = "id_key = %(key)s AND id = %(id)s"
+SELECT_TASK: Final = f"SELECT {COLUMNS} FROM tasks WHERE {BY_ID}"
+SELECT_ROW: Final = f"SELECT {ROW_COLUMNS} FROM tasks WHERE {BY_ID}"
+SELECT_ROW_FOR_UPDATE: Final = f"{SELECT_ROW} FOR UPDATE"
+SELECT_PROMPT: Final = f"SELECT prompt FROM tasks WHERE {BY_ID}"
+SELECT_PROMPTS: Final = (
+    "SELECT id, prompt FROM tasks WHERE id_key = ANY(%(keys)s) AND id = ANY(%(ids)s)"
+)
+SELECT_BY_REQUEST_ID: Final = "SELECT id, request_hash FROM tasks WHERE request_id = %s"
+SELECT_EVENTS: Final = (
+    "SELECT from_state, to_state, time, actor, reason, attempt FROM task_events"
+    " WHERE task_seq = %s ORDER BY event_id"
+)
+SELECT_HISTORIES: Final = (
+    "SELECT task_seq, from_state, to_state, time, actor, reason, attempt FROM task_events"
+    " WHERE task_seq = ANY(%s) ORDER BY task_seq, event_id"
+)
+INSERT_EVENT: Final = (
+    "INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+LAST_TASK: Final = "SELECT seq, create_time FROM tasks ORDER BY seq DESC LIMIT 1"
+LAST_KEY: Final = "SELECT max(id_key) FROM tasks"
+INSERT_TASK: Final = f"""
+INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
+                   update_time, request_id, request_hash, due_time, max_attempts,
+                   initial_backoff, max_backoff, backoff_multiplier, max_working, id_key)
+VALUES (%s, %s, %s, %s, %s, %s, {WAITING}, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+"""
+INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (%s, %s)"
+
+# Many new tasks: one JSON array of rows (store/new_rows.py), unpacked by three statements
+# (tasks, tags, creation events). A task's seq is :first plus its place in the array.
+_ROWS: Final = "json_array_elements(%(rows)s::json) WITH ORDINALITY AS a(r, n)"
+INSERT_TASKS: Final = f"""
+INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
+                   update_time, request_id, request_hash, due_time, max_attempts,
+                   initial_backoff, max_backoff, backoff_multiplier, max_working, id_key)
+SELECT %(first)s + a.n - 1, a.r->>0, a.r->>1, a.r->>2, (a.r->>3)::int, a.r->>4, {WAITING},
+       %(now)s, %(now)s, a.r->>5, a.r->>6, (a.r->>7)::bigint, (a.r->>8)::int,
+       (a.r->>9)::bigint, (a.r->>10)::bigint, (a.r->>11)::float8, (a.r->>12)::int,
+       (a.r->>14)::bigint
+FROM {_ROWS}"""
+INSERT_TAGS: Final = f"""
+INSERT INTO task_tags (tag, task_seq)
+SELECT g.tag, %(first)s + a.n - 1 FROM {_ROWS},
+       json_array_elements_text((a.r->>4)::json) AS g(tag)"""
+INSERT_CREATED: Final = f"""
+INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
+SELECT %(first)s + a.n - 1, %(now)s, NULL, {WAITING}, %(actor)s, a.r->>13, 0 FROM {_ROWS}"""
+
+_CLAIM_WHERE: Final = f"t.state = {WAITING} AND t.due_time IS NULL"
+_DIRECTORY_LIMIT: Final = """
+  AND (CASE WHEN t.max_working > 0 THEN t.max_working ELSE %(directory_limit)s END = 0
+       OR coalesce((SELECT d.working FROM directory_load AS d
+                    WHERE d.work_directory = t.work_directory), 0)
+          < CASE WHEN t.max_working > 0 THEN t.max_working ELSE %(directory_limit)s END)"""
+
+
+def claim_sql(*, in_directory: bool, tag_count: int) -> str:
+    """The claim of one task for a directory filter (or none) and `tag_count` wanted tags."""
+    where = _CLAIM_WHERE
+    if in_directory:
+        where += " AND t.work_directory = %(directory)s"
+    for i in range(tag_count):
+        where += (
+            f" AND EXISTS (SELECT 1 FROM task_tags AS g WHERE g.tag = %(tag{i})s"
+            " AND g.task_seq = t.seq)"
+        )
+    return f"""
+WITH chosen AS (
+  SELECT t.seq FROM tasks AS t
+  WHERE {where}{_DIRECTORY_LIMIT}
+  ORDER BY t.priority, t.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+UPDATE tasks SET state = {WORKING}, worker_id = %(worker)s, attempt = attempt + 1,
+  start_time = %(now)s, update_time = %(now)s, lease_token = %(token)s,
+  lease_expire_time = %(expire)s, lease_duration = %(lease)s
+FROM chosen WHERE tasks.seq = chosen.seq
+RETURNING {", ".join("tasks." + c.strip() for c in COLUMNS.split(","))}"""
+
+
+CLAIM_ANY: Final = claim_sql(in_directory=False, tag_count=0)
+CLAIM_IN_DIRECTORY: Final = claim_sql(in_directory=True, tag_count=0)
+
+LOAD_UP: Final = """
+INSERT INTO directory_load (work_directory, working) VALUES (%s, 1)
+ON CONFLICT (work_directory) DO UPDATE SET working = directory_load.working + 1
+"""
+LOAD_DOWN: Final = "UPDATE directory_load SET working = working - 1 WHERE work_directory = %s"
+
+CANCEL: Final = f"""
+UPDATE tasks SET state = {CANCELLED}, cancel_reason = %s, cancel_time = %s, update_time = %s
+WHERE seq = %s RETURNING {COLUMNS}"""
+RETRY: Final = f"""
+UPDATE tasks SET state = {WAITING}, retry_count = retry_count + 1, error = '',
+  lease_token = NULL, lease_expire_time = NULL, update_time = %s
+WHERE seq = %s RETURNING {COLUMNS}"""
+SET_PRIORITY: Final = (
+    f"UPDATE tasks SET priority = %s, update_time = %s WHERE seq = %s RETURNING {COLUMNS}"
+)
+COMPLETE_QUIETLY: Final = f"""
+UPDATE tasks SET state = {COMPLETED}, result = %s, complete_time = %s, update_time = %s,
+  lease_expire_time = NULL
+WHERE seq = %s"""
+COMPLETE: Final = f"{COMPLETE_QUIETLY} RETURNING {COLUMNS}"
+FAIL: Final = f"""
+UPDATE tasks SET state = {FAILED}, error = %s, fail_time = %s, update_time = %s,
+  lease_expire_time = NULL
+WHERE seq = %s RETURNING {COLUMNS}"""
+REQUEUE: Final = f"""
+UPDATE tasks SET state = {WAITING}, error = %s, due_time = %s, lease_token = NULL,
+  lease_expire_time = NULL, lease_expiries = lease_expiries + %s, update_time = %s
+WHERE seq = %s RETURNING {COLUMNS}"""
+FAIL_EXPIRED: Final = f"""
+UPDATE tasks SET state = {FAILED}, error = %s, fail_time = %s, update_time = %s,
+  lease_token = NULL, lease_expire_time = NULL, lease_expiries = lease_expiries + 1
+WHERE seq = %s RETURNING {COLUMNS}"""
+EXTEND_LEASE: Final = "UPDATE tasks SET lease_expire_time = %s, update_time = %s WHERE seq = %s"
+RENEW_LEASE: Final = f"""
+UPDATE tasks SET lease_expire_time = %(now)s + lease_duration
+WHERE {BY_ID} AND state = {WORKING} AND lease_token = %(token)s
+  AND lease_expire_time > %(now)s
+RETURNING lease_expire_time"""
+ABANDON: Final = f"""
+UPDATE tasks SET state = {WAITING}, attempt = attempt - 1, lease_token = NULL,
+  lease_expire_time = NULL, update_time = %(now)s
+WHERE state = {WORKING} AND lease_token = %(token)s AND lease_expire_time > 0
+RETURNING {COLUMNS}"""
+SELECT_EXPIRED: Final = (
+    f"SELECT {ROW_COLUMNS} FROM tasks WHERE state = {WORKING}"
+    " AND lease_expire_time <= %(now)s ORDER BY lease_expire_time FOR UPDATE"
+)
+PROMOTE_DUE: Final = f"""
+UPDATE tasks SET due_time = NULL
+WHERE state = {WAITING} AND due_time IS NOT NULL AND due_time <= %(now)s
+RETURNING work_directory, tags"""
+NEXT_DUE: Final = (
+    f"SELECT min(due_time) FROM tasks WHERE state = {WAITING} AND due_time IS NOT NULL"
+)
+NEXT_LEASE_EXPIRY: Final = f"SELECT min(lease_expire_time) FROM tasks WHERE state = {WORKING}"

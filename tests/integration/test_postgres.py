@@ -1,0 +1,97 @@
+"""What only PostgreSQL has: passwords never shown, the schema made once under a lock, a
+newer schema refused, a start-up error that names the problem."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from support import running_server, schema_for
+from taskqueue.v1 import taskqueue_service_pb2 as pb
+from taskqueue_server import errors
+from taskqueue_server.store.postgres.database import PostgresDatabase
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "s3cr3t-Pa55"
+
+
+def with_password(url: str) -> str:
+    return url.replace("postgres@", f"postgres:{SECRET}@", 1)
+
+
+async def test_a_password_in_the_url_is_never_shown(
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with running_server(tmp_path / "x", postgres=with_password(postgres_url)) as tq:
+        got = await tq.stub.GetConfig(pb.GetConfigRequest())
+        status = await tq.stub.GetServerStatus(pb.GetServerStatusRequest())
+    assert "***" in got.config.db and SECRET not in got.config.db
+    assert SECRET not in str(status)
+    assert SECRET not in caplog.text
+
+
+def test_print_config_masks_the_password(postgres_url: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "taskqueue_server.main", "--db", with_password(postgres_url),
+         "--print-config"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert SECRET not in out.stdout + out.stderr and "***" in out.stdout
+
+
+async def test_two_stores_opening_one_new_schema_at_once_migrate_it_once(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    schema = schema_for(tmp_path)
+    stores = [PostgresDatabase(postgres_url, schema=schema) for _ in range(4)]
+    loop = asyncio.get_running_loop()
+    await asyncio.gather(*(asyncio.to_thread(s.open, loop) for s in stores))
+    try:
+        secrets = {await s.read(lambda r: r.task_id_secret()) for s in stores}
+        assert len(secrets) == 1, "every store sees the one schema made once"
+    finally:
+        for s in stores:
+            await asyncio.to_thread(s.close)
+
+
+async def test_a_schema_from_a_newer_taskqueue_is_refused(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    schema = schema_for(tmp_path)
+    store = PostgresDatabase(postgres_url, schema=schema)
+    await asyncio.to_thread(store.open, asyncio.get_running_loop())
+    await asyncio.to_thread(store.close)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("INSERT INTO {}.schema_version (version) VALUES (999)").format(
+                sql.Identifier(schema)
+            )
+        )
+    again = PostgresDatabase(postgres_url, schema=schema)
+    with pytest.raises(errors.StorageUnavailable) as info:
+        await asyncio.to_thread(again.open, asyncio.get_running_loop())
+    assert info.value.reason == "SCHEMA_TOO_NEW" and "999" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("db", "says"),
+    [
+        ("postgresql://postgres@127.0.0.1:1/postgres", "cannot connect"),
+        ("postgresql://postgres@127.0.0.1:notaport/postgres", "malformed"),
+    ],
+)
+def test_a_bad_url_is_a_start_up_error_naming_it(db: str, says: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "taskqueue_server.main", "--listen", "127.0.0.1:0", "--db", db],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr and "Traceback" not in done.stderr, done.stderr
