@@ -1,6 +1,10 @@
 """The port's `Transaction` (and `Snapshot`) on one psycopg connection, inside a transaction
 its owner (the writer, a reader) opened. The statements are task_sql.py's and the other
-query modules'; rows become domain records through store/task_records.py, as on SQLite."""
+query modules'; rows become domain records through store/task_records.py, as on SQLite.
+
+Over 400 lines for a reason: it is one class, the ~45 methods of the port, each a few lines
+around a statement of task_sql.py, listing_sql.py or other_sql.py; split, the halves of one
+interface would sit in two files."""
 
 from __future__ import annotations
 
