@@ -67,6 +67,18 @@ def start(directory: Path, *, fsync: bool = True) -> str:
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
+def start_again(directory: Path) -> None:
+    """Starts a stopped cluster on the port it had (stop, then this: an outage)."""
+    port = (directory / "port").read_text().strip()
+    subprocess.run(
+        _as_owner([binary("pg_ctl"), "-D", str(directory / "data"), "-w", "-t", "30", "-l",
+                   str(directory / "log"), "-o",
+                   f"-k {directory} -c listen_addresses=127.0.0.1 -p {port} -c fsync=off",
+                   "start"]),
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+
+
 def stop(directory: Path) -> None:
     data = directory / "data"
     if (data / "postmaster.pid").exists():

@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import postgres_cases
+
 ROOT = Path(__file__).resolve().parents[2]
 LOADGEN_SOURCE = ROOT / "tests" / "bench" / "loadgen"
 LOADGEN = ROOT / ".cache" / "bin" / "loadgen"
@@ -460,6 +462,9 @@ def main() -> None:
             restarts.append({"seconds": restart_seconds(path)})
     record(f"restart {big}", restarts, ("seconds",))
 
+    # 8. The same server on PostgreSQL, against the SQLite figures above (issue 25).
+    postgres_cases.measure(sys.modules[__name__], record, runs, seconds, quick)
+
     # 7. ListTasks and stats on a large mixed database (issue 3).
     size = 100_000 if quick else 1_000_000
     cases[f"list on {size} tasks"] = list_case(size)
@@ -620,6 +625,7 @@ def table(cases: dict[str, Any], big: int) -> str:
     rows.append(
         row(f"restart to SERVING s, {big:,} tasks", fmt(cases[f"restart {big}"]["seconds"], 2))
     )
+    rows += postgres_cases.rows(cases, row, fmt)
     return "\n".join(rows)
 
 

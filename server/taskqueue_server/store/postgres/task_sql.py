@@ -18,6 +18,10 @@ BY_ID: Final = "id_key = %(key)s AND id = %(id)s"
 SELECT_TASK: Final = f"SELECT {COLUMNS} FROM tasks WHERE {BY_ID}"
 SELECT_ROW: Final = f"SELECT {ROW_COLUMNS} FROM tasks WHERE {BY_ID}"
 SELECT_ROW_FOR_UPDATE: Final = f"{SELECT_ROW} FOR UPDATE"
+SELECT_ROWS: Final = (
+    f"SELECT id, {ROW_COLUMNS} FROM tasks WHERE id_key = ANY(%(keys)s) AND id = ANY(%(ids)s)"
+)
+SELECT_ROWS_FOR_UPDATE: Final = f"{SELECT_ROWS} ORDER BY seq FOR UPDATE"
 SELECT_PROMPT: Final = f"SELECT prompt FROM tasks WHERE {BY_ID}"
 SELECT_PROMPTS: Final = (
     "SELECT id, prompt FROM tasks WHERE id_key = ANY(%(keys)s) AND id = ANY(%(ids)s)"
@@ -74,7 +78,9 @@ _DIRECTORY_LIMIT: Final = """
 
 
 def claim_sql(*, in_directory: bool, tag_count: int) -> str:
-    """The claim of one task for a directory filter (or none) and `tag_count` wanted tags."""
+    """The claim of one task for a directory filter (or none) and `tag_count` wanted tags,
+    with its directory's load and its history entry: one statement, so that the claims of a
+    batch go to the server in one pipeline (one round trip, not four per task)."""
     where = _CLAIM_WHERE
     if in_directory:
         where += " AND t.work_directory = %(directory)s"
@@ -83,16 +89,26 @@ def claim_sql(*, in_directory: bool, tag_count: int) -> str:
             f" AND EXISTS (SELECT 1 FROM task_tags AS g WHERE g.tag = %(tag{i})s"
             " AND g.task_seq = t.seq)"
         )
+    returned = ", ".join("tasks." + c.strip() for c in COLUMNS.split(","))
     return f"""
 WITH chosen AS (
   SELECT t.seq FROM tasks AS t
   WHERE {where}{_DIRECTORY_LIMIT}
-  ORDER BY t.priority, t.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-UPDATE tasks SET state = {WORKING}, worker_id = %(worker)s, attempt = attempt + 1,
-  start_time = %(now)s, update_time = %(now)s, lease_token = %(token)s,
-  lease_expire_time = %(expire)s, lease_duration = %(lease)s
-FROM chosen WHERE tasks.seq = chosen.seq
-RETURNING {", ".join("tasks." + c.strip() for c in COLUMNS.split(","))}"""
+  ORDER BY t.priority, t.seq LIMIT 1 FOR UPDATE SKIP LOCKED),
+claimed AS (
+  UPDATE tasks SET state = {WORKING}, worker_id = %(worker)s, attempt = attempt + 1,
+    start_time = %(now)s, update_time = %(now)s, lease_token = %(token)s,
+    lease_expire_time = %(expire)s, lease_duration = %(lease)s
+  FROM chosen WHERE tasks.seq = chosen.seq
+  RETURNING {returned}),
+load AS (
+  INSERT INTO directory_load (work_directory, working)
+  SELECT work_directory, 1 FROM claimed
+  ON CONFLICT (work_directory) DO UPDATE SET working = directory_load.working + 1),
+event AS (
+  INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
+  SELECT seq, %(now)s, {WAITING}, {WORKING}, %(worker)s, %(reason)s, attempt FROM claimed)
+SELECT * FROM claimed"""
 
 
 CLAIM_ANY: Final = claim_sql(in_directory=False, tag_count=0)
@@ -119,6 +135,18 @@ UPDATE tasks SET state = {COMPLETED}, result = %s, complete_time = %s, update_ti
   lease_expire_time = NULL
 WHERE seq = %s"""
 COMPLETE: Final = f"{COMPLETE_QUIETLY} RETURNING {COLUMNS}"
+# A completion whose task is not read back (CompleteTasks, Work): its directory's load and
+# its history entry in the same statement, one round trip.
+COMPLETE_AND_RECORD: Final = f"""
+WITH done AS (
+  UPDATE tasks SET state = {COMPLETED}, result = %(result)s, complete_time = %(now)s,
+    update_time = %(now)s, lease_expire_time = NULL
+  WHERE seq = %(seq)s RETURNING work_directory),
+load AS (
+  UPDATE directory_load SET working = working - 1
+  WHERE work_directory = (SELECT work_directory FROM done))
+INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
+VALUES (%(seq)s, %(now)s, %(from)s, {COMPLETED}, %(actor)s, %(reason)s, %(attempt)s)"""
 FAIL: Final = f"""
 UPDATE tasks SET state = {FAILED}, error = %s, fail_time = %s, update_time = %s,
   lease_expire_time = NULL

@@ -33,7 +33,6 @@ from taskqueue_server.store import new_rows
 from taskqueue_server.store.port import ConfigRevision, PreparedTasks
 from taskqueue_server.store.postgres import listing_sql as listing
 from taskqueue_server.store.postgres import other_sql, task_sql
-from taskqueue_server.store.states import WAITING, WORKING
 from taskqueue_server.store.task_records import event_of, facts_of, task_of
 from taskqueue_server.task_ids import TaskIds
 
@@ -42,11 +41,12 @@ class PostgresTransaction:
     """Reads and writes of the port on `conn`; `ids` turns task ids into their keys. The
     writer's (`writer`) reads the facts it decides on FOR UPDATE: they hold until commit."""
 
-    __slots__ = ("_facts_sql", "conn", "ids")
+    __slots__ = ("_facts_sql", "_writer", "conn", "ids")
 
     def __init__(self, conn: psycopg.Connection, ids: TaskIds, *, writer: bool = False) -> None:
         self.conn = conn
         self.ids = ids
+        self._writer = writer
         self._facts_sql = task_sql.SELECT_ROW_FOR_UPDATE if writer else task_sql.SELECT_ROW
 
     # -- helpers -----------------------------------------------------------------------------
@@ -142,9 +142,23 @@ class PostgresTransaction:
         return None if row is None else facts_of(row)
 
     def each_task_facts(self, task_ids: Sequence[str]) -> Iterator[TaskFacts | None]:
-        for task_id, key in zip(task_ids, self.ids.keys_of(task_ids), strict=True):
-            row = self._one(self._facts_sql, {"id": task_id, "key": key})
-            yield None if row is None else facts_of(row)
+        """One statement reads the facts of every id (one round trip, not one per task);
+        an id asked for a second time is read again, after the caller's changes to it."""
+        keys = self.ids.keys_of(task_ids)
+        found: dict[str, TaskFacts] = {}
+        known = [k for k in keys if k is not None]
+        if known:
+            sql = task_sql.SELECT_ROWS_FOR_UPDATE if self._writer else task_sql.SELECT_ROWS
+            for row in self.conn.execute(sql, {"keys": known, "ids": list(task_ids)}):
+                found[row[0]] = facts_of(row[1:])
+        seen: set[str] = set()
+        for task_id, key in zip(task_ids, keys, strict=True):
+            if task_id in seen:
+                row = self._one(self._facts_sql, {"id": task_id, "key": key})
+                yield None if row is None else facts_of(row)
+            else:
+                seen.add(task_id)
+                yield found.get(task_id)
 
     def by_request_id(self, request_id: str) -> tuple[str, str] | None:
         row = self._one(task_sql.SELECT_BY_REQUEST_ID, (request_id,))
@@ -276,24 +290,14 @@ class PostgresTransaction:
             params.update({f"tag{i}": tag for i, tag in enumerate(tags)})
         else:
             sql = task_sql.CLAIM_ANY if work_directory is None else task_sql.CLAIM_IN_DIRECTORY
-        rows = []
-        for token in tokens:
-            params["token"] = token
-            row = self._one(sql, params)
-            if row is None:
-                break
-            self.conn.execute(task_sql.LOAD_UP, (row[2],))
-            rows.append(row)
+        params["reason"] = lifecycle.CLAIMED
+        cursors = []
+        with self.conn.pipeline():  # every claim sent at once; each sees the ones before
+            for token in tokens:
+                cursors.append(self.conn.execute(sql, {**params, "token": token}))
+        rows = [row for cur in cursors for row in cur.fetchall()]
         if not rows:
             return []
-        with self.conn.cursor() as cur:
-            cur.executemany(
-                task_sql.INSERT_EVENT,
-                [
-                    (row[0], now, WAITING, WORKING, worker_id, lifecycle.CLAIMED, row[8])
-                    for row in rows
-                ],
-            )
         if not with_history:
             return [task_of(row) for row in rows]
         histories = self._histories([row[0] for row in rows])
@@ -323,8 +327,18 @@ class PostgresTransaction:
     def complete_quietly(
         self, facts: TaskFacts, *, result_json: str | None, now: int, actor: str
     ) -> None:
-        self.conn.execute(task_sql.COMPLETE_QUIETLY, (result_json, now, now, facts.seq))
-        self._record(facts, TaskState.COMPLETED, now, actor, lifecycle.COMPLETED, True)
+        self.conn.execute(
+            task_sql.COMPLETE_AND_RECORD,
+            {
+                "result": result_json,
+                "now": now,
+                "seq": facts.seq,
+                "from": int(facts.state),
+                "actor": actor,
+                "reason": lifecycle.COMPLETED,
+                "attempt": facts.attempt,
+            },
+        )
 
     def fail(self, facts: TaskFacts, *, error: str, now: int, actor: str, reason: str) -> Task:
         return self._transition(
