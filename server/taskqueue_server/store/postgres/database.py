@@ -48,6 +48,7 @@ READ_BATCH: Final = 16
 CONNECT_TIMEOUT_S: Final = 5
 
 Pending = tuple[Callable[[Any], Any], "asyncio.Future[Any]"]
+_BEGIN_READ: Final = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
 class PostgresDatabase:
@@ -251,34 +252,52 @@ class PostgresDatabase:
     def _run_batch(self, batch: list[Pending]) -> list[tuple[bool, Any]]:
         try:
             tx = self._writer_tx()
+            try:
+                tx.conn.execute("BEGIN")
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                # A connection that died while idle (the database restarted) says so at its
+                # first statement: nothing was sent yet, so a new connection may begin.
+                tx.conn.close()
+                tx = self._writer_tx()
+                tx.conn.execute("BEGIN")
         except errors.TaskQueueError as exc:
             return [(False, exc)] * len(batch)
+        except psycopg.Error as exc:
+            return [(False, failures.storage_error(exc))] * len(batch)
         conn = tx.conn
         try:
-            conn.execute("BEGIN")
-            outcomes = self._plain(tx, batch)
+            outcomes = self._pipelined(tx, batch)
             if outcomes is None:
                 conn.execute("BEGIN")
                 outcomes = self._guarded(tx, batch)
-            conn.execute("COMMIT")
+                conn.execute("COMMIT")
         except psycopg.Error as exc:
             with contextlib.suppress(psycopg.Error):
                 conn.execute("ROLLBACK")
             return [(False, failures.storage_error(exc))] * len(batch)
         return outcomes
 
-    def _plain(
+    def _pipelined(
         self, tx: PostgresTransaction, batch: list[Pending]
     ) -> list[tuple[bool, Any]] | None:
+        """Runs the batch and commits it in pipeline mode: a statement whose result no one
+        reads does not wait for its round trip (a completion's update, its history entry).
+        When anything fails (an operation, or a statement whose error only shows at a later
+        sync point), nothing is committed and None says: run the batch again, guarded,
+        without the pipeline, so that each failure is its own operation's."""
+        conn = tx.conn
         outcomes: list[tuple[bool, Any]] = []
-        for op, _fut in batch:
-            try:
-                outcomes.append((True, op(tx)))
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                raise  # the connection itself failed: the whole batch fails
-            except BaseException:
-                tx.conn.execute("ROLLBACK")
-                return None
+        try:
+            with conn.pipeline():  # the transaction was begun by the caller
+                for op, _fut in batch:
+                    outcomes.append((True, op(tx)))
+                conn.execute("COMMIT")
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            raise  # the connection itself failed: the whole batch fails
+        except BaseException:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
+            return None
         return outcomes
 
     def _guarded(self, tx: PostgresTransaction, batch: list[Pending]) -> list[tuple[bool, Any]]:
@@ -309,8 +328,7 @@ class PostgresDatabase:
     def read_blocking(self, op: Callable[[Snapshot], T]) -> T:
         """Runs `op` on this thread's own connection, in one read-only transaction."""
         try:
-            tx = self._reader()
-            tx.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            tx = self._begin_read()
             try:
                 return op(tx)
             finally:
@@ -319,6 +337,18 @@ class PostgresDatabase:
         except psycopg.Error as exc:
             self._forget_reader()
             raise failures.storage_error(exc) from None
+
+    def _begin_read(self) -> PostgresTransaction:
+        """This thread's connection in a new read-only transaction; a connection that died
+        while idle is replaced once (a read may always begin again)."""
+        tx = self._reader()
+        try:
+            tx.conn.execute(_BEGIN_READ)
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            self._forget_reader()
+            tx = self._reader()
+            tx.conn.execute(_BEGIN_READ)
+        return tx
 
     def _reader(self) -> PostgresTransaction:
         tx: PostgresTransaction | None = getattr(self._local, "tx", None)
@@ -354,8 +384,7 @@ class PostgresDatabase:
     def _read_batch(self, batch: list[Pending]) -> None:
         done = 0
         try:
-            tx = self._reader()
-            tx.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            tx = self._begin_read()
             try:
                 for op, fut in batch:
                     done += 1
@@ -367,7 +396,7 @@ class PostgresDatabase:
                         answer = (fut, False, failures.failure(exc))
                         if isinstance(exc, psycopg.Error):  # the transaction is aborted
                             tx.conn.execute("ROLLBACK")
-                            tx.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                            tx.conn.execute(_BEGIN_READ)
                     self._answer([answer])
             finally:
                 with contextlib.suppress(psycopg.Error):
