@@ -12,13 +12,16 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import apsw
 import grpc
+import psycopg
 import pytest
 from google.protobuf import duration_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from support import ServerProcess, create_request
+from psycopg import sql
+from support import ServerProcess, create_request, schema_for
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
@@ -125,51 +128,75 @@ async def load(address: str, ledger: Ledger, rng: random.Random, stop: asyncio.E
                 raise result
 
 
-def check_invariants(db: Path, ledger: Ledger) -> Counter[int]:
-    conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
-    conn.execute("BEGIN")  # one snapshot: the server's lease reaper may commit meanwhile
-    try:
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        rows = conn.execute(
-            "SELECT seq, id, state, lease_expire_time, lease_token, request_id FROM tasks"
-        ).fetchall()
-        by_id = {r[1]: r for r in rows}
-        for request_id, task_id in ledger.created.items():
-            assert task_id in by_id, f"acknowledged create {task_id} is gone"
-            assert by_id[task_id][5] == request_id
-        events: dict[int, list[tuple[int | None, int, str]]] = {}
-        for seq, from_state, to_state, actor in conn.execute(
-            "SELECT task_seq, from_state, to_state, actor FROM task_events ORDER BY event_id"
-        ):
-            events.setdefault(seq, []).append((from_state, to_state, actor))
-        states: Counter[int] = Counter()
-        for seq, task_id, state, lease_expire, token, _ in rows:
-            states[state] += 1
-            history = events[seq]
-            assert history[-1][1] == state, f"{task_id}: history ends in another state"
-            previous = None
-            claimer = None
-            completions = 0
-            for from_state, to_state, actor in history:
-                assert from_state == previous and (from_state, to_state) in ALLOWED, history
-                if to_state == WORKING:
-                    claimer = actor
-                if to_state == COMPLETED:
-                    completions += 1
-                    assert actor == claimer, f"{task_id} completed by {actor}, held by {claimer}"
-                previous = to_state
-            assert completions <= 1
-            if state == WORKING:
-                assert lease_expire is not None and token is not None
-        for task_id, worker in ledger.completed.items():
-            assert by_id[task_id][2] == COMPLETED, f"acknowledged completion of {task_id} lost"
-            assert events[by_id[task_id][0]][-1][2] == worker
-        for task_id in ledger.cancelled:
-            assert by_id[task_id][2] == CANCELLED
-        return states
-    finally:
-        conn.execute("COMMIT")
-        conn.close()
+TASKS_SQL = "SELECT seq, id, state, lease_expire_time, lease_token, request_id FROM tasks"
+EVENTS_SQL = "SELECT task_seq, from_state, to_state, actor FROM task_events ORDER BY event_id"
+
+
+@dataclass
+class Database:
+    """Where the server under test keeps its data: an SQLite file, or a PostgreSQL schema."""
+
+    path: Path
+    postgres: str = ""
+    schema: str = ""
+
+    def server_args(self) -> tuple[str, ...]:
+        return ("--db", self.postgres, "--db-schema", self.schema) if self.postgres else ()
+
+    def read(self) -> tuple[list[Any], list[Any]]:
+        """The task and event rows, from one snapshot (the server's reaper may commit)."""
+        if self.postgres:
+            with psycopg.connect(self.postgres, autocommit=True) as conn:
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                tasks = conn.execute(TASKS_SQL).fetchall()
+                events = conn.execute(EVENTS_SQL).fetchall()
+                conn.execute("COMMIT")
+                return tasks, events
+        conn = apsw.Connection(str(self.path), flags=apsw.SQLITE_OPEN_READONLY)
+        conn.execute("BEGIN")
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            return conn.execute(TASKS_SQL).fetchall(), conn.execute(EVENTS_SQL).fetchall()
+        finally:
+            conn.execute("COMMIT")
+            conn.close()
+
+
+def check_invariants(db: Database, ledger: Ledger) -> Counter[int]:
+    rows, event_rows = db.read()
+    by_id = {r[1]: r for r in rows}
+    for request_id, task_id in ledger.created.items():
+        assert task_id in by_id, f"acknowledged create {task_id} is gone"
+        assert by_id[task_id][5] == request_id
+    events: dict[int, list[tuple[int | None, int, str]]] = {}
+    for seq, from_state, to_state, actor in event_rows:
+        events.setdefault(seq, []).append((from_state, to_state, actor))
+    states: Counter[int] = Counter()
+    for seq, task_id, state, lease_expire, token, _ in rows:
+        states[state] += 1
+        history = events[seq]
+        assert history[-1][1] == state, f"{task_id}: history ends in another state"
+        previous = None
+        claimer = None
+        completions = 0
+        for from_state, to_state, actor in history:
+            assert from_state == previous and (from_state, to_state) in ALLOWED, history
+            if to_state == WORKING:
+                claimer = actor
+            if to_state == COMPLETED:
+                completions += 1
+                assert actor == claimer, f"{task_id} completed by {actor}, held by {claimer}"
+            previous = to_state
+        assert completions <= 1
+        if state == WORKING:
+            assert lease_expire is not None and token is not None
+    for task_id, worker in ledger.completed.items():
+        assert by_id[task_id][2] == COMPLETED, f"acknowledged completion of {task_id} lost"
+        assert events[by_id[task_id][0]][-1][2] == worker
+    for task_id in ledger.cancelled:
+        assert by_id[task_id][2] == CANCELLED
+    return states
 
 
 async def serving(address: str) -> None:
@@ -182,14 +209,17 @@ async def serving(address: str) -> None:
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
-async def test_twenty_kills_lose_nothing_acknowledged(tmp_path: Path) -> None:
-    db = tmp_path / "crash.db"
+async def test_twenty_kills_lose_nothing_acknowledged(
+    tmp_path: Path, store: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("postgres_url") if store == "postgres" else ""
+    db = Database(tmp_path / "crash.db", url, schema_for(tmp_path) if url else "")
     rng = random.Random(20261128)
     ledger = Ledger()
     recoveries: list[float] = []
     killed_at: float | None = None
     for _ in range(KILLS):
-        proc = ServerProcess(db)
+        proc = ServerProcess(db.path, *db.server_args())
         address = await asyncio.to_thread(proc.start)
         await serving(address)
         if killed_at is not None:
@@ -204,7 +234,7 @@ async def test_twenty_kills_lose_nothing_acknowledged(tmp_path: Path) -> None:
         stop.set()
         await asyncio.to_thread(proc.kill)  # reap it
         await asyncio.wait_for(running, 30)
-    proc = ServerProcess(db)
+    proc = ServerProcess(db.path, *db.server_args())
     address = await asyncio.to_thread(proc.start)
     try:
         await serving(address)
