@@ -85,10 +85,7 @@ def measure(run: Any, record: Callable[..., None], runs: int, seconds: float, qu
 
 
 def rows(cases: dict[str, Any], row: Callable[..., str], fmt: Callable[..., str]) -> list[str]:
-    out = [
-        "",
-        "PostgreSQL 15 (same machine, fsync on)      on PostgreSQL                 on SQLite",
-    ]
+    out = ["", row("PostgreSQL (same machine, fsync on)", "on PostgreSQL", "on SQLite", "ratio")]
     for name, sqlite, key, label in (
         ("pg create c=64", "create c=64 taskqueue", "ops_per_s", "CreateTask ops/s c=64"),
         ("pg batch create 100 c=64", "batch create 100 c=64", "tasks_per_s",
@@ -100,7 +97,7 @@ def rows(cases: dict[str, Any], row: Callable[..., str], fmt: Callable[..., str]
     e2e = cases["pg e2e taskqueue"]
     out.append(
         row(
-            "  cores used: taskqueue / PostgreSQL",
+            "  cores used in e2e: taskqueue / PostgreSQL",
             f"{e2e['taskqueue_cores']['median']:.2f} / {e2e['postgres_cores']['median']:.2f}",
         )
     )
