@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from support import running_server, schema_for
+from support import create_request, running_server, schema_for
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue_server import errors
 from taskqueue_server.store.postgres.database import PostgresDatabase
@@ -95,3 +95,18 @@ def test_a_bad_url_is_a_start_up_error_naming_it(db: str, says: str) -> None:
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert says in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+async def test_create_backup_dumps_the_schema_and_lists_it(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    async with running_server(
+        tmp_path / "x", postgres=postgres_url, backup_dir=str(tmp_path / "backups")
+    ) as tq:
+        for i in range(7):
+            await tq.stub.CreateTask(create_request(prompt=f"t{i}"))
+        made = (await tq.stub.CreateBackup(pb.CreateBackupRequest())).backup
+        listed = (await tq.stub.ListBackups(pb.ListBackupsRequest())).backups
+    assert made.task_count == 7 and made.integrity_check == "ok" and made.schema_version >= 1
+    assert [b.name for b in listed] == [made.name]
+    assert Path(made.path).exists() and made.size_bytes > 0

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
 
@@ -46,6 +47,8 @@ MAX_BATCH: Final = 512
 READER_THREADS: Final = 2
 READ_BATCH: Final = 16
 CONNECT_TIMEOUT_S: Final = 5
+SIZE_EVERY_S: Final = 10.0
+"""How often the writer measures the database's size for GetServerStatus."""
 
 Pending = tuple[Callable[[Any], Any], "asyncio.Future[Any]"]
 _BEGIN_READ: Final = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
@@ -89,6 +92,8 @@ class PostgresDatabase:
         self._ids: TaskIds | None = None
         self.last_batch_size = 0
         self.closed = False
+        self._size = 0
+        self._sized_at = -SIZE_EVERY_S
 
     # -- connections ------------------------------------------------------------------------
 
@@ -143,6 +148,7 @@ class PostgresDatabase:
             conn.close()
             raise
         self._write_tx = self._transaction_on(conn, writer=True)
+        self._measure_size(conn)
         self._writer = threading.Thread(target=self._run, name="taskqueue-pg-writer", daemon=True)
         self._writer.start()
         for i in range(self._reader_count):
@@ -180,18 +186,20 @@ class PostgresDatabase:
             self._riders += count
 
     def figures(self) -> StorageFigures:
-        """The masked URL and the database's size (0 while it cannot be reached)."""
-        size = 0
-        if self._ids is None:  # not open yet
-            return StorageFigures(location=self.path, database_bytes=0, log_bytes=0)
-        with contextlib.suppress(errors.TaskQueueError, psycopg.Error):
-            row = (
-                self._reader()
-                .conn.execute("SELECT pg_database_size(current_database())")
-                .fetchone()
-            )
-            size = int(row[0]) if row else 0
-        return StorageFigures(location=self.path, database_bytes=size, log_bytes=0)
+        """The masked URL and the database's size as the writer last measured it: no I/O
+        here, since this runs on the event loop (GetServerStatus)."""
+        return StorageFigures(location=self.path, database_bytes=self._size, log_bytes=0)
+
+    def _measure_size(self, conn: psycopg.Connection) -> None:
+        """Refreshes `figures()`'s size at most every SIZE_EVERY_S (the writer, between
+        batches, outside any transaction)."""
+        now = time.monotonic()
+        if now - self._sized_at < SIZE_EVERY_S:
+            return
+        self._sized_at = now
+        with contextlib.suppress(psycopg.Error):
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+            self._size = int(row[0]) if row else self._size
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
         return new_rows.encode(items)
@@ -235,6 +243,8 @@ class PostgresDatabase:
                     self._on_batch(len(batch))
                 pairs = zip(batch, outcomes, strict=True)
                 self._answer([(fut, ok, value) for (_op, fut), (ok, value) in pairs])
+                if self._write_tx is not None and not self._write_tx.conn.broken:
+                    self._measure_size(self._write_tx.conn)
             if stop:
                 return
 
