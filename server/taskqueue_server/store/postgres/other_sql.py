@@ -9,7 +9,8 @@ from typing import Any, Final
 
 import psycopg
 
-from taskqueue_server.model import AuditEvent, Counts, Priority, StoredKey, TaskState
+from taskqueue_server.model import AuditEvent, Counts, StoredKey
+from taskqueue_server.store.other_records import KEY_COLUMNS, counts_of, key_of
 from taskqueue_server.store.port import ConfigRevision
 from taskqueue_server.store.states import COMPLETED, WAITING, WORKING
 
@@ -26,7 +27,6 @@ SELECT e.time, e.to_state, t.priority,
 FROM task_events AS e JOIN tasks AS t ON t.seq = e.task_seq
 WHERE e.time >= %(start)s AND e.time < %(end)s AND e.to_state IN ({WORKING}, {COMPLETED})
 ORDER BY e.time"""
-_KEY_COLUMNS: Final = "key_id, name, role, salt, hash, create_time, expire_time, revoke_time"
 
 
 def meta_value(conn: psycopg.Connection, key: str) -> bytes:
@@ -36,22 +36,8 @@ def meta_value(conn: psycopg.Connection, key: str) -> bytes:
 
 
 def counts(conn: psycopg.Connection) -> Counts:
-    by_state: dict[TaskState, int] = {}
-    by_priority: dict[Priority, int] = {}
-    waiting: dict[Priority, int] = {}
-    for state, priority, n in conn.execute(BY_STATE_AND_PRIORITY):
-        s, p = TaskState(state), Priority(priority)
-        by_state[s] = by_state.get(s, 0) + n
-        by_priority[p] = by_priority.get(p, 0) + n
-        if s is TaskState.WAITING:
-            waiting[p] = n
     row = conn.execute(SCHEDULED).fetchone()
-    return Counts(
-        by_state=by_state,
-        by_priority=by_priority,
-        waiting_by_priority=waiting,
-        scheduled=int(row[0]) if row else 0,
-    )
+    return counts_of(conn.execute(BY_STATE_AND_PRIORITY), int(row[0]) if row else 0)
 
 
 def transitions(
@@ -112,23 +98,9 @@ def config_revisions(conn: psycopg.Connection, *, before: int, limit: int) -> li
     ]
 
 
-def _key(row: tuple[Any, ...]) -> StoredKey:
-    key_id, name, role, salt, digest, create, expire, revoke = row
-    return StoredKey(
-        key_id=str(key_id),
-        name=str(name),
-        role=str(role),
-        salt=bytes(salt),
-        hash=bytes(digest),
-        create_time=int(create),
-        expire_time=None if expire is None else int(expire),
-        revoke_time=None if revoke is None else int(revoke),
-    )
-
-
 def insert_key(conn: psycopg.Connection, key: StoredKey) -> None:
     conn.execute(
-        f"INSERT INTO api_keys ({_KEY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        f"INSERT INTO api_keys ({KEY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
             key.key_id,
             key.name,
@@ -150,17 +122,17 @@ def active_key_named(conn: psycopg.Connection, name: str) -> bool:
 
 
 def api_keys(conn: psycopg.Connection) -> list[StoredKey]:
-    rows = conn.execute(f"SELECT {_KEY_COLUMNS} FROM api_keys ORDER BY create_time DESC, key_id")
-    return [_key(r) for r in rows]
+    rows = conn.execute(f"SELECT {KEY_COLUMNS} FROM api_keys ORDER BY create_time DESC, key_id")
+    return [key_of(r) for r in rows]
 
 
 def revoke_key(conn: psycopg.Connection, key: str, now: int) -> StoredKey | None:
     row = conn.execute(
         f"UPDATE api_keys SET revoke_time = %s WHERE revoke_time IS NULL"
-        f" AND (key_id = %s OR name = %s) RETURNING {_KEY_COLUMNS}",
+        f" AND (key_id = %s OR name = %s) RETURNING {KEY_COLUMNS}",
         (now, key, key),
     ).fetchone()
-    return None if row is None else _key(row)
+    return None if row is None else key_of(row)
 
 
 def append_audit(conn: psycopg.Connection, events: Iterable[AuditEvent], keep: int) -> None:

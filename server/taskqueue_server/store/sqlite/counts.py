@@ -7,7 +7,8 @@ from typing import Final
 
 import apsw
 
-from taskqueue_server.model import Counts, Priority, TaskState
+from taskqueue_server.model import Counts
+from taskqueue_server.store.other_records import counts_of
 from taskqueue_server.store.states import COMPLETED, WAITING, WORKING
 
 # One index-only scan gives every total: by state, by priority, and waiting by priority.
@@ -23,21 +24,8 @@ SCHEDULED: Final = (
 
 def counts(conn: apsw.Connection) -> Counts:
     """Task counts by state, by priority, and of waiting tasks by priority."""
-    by_state: dict[TaskState, int] = {}
-    by_priority: dict[Priority, int] = {}
-    waiting: dict[Priority, int] = {}
-    for state, priority, n in conn.execute(BY_STATE_AND_PRIORITY):
-        s, p = TaskState(state), Priority(priority)
-        by_state[s] = by_state.get(s, 0) + n
-        by_priority[p] = by_priority.get(p, 0) + n
-        if s is TaskState.WAITING:
-            waiting[p] = n
-    return Counts(
-        by_state=by_state,
-        by_priority=by_priority,
-        waiting_by_priority=waiting,
-        scheduled=int(conn.execute(SCHEDULED).fetchone()[0]),  # type: ignore[index]
-    )
+    row = conn.execute(SCHEDULED).fetchone()
+    return counts_of(conn.execute(BY_STATE_AND_PRIORITY), int(row[0]) if row else 0)
 
 
 TRANSITIONS: Final = """

@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Final
 
 import apsw
 
 from taskqueue_server.model import AuditEvent, StoredKey
-
-_KEY_COLUMNS: Final = "key_id, name, role, salt, hash, create_time, expire_time, revoke_time"
-
-
-def _key(row: tuple[Any, ...]) -> StoredKey:
-    key_id, name, role, salt, digest, create, expire, revoke = row
-    return StoredKey(
-        key_id=str(key_id),
-        name=str(name),
-        role=str(role),
-        salt=bytes(salt),
-        hash=bytes(digest),
-        create_time=int(create),
-        expire_time=None if expire is None else int(expire),
-        revoke_time=None if revoke is None else int(revoke),
-    )
+from taskqueue_server.store.other_records import KEY_COLUMNS, key_of
 
 
 def insert_key(conn: apsw.Connection, key: StoredKey) -> None:
     """Adds a key; apsw.ConstraintError when an active key has the same name."""
     conn.execute(
-        f"INSERT INTO api_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO api_keys ({KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             key.key_id,
             key.name,
@@ -53,18 +37,18 @@ def active_name_taken(conn: apsw.Connection, name: str) -> bool:
 
 def all_keys(conn: apsw.Connection) -> list[StoredKey]:
     """Every key, newest first."""
-    rows = conn.execute(f"SELECT {_KEY_COLUMNS} FROM api_keys ORDER BY create_time DESC, key_id")
-    return [_key(r) for r in rows]
+    rows = conn.execute(f"SELECT {KEY_COLUMNS} FROM api_keys ORDER BY create_time DESC, key_id")
+    return [key_of(r) for r in rows]
 
 
 def revoke_key(conn: apsw.Connection, key: str, now: int) -> StoredKey | None:
     """Revokes the active key with this id or name; None when there is none."""
     row = conn.execute(
         f"UPDATE api_keys SET revoke_time = ? WHERE revoke_time IS NULL"
-        f" AND (key_id = ? OR name = ?) RETURNING {_KEY_COLUMNS}",
+        f" AND (key_id = ? OR name = ?) RETURNING {KEY_COLUMNS}",
         (now, key, key),
     ).fetchone()
-    return None if row is None else _key(row)
+    return None if row is None else key_of(row)
 
 
 def append_events(conn: apsw.Connection, events: Iterable[AuditEvent], keep: int) -> None:
