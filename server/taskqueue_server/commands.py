@@ -8,9 +8,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from taskqueue_server import config, errors
 from taskqueue_server.config import Settings
@@ -20,9 +20,14 @@ from taskqueue_server.queue.services import now_us
 from taskqueue_server.security import keys as api_keys
 from taskqueue_server.security import roles
 from taskqueue_server.security.service import create_key_in, revoke_key_in
+from taskqueue_server.store.port import Transaction
+from taskqueue_server.store.postgres import offline as postgres_offline
+from taskqueue_server.store.postgres import urls
 from taskqueue_server.store.sqlite import copies
+from taskqueue_server.store.sqlite import offline as sqlite_offline
 from taskqueue_server.store.sqlite.config_revisions import stored_revision
-from taskqueue_server.store.sqlite.offline import run_offline
+
+T = TypeVar("T")
 
 
 def print_config(settings: Settings, sources_of: dict[str, str]) -> None:
@@ -75,7 +80,18 @@ def keys(argv: Sequence[str]) -> None:
         description="Manage API keys in the database file. A running server applies a change"
         " from its next call on. Clients send a key as 'authorization: Bearer <key>'.",
     )
-    parser.add_argument("--db", default=Settings().with_env().db, help="the database file")
+    defaults = Settings().with_env()
+    parser.add_argument(
+        "--db", default=defaults.db, help="the database file, or a postgresql:// URL"
+    )
+    parser.add_argument(
+        "--db-schema", default=defaults.db_schema, help="PostgreSQL: taskqueue's schema"
+    )
+    parser.add_argument(
+        "--db-password-file",
+        default=defaults.db_password_file,
+        help="PostgreSQL: a file holding the password",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it (only this once)")
     create.add_argument(
@@ -90,14 +106,27 @@ def keys(argv: Sequence[str]) -> None:
     revoke = commands.add_parser("revoke", help="revoke a key by id or name")
     revoke.add_argument("key", help="the key's id or name")
     args = parser.parse_args(argv)
-    db_path = os.path.abspath(args.db)
+    postgres = urls.is_postgres(args.db)
+    db_path = args.db if postgres else os.path.abspath(args.db)
+
+    def run_offline(op: Callable[[Transaction], T]) -> T:
+        if postgres:
+            return postgres_offline.run_offline(
+                db_path, op, schema=args.db_schema, password_file=args.db_password_file
+            )
+        return sqlite_offline.run_offline(db_path, op)
+
+    def touch_stamp() -> None:  # the SQLite file's stamp (a PostgreSQL server rereads keys
+        if not postgres:  # through the RPCs; see the README)
+            api_keys.touch_stamp(db_path)
+
     now = now_us()
     try:
         if args.command == "create":
             ttl = None if args.ttl_seconds is None else round(args.ttl_seconds * 1e6)
             token, stored = api_keys.new_key(name=args.name, role=args.role, now_us=now, ttl_us=ttl)
-            run_offline(db_path, lambda tx: create_key_in(tx, stored))
-            api_keys.touch_stamp(db_path)
+            run_offline(lambda tx: create_key_in(tx, stored))
+            touch_stamp()
             if args.json:
                 print(json.dumps({**_key_json(stored, now), "key": token}))
             else:
@@ -108,7 +137,7 @@ def keys(argv: Sequence[str]) -> None:
                     file=sys.stderr,
                 )
         elif args.command == "list":
-            listed = run_offline(db_path, lambda tx: tx.api_keys())
+            listed = run_offline(lambda tx: tx.api_keys())
             shown = [_key_json(k, now) for k in listed]
             if not args.all:
                 shown = [k for k in shown if k["status"] == "active"]
@@ -122,8 +151,8 @@ def keys(argv: Sequence[str]) -> None:
                         f" {k['create_time']}"
                     )
         else:
-            revoked = run_offline(db_path, lambda tx: revoke_key_in(tx, args.key, now))
-            api_keys.touch_stamp(db_path)
+            revoked = run_offline(lambda tx: revoke_key_in(tx, args.key, now))
+            touch_stamp()
             print(f"revoked API key {revoked.name!r} (id {revoked.key_id})")
     except errors.TaskQueueError as exc:
         print(f"keys {args.command}: {exc.message}", file=sys.stderr)

@@ -110,3 +110,29 @@ async def test_create_backup_dumps_the_schema_and_lists_it(
     assert made.task_count == 7 and made.integrity_check == "ok" and made.schema_version >= 1
     assert [b.name for b in listed] == [made.name]
     assert Path(made.path).exists() and made.size_bytes > 0
+
+
+async def test_the_keys_command_manages_keys_in_a_postgresql_schema(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    schema = schema_for(tmp_path)
+    where = ("keys", "--db", postgres_url, "--db-schema", schema)
+    made = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "taskqueue_server.main", *where, "create", "--name", "ci",
+         "--role", "submitter"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    token = made.stdout.strip()
+    listed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "taskqueue_server.main", *where, "list", "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert '"name": "ci"' in listed.stdout and token not in listed.stdout
+    async with running_server(tmp_path, postgres=postgres_url, auth_enabled=True) as tq:
+        assert tq.schema == schema
+        created = await tq.stub.CreateTask(
+            create_request(), metadata=(("authorization", f"Bearer {token}"),)
+        )
+        assert created.task.id
