@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+from collections.abc import Callable
 from typing import Any, Final
 
 STOP: Final = object()
@@ -12,6 +13,8 @@ WAKE: Final = object()
 """Queued to wake a writer without an operation (SQLite: for a copy, which waits in
 Database._new_copies)."""
 
+Pending = tuple[Callable[[Any], Any], "asyncio.Future[Any]"]
+"""An operation (or a read) and the future its caller awaits."""
 Answer = tuple["asyncio.Future[Any]", bool, Any]  # future, succeeded, value or exception
 
 

@@ -25,6 +25,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from taskqueue_server import errors
+from taskqueue_server.config import masked_db
 from taskqueue_server.model import TaskKey, ValidTask
 from taskqueue_server.store import new_rows, work_queue
 from taskqueue_server.store.port import (
@@ -36,6 +37,7 @@ from taskqueue_server.store.port import (
 )
 from taskqueue_server.store.postgres import copies, failures, urls
 from taskqueue_server.store.postgres.migrations import migrate
+from taskqueue_server.store.postgres.readers import Readers
 from taskqueue_server.store.postgres.transaction import PostgresTransaction
 from taskqueue_server.task_ids import TaskIds
 
@@ -45,13 +47,9 @@ T = TypeVar("T")
 
 MAX_BATCH: Final = 512
 READER_THREADS: Final = 2
-READ_BATCH: Final = 16
 CONNECT_TIMEOUT_S: Final = 5
 SIZE_EVERY_S: Final = 10.0
 """How often the writer measures the database's size for GetServerStatus."""
-
-Pending = tuple[Callable[[Any], Any], "asyncio.Future[Any]"]
-_BEGIN_READ: Final = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
 
 class PostgresDatabase:
@@ -73,22 +71,18 @@ class PostgresDatabase:
         readers: int = READER_THREADS,
     ) -> None:
         self.url = url
-        self.path = urls.masked(url)
+        self.path = masked_db(url)
         self.schema = schema
         self._conninfo, self._extra = urls.conninfo(url, password_file)
         self._on_batch = on_batch
         self._reader_count = readers
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._read_queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._queueing = threading.Lock()
         self._riders = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer: threading.Thread | None = None
-        self._readers: list[threading.Thread] = []
+        self._readers = Readers(lambda: self._transaction_on(self.connect()))
         self._write_tx: PostgresTransaction | None = None
-        self._local = threading.local()
-        self._conns: list[psycopg.Connection] = []
-        self._conns_lock = threading.Lock()
         self._ids: TaskIds | None = None
         self.last_batch_size = 0
         self.closed = False
@@ -151,10 +145,7 @@ class PostgresDatabase:
         self._measure_size(conn)
         self._writer = threading.Thread(target=self._run, name="taskqueue-pg-writer", daemon=True)
         self._writer.start()
-        for i in range(self._reader_count):
-            t = threading.Thread(target=self._read_loop, name=f"taskqueue-pg-read-{i}", daemon=True)
-            t.start()
-            self._readers.append(t)
+        self._readers.start(loop, self._reader_count)
 
     def close(self) -> None:
         with self._queueing:
@@ -163,16 +154,10 @@ class PostgresDatabase:
             self.closed = True
             if self._writer is not None:
                 self._queue.put(work_queue.STOP)
-            for _ in self._readers:
-                self._read_queue.put(work_queue.STOP)
+            self._readers.signal_stop()
         if self._writer is not None:
             self._writer.join()
-        for t in self._readers:
-            t.join()
-        with self._conns_lock:
-            for conn in self._conns:
-                conn.close()
-            self._conns.clear()
+        self._readers.join_and_close()
         if self._write_tx is not None:
             self._write_tx.conn.close()
             self._write_tx = None
@@ -259,7 +244,7 @@ class PostgresDatabase:
             tx = self._write_tx = self._transaction_on(self.connect(), writer=True)
         return tx
 
-    def _run_batch(self, batch: list[Pending]) -> list[tuple[bool, Any]]:
+    def _run_batch(self, batch: list[work_queue.Pending]) -> list[tuple[bool, Any]]:
         try:
             tx = self._writer_tx()
             try:
@@ -288,7 +273,7 @@ class PostgresDatabase:
         return outcomes
 
     def _pipelined(
-        self, tx: PostgresTransaction, batch: list[Pending]
+        self, tx: PostgresTransaction, batch: list[work_queue.Pending]
     ) -> list[tuple[bool, Any]] | None:
         """Runs the batch and commits it in pipeline mode: a statement whose result no one
         reads does not wait for its round trip (a completion's update, its history entry).
@@ -310,7 +295,9 @@ class PostgresDatabase:
             return None
         return outcomes
 
-    def _guarded(self, tx: PostgresTransaction, batch: list[Pending]) -> list[tuple[bool, Any]]:
+    def _guarded(
+        self, tx: PostgresTransaction, batch: list[work_queue.Pending]
+    ) -> list[tuple[bool, Any]]:
         conn = tx.conn
         outcomes: list[tuple[bool, Any]] = []
         for op, _fut in batch:
@@ -330,91 +317,16 @@ class PostgresDatabase:
     # -- reads --------------------------------------------------------------------------------
 
     async def read(self, op: Callable[[Snapshot], T], *, quick: bool = False) -> T:
+        """Every read on a reader thread, quick ones too: one on the event loop would stall it
+        for as long as the network or the database does."""
         assert self._loop is not None, "open() was not called"
         fut: asyncio.Future[T] = self._loop.create_future()
-        self._enqueue(self._read_queue, (op, fut))
+        self._enqueue(self._readers.pending, (op, fut))
         return await fut
 
     def read_blocking(self, op: Callable[[Snapshot], T]) -> T:
         """Runs `op` on this thread's own connection, in one read-only transaction."""
-        try:
-            tx = self._begin_read()
-            try:
-                return op(tx)
-            finally:
-                with contextlib.suppress(psycopg.Error):
-                    tx.conn.execute("ROLLBACK")
-        except psycopg.Error as exc:
-            self._forget_reader()
-            raise failures.storage_error(exc) from None
-
-    def _begin_read(self) -> PostgresTransaction:
-        """This thread's connection in a new read-only transaction; a connection that died
-        while idle is replaced once (a read may always begin again)."""
-        tx = self._reader()
-        try:
-            tx.conn.execute(_BEGIN_READ)
-        except (psycopg.OperationalError, psycopg.InterfaceError):
-            self._forget_reader()
-            tx = self._reader()
-            tx.conn.execute(_BEGIN_READ)
-        return tx
-
-    def _reader(self) -> PostgresTransaction:
-        tx: PostgresTransaction | None = getattr(self._local, "tx", None)
-        if tx is not None and (tx.conn.closed or tx.conn.broken):
-            self._forget_reader()
-            tx = None
-        if tx is None:
-            conn = self.connect()
-            tx = self._local.tx = self._transaction_on(conn)
-            with self._conns_lock:
-                self._conns.append(conn)
-        return tx
-
-    def _forget_reader(self) -> None:
-        tx: PostgresTransaction | None = getattr(self._local, "tx", None)
-        if tx is None:
-            return
-        self._local.tx = None
-        with self._conns_lock:
-            if tx.conn in self._conns:
-                self._conns.remove(tx.conn)
-        with contextlib.suppress(psycopg.Error):
-            tx.conn.close()
-
-    def _read_loop(self) -> None:
-        while True:
-            batch, stop = work_queue.take(self._read_queue, READ_BATCH)
-            if batch:
-                self._read_batch(batch)
-            if stop:
-                return
-
-    def _read_batch(self, batch: list[Pending]) -> None:
-        done = 0
-        try:
-            tx = self._begin_read()
-            try:
-                for op, fut in batch:
-                    done += 1
-                    try:
-                        answer: work_queue.Answer = (fut, True, op(tx))
-                    except (psycopg.OperationalError, psycopg.InterfaceError):
-                        raise
-                    except BaseException as exc:
-                        answer = (fut, False, failures.failure(exc))
-                        if isinstance(exc, psycopg.Error):  # the transaction is aborted
-                            tx.conn.execute("ROLLBACK")
-                            tx.conn.execute(_BEGIN_READ)
-                    self._answer([answer])
-            finally:
-                with contextlib.suppress(psycopg.Error):
-                    tx.conn.execute("ROLLBACK")
-        except (psycopg.Error, errors.TaskQueueError) as exc:
-            self._forget_reader()
-            failure = exc if isinstance(exc, errors.TaskQueueError) else failures.storage_error(exc)
-            self._answer([(fut, False, failure) for _op, fut in batch[max(done - 1, 0) :]])
+        return self._readers.read_here(op)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -114,10 +114,6 @@ SELECT * FROM claimed"""
 CLAIM_ANY: Final = claim_sql(in_directory=False, tag_count=0)
 CLAIM_IN_DIRECTORY: Final = claim_sql(in_directory=True, tag_count=0)
 
-LOAD_UP: Final = """
-INSERT INTO directory_load (work_directory, working) VALUES (%s, 1)
-ON CONFLICT (work_directory) DO UPDATE SET working = directory_load.working + 1
-"""
 LOAD_DOWN: Final = "UPDATE directory_load SET working = working - 1 WHERE work_directory = %s"
 
 CANCEL: Final = f"""

@@ -2,7 +2,7 @@
 
 A value of the `postgresql://` or `postgres://` scheme selects PostgreSQL; anything else is
 an SQLite path. The password may come from the URL, `PGPASSWORD` (libpq reads it itself) or
-a file (`--db-password-file`); it is never shown: `masked` is what logs, errors,
+a file (`--db-password-file`); it is never shown: config.masked_db is what logs, errors,
 `--print-config` and GetConfig say.
 """
 
@@ -12,18 +12,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from taskqueue_server import errors
-from taskqueue_server.config import masked_db
 
 SCHEMES = ("postgresql", "postgres")
 
 
 def is_postgres(db: str) -> bool:
     return db.split("://", 1)[0].lower() in SCHEMES and "://" in db
-
-
-def masked(db: str) -> str:
-    """`db` with any password replaced by `***` (config.masked_db)."""
-    return masked_db(db)
 
 
 def conninfo(db: str, password_file: str = "") -> tuple[str, dict[str, str]]:

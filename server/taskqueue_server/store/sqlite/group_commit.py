@@ -11,27 +11,23 @@ operation touches into a sub-journal, which cost 40% of the writer's time per cr
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import apsw
 
+from taskqueue_server.store import work_queue
 from taskqueue_server.store.sqlite import failures
 from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
 log = logging.getLogger(__name__)
 
-Pending = tuple[Callable[[Any], Any], "asyncio.Future[Any]"]
-"""An operation (or a read) and the future its caller awaits."""
-
 Outcome = tuple[bool, Any]
 """(True, the operation's value) or (False, the exception its caller gets)."""
 
 
-def run(tx: SqliteTransaction, batch: list[Pending]) -> list[Outcome]:
+def run(tx: SqliteTransaction, batch: list[work_queue.Pending]) -> list[Outcome]:
     """Runs the operations of `batch` in one transaction and commits it (durable on return):
     the outcome of each, in order."""
     conn = tx.conn
@@ -53,7 +49,7 @@ def run(tx: SqliteTransaction, batch: list[Pending]) -> list[Outcome]:
     return outcomes
 
 
-def _plain(tx: SqliteTransaction, batch: list[Pending]) -> list[Outcome] | None:
+def _plain(tx: SqliteTransaction, batch: list[work_queue.Pending]) -> list[Outcome] | None:
     """Runs the batch without savepoints; when an operation fails, rolls the transaction
     back and returns None (run the batch again, guarded)."""
     conn = tx.conn
@@ -68,7 +64,7 @@ def _plain(tx: SqliteTransaction, batch: list[Pending]) -> list[Outcome] | None:
     return outcomes
 
 
-def _guarded(tx: SqliteTransaction, batch: list[Pending]) -> list[Outcome]:
+def _guarded(tx: SqliteTransaction, batch: list[work_queue.Pending]) -> list[Outcome]:
     """Runs the batch with a savepoint per operation: a failing one is undone alone."""
     conn = tx.conn
     outcomes: list[Outcome] = []

@@ -22,7 +22,6 @@ from taskqueue_server.store import work_queue
 from taskqueue_server.store.port import Snapshot
 from taskqueue_server.store.sqlite import failures
 from taskqueue_server.store.sqlite.connections import open_connection
-from taskqueue_server.store.sqlite.group_commit import Pending
 from taskqueue_server.store.sqlite.slow_reads import SlowReads
 from taskqueue_server.store.sqlite.transaction import SqliteTransaction
 
@@ -108,7 +107,7 @@ class Readers:
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
             self._loop.call_soon_threadsafe(work_queue.settle, answers)
 
-    def _read_batch(self, batch: list[Pending]) -> None:
+    def _read_batch(self, batch: list[work_queue.Pending]) -> None:
         done = 0
         try:
             tx = self._own()
