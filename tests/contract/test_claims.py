@@ -80,6 +80,23 @@ async def test_a_directory_at_its_limit_is_skipped_not_blocking_others(h: Harnes
     assert await h.claimed_ids(4, directory_limit=2) == [a3], "a finished task frees its place"
 
 
+async def test_limits_are_counted_claim_by_claim_within_one_batch(h: Harness) -> None:
+    """One claim of several tasks takes what claims one after the other would: a task
+    turned down by its limit does not count against the tasks after it."""
+    first, _second, roomy = await h.create(
+        new("first", directory="/a", max_working=1),
+        new("second", directory="/a", max_working=1),
+        new("roomy", directory="/a", max_working=2),
+    )
+    assert await h.claimed_ids(3) == [first, roomy]
+
+
+async def test_a_batch_reaches_past_tasks_its_limits_turn_down(h: Harness) -> None:
+    full = await h.create(*[new(f"a{i}", directory="/a", max_working=1) for i in range(3)])
+    b1, b2 = await h.create(new("b1", directory="/b"), new("b2", directory="/b"))
+    assert await h.claimed_ids(3) == [full[0], b1, b2]
+
+
 async def test_a_tasks_own_limit_overrides_the_servers(h: Harness) -> None:
     alone, waits, free = await h.create(
         new("alone", directory="/a", max_working=1),

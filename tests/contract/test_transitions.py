@@ -80,15 +80,19 @@ async def test_cancel_and_priority_change_apply_to_waiting_tasks(h: Harness) -> 
 
 async def test_quiet_completions_are_recorded_as_full_ones(h: Harness) -> None:
     ids = await h.create(*[new(f"t{i}", directory="/q") for i in range(3)])
-    await h.claim(3, directory_limit=3)
+    await h.create(new("other", directory="/r"))
+    await h.claim(4, directory_limit=3)
 
     def finish(tx):  # type: ignore[no-untyped-def]
-        for task_id in ids:
-            tx.complete_quietly(facts_in(tx, task_id), result_json=None, now=h.now, actor="w")
+        done = [(facts_in(tx, task_id), f'{{"n": {n}}}', f"w{n}") for n, task_id in enumerate(ids)]
+        tx.complete_quietly(done, now=h.now)
+        tx.complete_quietly([], now=h.now)  # nothing to do is not an error
 
     await h.store.write(finish)
-    for task_id in ids:
+    for n, task_id in enumerate(ids):
         task = await h.get(task_id)
         assert (task.state, task.history[-1].to_state) == (C, C)
+        assert (task.result, task.history[-1].actor) == ({"n": n}, f"w{n}")
+        assert task.complete_time == h.now
     (more,) = await h.create(new("more", directory="/q"))
     assert await h.claimed_ids(directory_limit=3) == [more], "the directory's load went down"

@@ -50,11 +50,15 @@ async def test_hot_statements_use_indexes(postgres_url: str, tmp_path: Path) -> 
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         conn.execute("ANALYZE")
         claim = {"worker": "w", "now": 2, "expire": 3, "lease": 1, "directory": "/d1",
-                 "directory_limit": 0, "token": "t", "reason": "r", "tag0": "gpu"}  # fmt: skip
+                 "directory_limit": 0, "token": "t", "reason": "r", "tag0": "gpu",
+                 "tokens": [f"t{i}" for i in range(100)]}  # fmt: skip
         cases = {
             "claim": (task_sql.CLAIM_ANY, claim),
             "claim in a directory": (task_sql.CLAIM_IN_DIRECTORY, claim),
             "claim with a tag": (task_sql.claim_sql(in_directory=False, tag_count=1), claim),
+            "claim of a batch": (task_sql.CLAIM_BATCH_ANY, claim),
+            "batch in a directory": (task_sql.CLAIM_BATCH_IN_DIRECTORY, claim),
+            "batch with a tag": (task_sql.claim_batch_sql(in_directory=False, tag_count=1), claim),
             "task by id": (task_sql.SELECT_ROW, {"id": ids[7], "key": first + 7}),
             "expired leases": (task_sql.SELECT_EXPIRED, {"now": 5}),
             "promote due": (task_sql.PROMOTE_DUE, {"now": 5}),

@@ -4,7 +4,7 @@ and failures, each fenced by the lease token and checked against the task's prom
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 from taskqueue_server import errors, lifecycle
@@ -128,22 +128,24 @@ class Reports:
 
         def op(tx: Transaction) -> list[tuple[int, Completion | errors.TaskQueueError]]:
             answers: list[tuple[int, Completion | errors.TaskQueueError]] = []
-            # each read after the completions before it
-            each = tx.each_task_facts([key for _, key, _, _ in todo])
-            for (i, key, token, encoded), facts in zip(todo, each, strict=True):
-                try:  # no savepoint needed: _completable refuses before anything is written
-                    lease, actor = _completable(facts, key, token, now)
-                except errors.TaskQueueError as exc:
-                    answers.append((i, exc))
-                    continue
-                tx.complete_quietly(lease, result_json=encoded, now=now, actor=actor)
-                done = Completion(
-                    task_id=key,
-                    work_directory=lease.work_directory,
-                    start_time=lease.start_time,
-                    complete_time=now,
-                )
-                answers.append((i, done))
+            for group in _distinct_runs(todo):  # a repeated task is read after its first
+                done: list[tuple[TaskFacts, str | None, str]] = []
+                each = tx.each_task_facts([key for _, key, _, _ in group])
+                for (i, key, token, encoded), facts in zip(group, each, strict=True):
+                    try:  # no savepoint needed: _completable refuses before anything is written
+                        lease, actor = _completable(facts, key, token, now)
+                    except errors.TaskQueueError as exc:
+                        answers.append((i, exc))
+                        continue
+                    done.append((lease, encoded, actor))
+                    completion = Completion(
+                        task_id=key,
+                        work_directory=lease.work_directory,
+                        start_time=lease.start_time,
+                        complete_time=now,
+                    )
+                    answers.append((i, completion))
+                tx.complete_quietly(done, now=now)  # all in one go
             return answers
 
         for i, answer in await self._store.write(op) if todo else []:
@@ -229,3 +231,21 @@ def _completable(facts: TaskFacts | None, key: str, token: str, now: int) -> tup
     lease = lifecycle.found(facts, key)
     lifecycle.check_current(lease, token, now)
     return lease, lease.worker_id if token else "client"
+
+
+_Todo = tuple[int, str, str, str | None]  # index, task id, lease token, result JSON
+
+
+def _distinct_runs(todo: list[_Todo]) -> Iterator[list[_Todo]]:
+    """`todo` cut, in order, into runs in which no task id repeats."""
+    run: list[_Todo] = []
+    seen: set[str] = set()
+    for item in todo:
+        key = item[1]
+        if key in seen:
+            yield run
+            run, seen = [], set()
+        run.append(item)
+        seen.add(key)
+    if run:
+        yield run

@@ -186,9 +186,10 @@ class Transaction(Snapshot, Protocol):
         """Moves a working task to completed with its result (a JSON object's text)."""
 
     def complete_quietly(
-        self, facts: TaskFacts, *, result_json: str | None, now: int, actor: str
+        self, done: Sequence[tuple[TaskFacts, str | None, str]], *, now: int
     ) -> None:
-        """`complete`, without reading the task back."""
+        """`complete` of each (facts, result JSON, actor), without reading the tasks back;
+        the tasks are distinct (a second completion of one reads its facts again first)."""
 
     def fail(self, facts: TaskFacts, *, error: str, now: int, actor: str, reason: str) -> Task:
         """Moves a working task to failed with its error."""

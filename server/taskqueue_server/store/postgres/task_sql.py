@@ -77,10 +77,7 @@ _DIRECTORY_LIMIT: Final = """
           < CASE WHEN t.max_working > 0 THEN t.max_working ELSE %(directory_limit)s END)"""
 
 
-def claim_sql(*, in_directory: bool, tag_count: int) -> str:
-    """The claim of one task for a directory filter (or none) and `tag_count` wanted tags,
-    with its directory's load and its history entry: one statement, so that the claims of a
-    batch go to the server in one pipeline (one round trip, not four per task)."""
+def _claim_where(*, in_directory: bool, tag_count: int) -> str:
     where = _CLAIM_WHERE
     if in_directory:
         where += " AND t.work_directory = %(directory)s"
@@ -89,7 +86,18 @@ def claim_sql(*, in_directory: bool, tag_count: int) -> str:
             f" AND EXISTS (SELECT 1 FROM task_tags AS g WHERE g.tag = %(tag{i})s"
             " AND g.task_seq = t.seq)"
         )
-    returned = ", ".join("tasks." + c.strip() for c in COLUMNS.split(","))
+    return where
+
+
+_RETURNED: Final = ", ".join("tasks." + c.strip() for c in COLUMNS.split(","))
+
+
+def claim_sql(*, in_directory: bool, tag_count: int) -> str:
+    """The claim of one task for a directory filter (or none) and `tag_count` wanted tags,
+    with its directory's load and its history entry, in one statement. The claim of a
+    batch (`claim_batch_sql`) falls back on it, token by token, when directory limits turned
+    tasks down."""
+    where = _claim_where(in_directory=in_directory, tag_count=tag_count)
     return f"""
 WITH chosen AS (
   SELECT t.seq FROM tasks AS t
@@ -100,7 +108,7 @@ claimed AS (
     start_time = %(now)s, update_time = %(now)s, lease_token = %(token)s,
     lease_expire_time = %(expire)s, lease_duration = %(lease)s
   FROM chosen WHERE tasks.seq = chosen.seq
-  RETURNING {returned}),
+  RETURNING {_RETURNED}),
 load AS (
   INSERT INTO directory_load (work_directory, working)
   SELECT work_directory, 1 FROM claimed
@@ -111,8 +119,56 @@ event AS (
 SELECT * FROM claimed"""
 
 
+def claim_batch_sql(*, in_directory: bool, tag_count: int) -> str:
+    """The claim of up to `cardinality(tokens)` tasks in one statement, the i-th in claim
+    order under the i-th token: the first tasks in claim order are locked (SKIP LOCKED, in
+    a CTE so that the LIMIT holds), and those whose directory would pass its limit (the
+    task's own `max_working`, else the server's) are left out. A directory's load is
+    counted as if every earlier candidate in it were taken, so this never takes a task the
+    one-by-one claim would refuse; it may refuse one that claim would take, and says so:
+    every row carries how many candidates were refused (the first column; a single row of
+    NULLs when none was taken), and the caller claims the rest one by one.
+
+    The directory loads, the history entries and the claimed rows (their place in the
+    batch in the second column) come from this one statement: one round trip a batch."""
+    where = _claim_where(in_directory=in_directory, tag_count=tag_count)
+    return f"""
+WITH candidates AS (
+  SELECT t.seq, t.priority, t.work_directory, t.max_working FROM tasks AS t
+  WHERE {where}
+  ORDER BY t.priority, t.seq LIMIT cardinality(%(tokens)s::text[]) FOR UPDATE SKIP LOCKED),
+ranked AS (
+  SELECT c.seq, c.priority,
+    CASE WHEN c.max_working > 0 THEN c.max_working ELSE %(directory_limit)s END AS cap,
+    coalesce(d.working, 0) + row_number() OVER (
+      PARTITION BY c.work_directory ORDER BY c.priority, c.seq) AS load_after
+  FROM candidates AS c LEFT JOIN directory_load AS d ON d.work_directory = c.work_directory),
+chosen AS (
+  SELECT seq, row_number() OVER (ORDER BY priority, seq) AS i FROM ranked
+  WHERE cap = 0 OR load_after <= cap),
+claimed AS (
+  UPDATE tasks SET state = {WORKING}, worker_id = %(worker)s, attempt = attempt + 1,
+    start_time = %(now)s, update_time = %(now)s,
+    lease_token = (%(tokens)s::text[])[chosen.i],
+    lease_expire_time = %(expire)s, lease_duration = %(lease)s
+  FROM chosen WHERE tasks.seq = chosen.seq
+  RETURNING chosen.i, {_RETURNED}),
+load AS (
+  INSERT INTO directory_load (work_directory, working)
+  SELECT work_directory, count(*) FROM claimed GROUP BY work_directory
+  ON CONFLICT (work_directory) DO UPDATE SET working = directory_load.working + EXCLUDED.working),
+event AS (
+  INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
+  SELECT seq, %(now)s, {WAITING}, {WORKING}, %(worker)s, %(reason)s, attempt FROM claimed
+  ORDER BY i)
+SELECT (SELECT count(*) FROM ranked WHERE NOT (cap = 0 OR load_after <= cap)), claimed.*
+FROM (SELECT 1) AS one LEFT JOIN claimed ON true ORDER BY claimed.i"""
+
+
 CLAIM_ANY: Final = claim_sql(in_directory=False, tag_count=0)
 CLAIM_IN_DIRECTORY: Final = claim_sql(in_directory=True, tag_count=0)
+CLAIM_BATCH_ANY: Final = claim_batch_sql(in_directory=False, tag_count=0)
+CLAIM_BATCH_IN_DIRECTORY: Final = claim_batch_sql(in_directory=True, tag_count=0)
 
 LOAD_DOWN: Final = "UPDATE directory_load SET working = working - 1 WHERE work_directory = %s"
 
@@ -131,18 +187,23 @@ UPDATE tasks SET state = {COMPLETED}, result = %s, complete_time = %s, update_ti
   lease_expire_time = NULL
 WHERE seq = %s"""
 COMPLETE: Final = f"{COMPLETE_QUIETLY} RETURNING {COLUMNS}"
-# A completion whose task is not read back (CompleteTasks, Work): its directory's load and
-# its history entry in the same statement, one round trip.
-COMPLETE_AND_RECORD: Final = f"""
-WITH done AS (
-  UPDATE tasks SET state = {COMPLETED}, result = %(result)s, complete_time = %(now)s,
+# Many completions not read back, in one statement: the inputs as parallel arrays.
+COMPLETE_ALL_AND_RECORD: Final = f"""
+WITH input AS (
+  SELECT * FROM unnest(%(seqs)s::bigint[], %(results)s::text[], %(froms)s::int[],
+                       %(actors)s::text[], %(attempts)s::int[]) WITH ORDINALITY
+    AS i(seq, result, from_state, actor, attempt, place)),
+done AS (
+  UPDATE tasks SET state = {COMPLETED}, result = input.result, complete_time = %(now)s,
     update_time = %(now)s, lease_expire_time = NULL
-  WHERE seq = %(seq)s RETURNING work_directory),
+  FROM input WHERE tasks.seq = input.seq RETURNING tasks.work_directory),
 load AS (
-  UPDATE directory_load SET working = working - 1
-  WHERE work_directory = (SELECT work_directory FROM done))
+  UPDATE directory_load SET working = working - n.count
+  FROM (SELECT work_directory, count(*) FROM done GROUP BY work_directory) AS n
+  WHERE directory_load.work_directory = n.work_directory)
 INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
-VALUES (%(seq)s, %(now)s, %(from)s, {COMPLETED}, %(actor)s, %(reason)s, %(attempt)s)"""
+SELECT seq, %(now)s, from_state, {COMPLETED}, actor, %(reason)s, attempt FROM input
+ORDER BY place"""
 FAIL: Final = f"""
 UPDATE tasks SET state = {FAILED}, error = %s, fail_time = %s, update_time = %s,
   lease_expire_time = NULL

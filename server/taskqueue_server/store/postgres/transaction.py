@@ -285,17 +285,28 @@ class PostgresTransaction:
             "directory": work_directory,
             "directory_limit": directory_limit,
         }
+        in_directory = work_directory is not None
         if tags:
-            sql = task_sql.claim_sql(in_directory=work_directory is not None, tag_count=len(tags))
+            batch_sql = task_sql.claim_batch_sql(in_directory=in_directory, tag_count=len(tags))
             params.update({f"tag{i}": tag for i, tag in enumerate(tags)})
         else:
-            sql = task_sql.CLAIM_ANY if work_directory is None else task_sql.CLAIM_IN_DIRECTORY
+            batch_sql = (
+                task_sql.CLAIM_BATCH_IN_DIRECTORY if in_directory else task_sql.CLAIM_BATCH_ANY
+            )
         params["reason"] = lifecycle.CLAIMED
-        cursors = []
-        with self.conn.pipeline():  # every claim sent at once; each sees the ones before
-            for token in tokens:
-                cursors.append(self.conn.execute(sql, {**params, "token": token}))
-        rows = [row for cur in cursors for row in cur.fetchall()]
+        found = self.conn.execute(batch_sql, {**params, "tokens": list(tokens)}).fetchall()
+        refused = found[0][0]
+        rows = [row[2:] for row in found if row[1] is not None]
+        if refused and len(rows) < len(tokens):
+            # A directory limit turned candidates down: the rest one by one, each seeing the
+            # loads the claims before it left.
+            one = task_sql.claim_sql(in_directory=in_directory, tag_count=len(tags))
+            cursors = []
+            with self.conn.pipeline():
+                for token in tokens[len(rows) :]:
+                    cursors.append(self.conn.execute(one, {**params, "token": token}))
+            rows += [row for cur in cursors for row in cur.fetchall()]
+            rows.sort(key=lambda row: (row[4], row[0]))  # claim order: priority, then seq
         if not rows:
             return []
         if not with_history:
@@ -325,18 +336,21 @@ class PostgresTransaction:
         )
 
     def complete_quietly(
-        self, facts: TaskFacts, *, result_json: str | None, now: int, actor: str
+        self, done: Sequence[tuple[TaskFacts, str | None, str]], *, now: int
     ) -> None:
+        """One statement for all (their rows, directory loads and history entries)."""
+        if not done:
+            return
         self.conn.execute(
-            task_sql.COMPLETE_AND_RECORD,
+            task_sql.COMPLETE_ALL_AND_RECORD,
             {
-                "result": result_json,
+                "seqs": [f.seq for f, _, _ in done],
+                "results": [r for _, r, _ in done],
+                "froms": [int(f.state) for f, _, _ in done],
+                "actors": [a for _, _, a in done],
+                "attempts": [f.attempt for f, _, _ in done],
                 "now": now,
-                "seq": facts.seq,
-                "from": int(facts.state),
-                "actor": actor,
                 "reason": lifecycle.COMPLETED,
-                "attempt": facts.attempt,
             },
         )
 

@@ -170,11 +170,12 @@ class SqliteTransaction:
         )  # fmt: skip
 
     def complete_quietly(
-        self, facts: TaskFacts, *, result_json: str | None, now: int, actor: str
+        self, done: Sequence[tuple[TaskFacts, str | None, str]], *, now: int
     ) -> None:
-        task_queries.complete_quietly(
-            self.conn, facts, result_json=result_json, now=now, actor=actor
-        )
+        for facts, result_json, actor in done:
+            task_queries.complete_quietly(
+                self.conn, facts, result_json=result_json, now=now, actor=actor
+            )
 
     def fail(self, facts: TaskFacts, *, error: str, now: int, actor: str, reason: str) -> Task:
         return task_queries.fail(self.conn, facts, error=error, now=now, actor=actor, reason=reason)
