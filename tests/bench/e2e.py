@@ -4,12 +4,13 @@ its own process, against taskqueue, beanstalkd or huey. Prints one JSON object.
   python tests/bench/e2e.py taskqueue 127.0.0.1:PORT --workers 4 --seconds 5
   python tests/bench/e2e.py beanstalkd 127.0.0.1:PORT --workers 4 --seconds 5
   python tests/bench/e2e.py huey /tmp/huey.db --workers 4 --seconds 5
+  python tests/bench/e2e.py pgqueuer postgresql://USER@HOST:PORT/DB --workers 4
 
 taskqueue: BatchCreateTasks of 100 (two in flight) -> the Work stream (max_in_flight 256):
 tasks come in batches, completions go back in batches on the same stream.
 taskqueue-watch: the same over WatchNext + CompleteTasks of whatever finished meanwhile.
-beanstalkd (greenstalk): put -> reserve ->
-delete. huey (SqliteHuey, fsync): enqueue -> dequeue -> execute. The submitter keeps at most
+beanstalkd (greenstalk): put -> reserve -> delete. huey (SqliteHuey, fsync): enqueue ->
+dequeue -> execute. pgqueuer: tests/bench/e2e_pgqueuer.py. The submitter keeps at most
 BACKLOG tasks ahead of the workers, so the figure is a steady state, not a drain.
 """
 
@@ -23,6 +24,8 @@ import time
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
+from e2e_pgqueuer import pq_submitter, pq_worker
+
 BACKLOG = 4000
 PROMPT = "Analyse the performance problems in this codebase"
 
@@ -32,6 +35,8 @@ class Shared:
         self.submitted: Synchronized[int] = ctx.Value("q", 0)
         self.completed: Synchronized[int] = ctx.Value("q", 0)
         self.measured: Synchronized[int] = ctx.Value("q", 0)
+        self.window: Synchronized[float] = ctx.Value("d", seconds)  # what `measured` spans
+        self.window_start: Synchronized[float] = ctx.Value("d", 0.0)  # time.time()
         self.connected = ctx.Barrier(parties)
         self.seconds = seconds
         self.warmup = warmup
@@ -45,6 +50,10 @@ class Shared:
             with self.measured.get_lock():
                 self.measured.value += n
 
+    def report_seconds(self, seconds: float) -> None:
+        """For a peer that measures its own window (pgqueuer): how long it actually was."""
+        self.window.value = seconds
+
     def ahead(self) -> int:
         return self.submitted.value - self.completed.value
 
@@ -55,6 +64,7 @@ def _wait_start(shared: Shared) -> None:
     shared.connected.wait(timeout=60)
     shared.measure_from = time.time() + shared.warmup
     shared.end = shared.measure_from + shared.seconds
+    shared.window_start.value = shared.measure_from  # any process's: they agree closely
 
 
 # -- taskqueue ------------------------------------------------------------------------------
@@ -262,6 +272,7 @@ SYSTEMS = {
     "taskqueue-watch": (tq_submitter, tq_worker),
     "beanstalkd": (bs_submitter, bs_worker),
     "huey": (hy_submitter, hy_worker),
+    "pgqueuer": (pq_submitter, pq_worker),
 }
 
 
@@ -291,9 +302,11 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "tasks_per_s": shared.measured.value / args.seconds,
+                "tasks_per_s": shared.measured.value / shared.window.value,
                 "completed": shared.completed.value,
                 "failed_processes": failed,
+                "window_start": shared.window_start.value,
+                "window_seconds": shared.window.value,
             }
         )
     )
