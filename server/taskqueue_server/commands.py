@@ -21,7 +21,9 @@ from taskqueue_server.security import keys as api_keys
 from taskqueue_server.security import roles
 from taskqueue_server.security.service import create_key_in, revoke_key_in
 from taskqueue_server.store.port import Transaction
+from taskqueue_server.store.postgres import copies as postgres_copies
 from taskqueue_server.store.postgres import offline as postgres_offline
+from taskqueue_server.store.postgres import restores as postgres_restores
 from taskqueue_server.store.postgres import urls
 from taskqueue_server.store.sqlite import copies
 from taskqueue_server.store.sqlite import offline as sqlite_offline
@@ -50,26 +52,43 @@ def print_config(settings: Settings, sources_of: dict[str, str]) -> None:
 
 
 def restore(argv: Sequence[str]) -> None:
-    """`taskqueue-server restore BACKUP --db PATH`."""
+    """`taskqueue-server restore BACKUP --db PATH|URL`."""
     parser = argparse.ArgumentParser(
         prog="taskqueue-server restore",
         description="Restore a backup into a database file (the server must not be running"
-        " on it). The checksum and the copy's integrity are verified first; a database that"
-        " is replaced is kept beside it as PATH.before-restore-<time>.",
+        " on it) or into an empty PostgreSQL schema. The checksum and the copy's integrity"
+        " are verified first; a database file that is replaced is kept beside it as"
+        " PATH.before-restore-<time>.",
     )
+    defaults = Settings().with_env()
     parser.add_argument("backup", help="the .db.gz file (its .json manifest must be beside it)")
-    parser.add_argument("--db", default=Settings().with_env().db, help="database to restore into")
+    parser.add_argument(
+        "--db", default=defaults.db, help="the database file, or a postgresql:// URL"
+    )
+    parser.add_argument(
+        "--db-schema", default=defaults.db_schema, help="PostgreSQL: the schema to restore into"
+    )
+    parser.add_argument(
+        "--db-password-file",
+        default=defaults.db_password_file,
+        help="PostgreSQL: a file holding the password",
+    )
     args = parser.parse_args(argv)
     try:
-        info = backups.restore(
-            args.backup, args.db, inspect=copies.inspect, in_use=copies.is_locked
-        )
+        if urls.is_postgres(args.db):
+            target: backups.RestoreTarget = postgres_restores.SchemaTarget(
+                args.db, schema=args.db_schema, password_file=args.db_password_file
+            )
+            info = backups.restore(args.backup, target, inspect=postgres_copies.inspect)
+            where = f"schema {args.db_schema!r} of {config.masked_db(args.db)}"
+        else:
+            target = backups.FileTarget(args.db, in_use=copies.is_locked)
+            info = backups.restore(args.backup, target, inspect=copies.inspect)
+            where = args.db
     except errors.TaskQueueError as exc:
         print(f"restore refused: {exc.message}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(
-        f"restored {info.name} ({info.task_count} tasks, taken {info.create_time}) into {args.db}"
-    )
+    print(f"restored {info.name} ({info.task_count} tasks, taken {info.create_time}) into {where}")
 
 
 def keys(argv: Sequence[str]) -> None:

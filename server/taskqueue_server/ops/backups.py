@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final, Protocol
 
 from taskqueue_server import errors
 from taskqueue_server.model import BackupInfo
@@ -102,16 +103,26 @@ def prune(directory: Path, keep: int) -> None:
                 path.unlink()
 
 
+class RestoreTarget(Protocol):
+    """Where a verified backup goes: a database file, a PostgreSQL schema (the adapter's)."""
+
+    scratch: Path | None
+    """The directory to unpack the copy into (beside a file target, for an atomic rename)."""
+    magic: bytes
+    """How a copy this target takes begins (a backup of the other store is refused)."""
+
+    def check(self) -> None:
+        """Raises when the backup may not go there (a server holds it, it is not empty)."""
+
+    def place(self, copy: Path, info: BackupInfo) -> None:
+        """Puts the verified copy in place."""
+
+
 def restore(
-    backup_path: str,
-    db_path: str,
-    *,
-    inspect: Callable[[str], CopyFacts],
-    in_use: Callable[[str], bool],
+    backup_path: str, target: RestoreTarget, *, inspect: Callable[[str], CopyFacts]
 ) -> BackupInfo:
-    """Restores a backup into `db_path`: checks the checksum and the copy's integrity
-    (`inspect`, the adapter's), refuses while a server holds `db_path` (`in_use`), keeps any
-    database it replaces beside it."""
+    """Restores a backup into `target`: checks the manifest, the checksum and the copy's own
+    verification (`inspect`, the adapter's) before `target` places it."""
     packed = Path(backup_path)
     manifest_path = packed.with_name(packed.name.removesuffix(".db.gz") + ".json")
     try:
@@ -126,14 +137,10 @@ def restore(
             f"{packed} is damaged: its SHA-256 is {actual}, the manifest says {info.sha256}",
             reason="BACKUP_CHECKSUM_MISMATCH",
         )
-    target = Path(db_path).resolve()
-    if in_use(str(target)):
-        raise errors.TaskQueueError(
-            f"{target} is in use by a running taskqueue server: stop it first",
-            reason="DATABASE_IN_USE",
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".restore-") as work:
+    target.check()
+    if target.scratch is not None:
+        target.scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.scratch, prefix=".restore-") as work:
         raw = Path(work) / "restored.db"
         try:
             with gzip.open(packed, "rb") as src, raw.open("wb") as dst:
@@ -142,23 +149,64 @@ def restore(
             raise errors.TaskQueueError(
                 f"{packed} cannot be decompressed: {exc}", reason="BACKUP_UNREADABLE"
             ) from exc
+        with raw.open("rb") as f:
+            begins = f.read(16)
+        if not begins.startswith(target.magic):
+            raise errors.TaskQueueError(
+                f"{packed} is not a backup this store can take: {_kind_of(begins)}",
+                reason="BACKUP_OF_ANOTHER_STORE",
+            )
         facts = inspect(str(raw))
         if facts.integrity_check != "ok":
             raise errors.TaskQueueError(
                 f"the restored copy failed its integrity check: {facts.integrity_check}",
                 reason="BACKUP_NOT_VERIFIED",
             )
-        with raw.open("rb") as f:
+        target.place(raw, info)
+    return info
+
+
+SQLITE_MAGIC: Final = b"SQLite format 3\x00"
+PG_DUMP_MAGIC: Final = b"PGDMP"
+
+
+def _kind_of(begins: bytes) -> str:
+    if begins.startswith(SQLITE_MAGIC):
+        return "it is a backup of an SQLite store (restore it with --db PATH)"
+    if begins.startswith(PG_DUMP_MAGIC):
+        return "it is a backup of a PostgreSQL store (restore it with --db postgresql://...)"
+    return "it is neither an SQLite database nor a pg_dump archive"
+
+
+class FileTarget:
+    """An SQLite database file: refused while a server holds it (`in_use`); a database it
+    replaces is kept beside it as PATH.before-restore-<time>."""
+
+    magic = SQLITE_MAGIC
+
+    def __init__(self, db_path: str, *, in_use: Callable[[str], bool]) -> None:
+        self.path = Path(db_path).resolve()
+        self.scratch: Path | None = self.path.parent
+        self._in_use = in_use
+
+    def check(self) -> None:
+        if self._in_use(str(self.path)):
+            raise errors.TaskQueueError(
+                f"{self.path} is in use by a running taskqueue server: stop it first",
+                reason="DATABASE_IN_USE",
+            )
+
+    def place(self, copy: Path, info: BackupInfo) -> None:
+        with copy.open("rb") as f:
             os.fsync(f.fileno())
-        if target.exists():
-            aside = target.with_name(f"{target.name}.before-restore-{int(time.time())}")
+        if self.path.exists():
+            aside = self.path.with_name(f"{self.path.name}.before-restore-{int(time.time())}")
             for suffix in ("", "-wal", "-shm"):
-                old = Path(str(target) + suffix)
+                old = Path(str(self.path) + suffix)
                 if old.exists():
                     old.replace(Path(str(aside) + suffix))
             log.warning("kept the database that was there as %s", aside)
-        raw.replace(target)
-    return info
+        copy.replace(self.path)
 
 
 class Backups:

@@ -31,7 +31,7 @@ def program(name: str) -> str:
     return found
 
 
-def _run(args: list[str], password: str | None, what: str) -> str:
+def run(args: list[str], password: str | None, what: str) -> str:
     env = dict(os.environ)
     if password:
         env["PGPASSWORD"] = password
@@ -49,7 +49,7 @@ def _run(args: list[str], password: str | None, what: str) -> str:
 
 def dump(url: str, schema: str, target: str, password: str | None) -> None:
     """The schema, online (one consistent snapshot), into `target` in pg_dump's custom format."""
-    _run(
+    run(
         [
             program("pg_dump"),
             "--format=custom",
@@ -64,23 +64,33 @@ def dump(url: str, schema: str, target: str, password: str | None) -> None:
     )
 
 
+def table_of_contents(path: str) -> str:
+    """`pg_restore --list` of a dump: StorageUnavailable when it cannot be read."""
+    return run([program("pg_restore"), "--list", path], None, "pg_restore --list")
+
+
+def schema_of(toc: str) -> str:
+    """The schema a dump's table of contents holds the tasks of."""
+    return next(
+        (
+            line.split()[5]
+            for line in toc.splitlines()
+            if " TABLE DATA " in line and line.split()[6:7] == ["tasks"]
+        ),
+        "taskqueue",
+    )
+
+
 def inspect(path: str, schema: str | None = None) -> CopyFacts:
     """What a dump holds: its table of contents must read back ("ok"), the schema version and
     the number of tasks come from its rows."""
     restore = program("pg_restore")
     try:
-        toc = _run([restore, "--list", path], None, "pg_restore --list")
+        toc = table_of_contents(path)
     except errors.StorageUnavailable as exc:
         return CopyFacts(schema_version=0, task_count=0, integrity_check=exc.message)
     if schema is None:
-        schema = next(
-            (
-                line.split()[5]
-                for line in toc.splitlines()
-                if " TABLE DATA " in line and line.split()[6:7] == ["tasks"]
-            ),
-            "taskqueue",
-        )
+        schema = schema_of(toc)
     tasks = _rows(restore, path, schema, "tasks")
     versions = _rows(restore, path, schema, "schema_version")
     version = max((int(v.split("\t")[0]) for v in versions), default=0)
@@ -88,7 +98,7 @@ def inspect(path: str, schema: str | None = None) -> CopyFacts:
 
 
 def _rows(restore: str, path: str, schema: str, table: str) -> list[str]:
-    out = _run(
+    out = run(
         [restore, "--data-only", f"--schema={schema}", f"--table={table}", "--file=-", path],
         None,
         "pg_restore",

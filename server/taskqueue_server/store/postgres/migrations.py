@@ -17,8 +17,9 @@ _LOCK_KEY: Final = "taskqueue migrations"
 _VERSION_TABLE: Final = "schema_version"
 
 
-def migrate(conn: psycopg.Connection, schema: str) -> int:
-    """Creates or migrates `schema` (in one transaction); returns its version."""
+def migrate(conn: psycopg.Connection, schema: str, *, upto: int = SCHEMA_VERSION) -> int:
+    """Creates or migrates `schema` (in one transaction), to version `upto` (a restore stops
+    at its backup's); returns its version."""
     name = sql.Identifier(schema)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{_LOCK_KEY}:{schema}",))
@@ -42,7 +43,7 @@ def migrate(conn: psycopg.Connection, schema: str) -> int:
                 reason="SCHEMA_TOO_NEW",
                 metadata={"schema_version": str(version)},
             )
-        for number in range(version + 1, SCHEMA_VERSION + 1):
+        for number in range(version + 1, upto + 1):
             conn.execute(MIGRATIONS[number - 1].replace("{schema}", name.as_string(conn)))
             if number == 1:
                 conn.execute(
@@ -62,4 +63,4 @@ def migrate(conn: psycopg.Connection, schema: str) -> int:
                 ),
                 (number,),
             )
-    return SCHEMA_VERSION
+    return max(version, upto)
