@@ -96,8 +96,9 @@ def keys(argv: Sequence[str]) -> None:
     (works while the server runs; it sees the change on the next call)."""
     parser = argparse.ArgumentParser(
         prog="taskqueue-server keys",
-        description="Manage API keys in the database file. A running server applies a change"
-        " from its next call on. Clients send a key as 'authorization: Bearer <key>'.",
+        description="Manage API keys in the database file or PostgreSQL schema. A running"
+        " server applies a change from its next call on (on PostgreSQL within a second)."
+        " Clients send a key as 'authorization: Bearer <key>'.",
     )
     defaults = Settings().with_env()
     parser.add_argument(
@@ -135,8 +136,8 @@ def keys(argv: Sequence[str]) -> None:
             )
         return sqlite_offline.run_offline(db_path, op)
 
-    def touch_stamp() -> None:  # the SQLite file's stamp (a PostgreSQL server rereads keys
-        if not postgres:  # through the RPCs; see the README)
+    def touch_stamp() -> None:  # the SQLite file's stamp, seen at once (a server on either
+        if not postgres:  # store also polls the count of key changes, security/service.py)
             api_keys.touch_stamp(db_path)
 
     now = now_us()

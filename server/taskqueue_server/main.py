@@ -227,6 +227,7 @@ class Server:
         if self.probe is not None:
             await self.probe.stop()
         await self.backups.stop()
+        await self.security.stop()
         await self.lag.stop()
         self.metrics.stop()
         await self.health.enter_graceful_shutdown()

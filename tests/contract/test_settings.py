@@ -3,6 +3,8 @@ auth log, the health probe, the secrets of ids and page tokens."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from contract.harness import Harness
 from taskqueue_server.model import AuditEvent, StoredKey
@@ -53,6 +55,21 @@ async def test_keys_are_revoked_by_id_or_name_once(h: Harness) -> None:
     assert (await h.store.write(lambda tx: tx.revoke_key("k2", 12))) is not None
     await h.store.write(lambda tx: tx.insert_key(key("k3", "ci", 20)))  # the name is free again
     assert await h.store.read(lambda s: s.active_key_named("ci"))
+
+
+async def test_every_key_change_moves_the_generation_and_nothing_else_does(h: Harness) -> None:
+    def generation() -> Any:
+        return h.store.read(lambda s: s.keys_generation())
+
+    seen = [await generation()]
+    await h.store.write(lambda tx: tx.insert_key(key("k1", "ci", 1)))
+    seen.append(await generation())
+    await h.store.write(lambda tx: tx.revoke_key("ci", 2))
+    seen.append(await generation())
+    await h.store.write(lambda tx: tx.revoke_key("ci", 3))  # none active: nothing changes
+    await h.store.write(lambda tx: tx.append_audit([], keep=10))
+    seen.append(await generation())
+    assert seen[0] < seen[1] < seen[2] == seen[3]
 
 
 async def test_the_auth_log_keeps_the_newest_and_filters(h: Harness) -> None:

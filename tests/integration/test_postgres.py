@@ -7,8 +7,10 @@ import asyncio
 import logging
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import grpc
 import psycopg
 import pytest
 from psycopg import sql
@@ -136,3 +138,49 @@ async def test_the_keys_command_manages_keys_in_a_postgresql_schema(
             create_request(), metadata=(("authorization", f"Bearer {token}"),)
         )
         assert created.task.id
+
+
+async def until_it_holds(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> bool:
+    """Polls `check` (an observable condition, not a fixed wait) until it holds or time is up."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_a_running_server_honours_keys_changed_by_the_command(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """No restart: the server sees the store's count of key changes move."""
+    async with running_server(tmp_path, postgres=postgres_url, auth_enabled=True) as tq:
+        where = ("keys", "--db", postgres_url, "--db-schema", tq.schema)
+        made = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "taskqueue_server.main", *where, "create", "--name", "late",
+             "--role", "submitter"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        md = (("authorization", f"Bearer {made.stdout.strip()}"),)
+
+        async def accepted() -> bool:
+            try:
+                await tq.stub.CreateTask(create_request(), metadata=md)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
+                    raise
+                return False
+            return True
+
+        assert await until_it_holds(accepted), "the new key was never accepted"
+        await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "taskqueue_server.main", *where, "revoke", "late"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+
+        async def refused() -> bool:
+            return not await accepted()
+
+        assert await until_it_holds(refused), "the revoked key was still accepted"

@@ -85,7 +85,10 @@ class _Entry:
 
 
 class KeyRing:
-    """The server's copy of the stored keys, checked on every call that carries one.
+    """The server's copy of the stored keys, checked on every call that carries one. It is
+    reread when the SQLite file's stamp changed (at once: a stat per call), or when the
+    store's count of key changes moved (`observe`, polled by Security: any store, any
+    process, within a poll).
 
     Args:
         db_path: the database; its stamp file says when to reread.
@@ -97,6 +100,11 @@ class KeyRing:
         self._load = load
         self._entries: dict[str, _Entry] = {}
         self._seen: tuple[int, int] | None = None
+        self._generation = self._loaded_generation = -1
+
+    def observe(self, generation: int) -> None:
+        """The store's count of key changes, as last read (the next call rereads on a move)."""
+        self._generation = generation
 
     def _stamp_state(self) -> tuple[int, int] | None:
         try:
@@ -106,15 +114,15 @@ class KeyRing:
         return (st.st_ino, st.st_mtime_ns)
 
     def stale(self) -> bool:
-        return self._stamp_state() != self._seen
+        return self._generation != self._loaded_generation or self._stamp_state() != self._seen
 
     async def reload(self) -> None:
-        seen = self._stamp_state()
+        seen, generation = self._stamp_state(), self._generation
         stored = await self._load()
         self._entries = {
             k.key_id: _Entry(k, Principal(f"key:{k.name}", frozenset({k.role}))) for k in stored
         }
-        self._seen = seen
+        self._seen, self._loaded_generation = seen, generation
 
     def verify(self, token: str, now_us: int) -> Principal:
         """The key's principal; Unauthenticated when the key is unknown, wrong, revoked or

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Final
 
@@ -17,6 +19,8 @@ from taskqueue_server.security.keys import KeyRing
 from taskqueue_server.store.port import Store, Transaction
 
 DEFAULT_PAGE: Final = 100
+KEYS_POLL_S: Final = 1.0
+"""How often the store's count of key changes is read (changes by other processes)."""
 MAX_PAGE: Final = 1000
 
 
@@ -62,13 +66,33 @@ class Security:
             settings, keys=self.keys, audit=self.audit, clock=clock, on_throttle=on_throttle
         )
         self._settings = settings
+        self._watching: asyncio.Task[None] | None = None
 
     async def _append(self, events: list[AuditEvent]) -> None:
         keep = self._settings.audit_keep
         await self._db.write(lambda tx: tx.append_audit(events, keep=keep))
 
     async def start(self) -> None:
+        self.keys.observe(await self._db.read(lambda s: s.keys_generation(), quick=True))
         await self.keys.reload()
+        self._watching = asyncio.create_task(self._watch_keys(), name="key changes")
+
+    async def stop(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
+
+    async def _watch_keys(self) -> None:
+        """Reads the store's count of key changes every KEYS_POLL_S: a key created or
+        revoked by another process (`taskqueue-server keys` on a PostgreSQL schema, another
+        server) is honoured within that, without a restart."""
+        while True:
+            await asyncio.sleep(KEYS_POLL_S)
+            try:
+                self.keys.observe(await self._db.read(lambda s: s.keys_generation(), quick=True))
+            except errors.TaskQueueError:
+                continue  # the store is down: the probe says so; try again next time
 
     async def create_key(
         self, *, name: str, role: str, ttl_us: int | None

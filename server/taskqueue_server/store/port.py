@@ -144,6 +144,10 @@ class Snapshot(Protocol):
     def probe_value(self) -> int | None:
         """What the health probe wrote last."""
 
+    def keys_generation(self) -> int:
+        """A count of the changes to API keys (creations, revocations) by any process, the
+        admin commands included: a server that sees it move rereads its keys."""
+
 
 class Transaction(Snapshot, Protocol):
     """Reads and writes inside the writer's unit of work."""

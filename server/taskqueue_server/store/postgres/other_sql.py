@@ -98,6 +98,12 @@ def config_revisions(conn: psycopg.Connection, *, before: int, limit: int) -> li
     ]
 
 
+def keys_generation(conn: psycopg.Connection) -> int:
+    """Creations plus revocations: keys are never deleted, so it only grows."""
+    row = conn.execute("SELECT count(*) + count(revoke_time) FROM api_keys").fetchone()
+    return int(row[0]) if row else 0
+
+
 def insert_key(conn: psycopg.Connection, key: StoredKey) -> None:
     conn.execute(
         f"INSERT INTO api_keys ({KEY_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",

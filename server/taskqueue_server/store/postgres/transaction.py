@@ -229,6 +229,9 @@ class PostgresTransaction:
             failures_only=failures_only,
         )
 
+    def keys_generation(self) -> int:
+        return other_sql.keys_generation(self.conn)
+
     def probe_value(self) -> int | None:
         row = self._one("SELECT value FROM meta WHERE key = 'health_probe'", ())
         return None if row is None else int.from_bytes(bytes(row[0]), "big")

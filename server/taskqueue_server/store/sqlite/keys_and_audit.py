@@ -10,6 +10,12 @@ from taskqueue_server.model import AuditEvent, StoredKey
 from taskqueue_server.store.other_records import KEY_COLUMNS, key_of
 
 
+def keys_generation(conn: apsw.Connection) -> int:
+    """Creations plus revocations: keys are never deleted, so it only grows."""
+    row = conn.execute("SELECT count(*) + count(revoke_time) FROM api_keys").fetchone()
+    return int(row[0]) if row else 0
+
+
 def insert_key(conn: apsw.Connection, key: StoredKey) -> None:
     """Adds a key; apsw.ConstraintError when an active key has the same name."""
     conn.execute(

@@ -118,6 +118,9 @@ class SqliteTransaction:
             self.conn, before=before, limit=limit, principal=principal, failures_only=failures_only
         )
 
+    def keys_generation(self) -> int:
+        return keys.keys_generation(self.conn)
+
     def probe_value(self) -> int | None:
         return probe_queries.read(self.conn)
 
