@@ -165,6 +165,7 @@ async def test_server_status_reports_figures_and_degradation(tmp_path: Path) -> 
         assert status.condition == pb.SERVER_CONDITION_OK and not status.reasons
         assert status.database_path == str(tmp_path / "t.db")
         assert status.database_size_bytes > 0 and status.version
+        assert status.database_engine.startswith("SQLite 3.") and status.database_connections >= 2
         assert status.tasks_by_state.working == 1
         assert status.open_watch_streams == 1 and status.in_flight_rpcs >= 2
         assert status.rss_bytes > 10 << 20 and status.cpu_time.ToNanoseconds() > 0

@@ -40,6 +40,21 @@ async def test_a_password_in_the_url_is_never_shown(
     assert SECRET not in caplog.text
 
 
+async def test_server_status_names_the_engine_and_its_figures(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    async with running_server(tmp_path / "x", postgres=postgres_url) as tq:
+        made = await tq.stub.CreateTask(create_request())
+        await tq.stub.GetTask(pb.GetTaskRequest(task_id=made.task.id))  # a reader connects
+        status = await tq.stub.GetServerStatus(pb.GetServerStatusRequest())
+    with psycopg.connect(postgres_url) as conn:
+        version = str(conn.execute("SHOW server_version").fetchone()[0]).split()[0]  # type: ignore[index]
+    assert status.database_engine == f"PostgreSQL {version}"
+    assert status.database_connections >= 2, "the writer's and a reader's"
+    assert status.database_size_bytes > 0 and status.wal_size_bytes == 0
+    assert status.condition == pb.SERVER_CONDITION_OK
+
+
 def test_print_config_masks_the_password(postgres_url: str) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "taskqueue_server.main", "--db", with_password(postgres_url),

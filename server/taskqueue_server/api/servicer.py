@@ -124,6 +124,8 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             database_path=s.database_path,
             database_size_bytes=s.database_size_bytes,
             wal_size_bytes=s.wal_size_bytes,
+            database_engine=s.database_engine,
+            database_connections=s.database_connections,
             tasks_by_state=responses.state_counts(s.counts),
             in_flight_rpcs=s.in_flight_rpcs,
             open_watch_streams=s.open_watch_streams,

@@ -38,6 +38,8 @@ class Status:
     database_path: str
     database_size_bytes: int
     wal_size_bytes: int
+    database_engine: str
+    database_connections: int
     last_probe_time: int | None
     counts: Counts
     in_flight_rpcs: int
@@ -156,6 +158,8 @@ class ServerStatus:
             database_path=figures.location,
             database_size_bytes=figures.database_bytes,
             wal_size_bytes=figures.log_bytes,
+            database_engine=figures.engine,
+            database_connections=figures.connections,
             last_probe_time=probe.last_success_time if probe else None,
             counts=counts,
             in_flight_rpcs=self._in_flight(),

@@ -68,6 +68,10 @@ class StorageFigures:
     database_bytes: int
     log_bytes: int
     """The write-ahead log (SQLite's -wal file)."""
+    engine: str = ""
+    """The database engine and its version ("SQLite 3.46.1", "PostgreSQL 15.18")."""
+    connections: int = 0
+    """Connections open to the database (writer and readers)."""
 
 
 class Snapshot(Protocol):

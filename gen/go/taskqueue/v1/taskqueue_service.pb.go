@@ -3426,8 +3426,12 @@ type GetServerStatusResponse struct {
 	LastBackup *Backup `protobuf:"bytes,18,opt,name=last_backup,json=lastBackup,proto3" json:"last_backup,omitempty"`
 	// "ok", "failed: …", or empty when no backup was attempted.
 	LastBackupOutcome string `protobuf:"bytes,19,opt,name=last_backup_outcome,json=lastBackupOutcome,proto3" json:"last_backup_outcome,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The database engine and its version: "SQLite 3.46.1", "PostgreSQL 15.18".
+	DatabaseEngine string `protobuf:"bytes,20,opt,name=database_engine,json=databaseEngine,proto3" json:"database_engine,omitempty"`
+	// Connections the server holds open to the database (the writer's and the readers').
+	DatabaseConnections int32 `protobuf:"varint,21,opt,name=database_connections,json=databaseConnections,proto3" json:"database_connections,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *GetServerStatusResponse) Reset() {
@@ -3591,6 +3595,20 @@ func (x *GetServerStatusResponse) GetLastBackupOutcome() string {
 		return x.LastBackupOutcome
 	}
 	return ""
+}
+
+func (x *GetServerStatusResponse) GetDatabaseEngine() string {
+	if x != nil {
+		return x.DatabaseEngine
+	}
+	return ""
+}
+
+func (x *GetServerStatusResponse) GetDatabaseConnections() int32 {
+	if x != nil {
+		return x.DatabaseConnections
+	}
+	return 0
 }
 
 // Every server setting, by the names the flags, environment and TOML file use. Durations are
@@ -5378,7 +5396,7 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\x12ListBackupsRequest\"E\n" +
 	"\x13ListBackupsResponse\x12.\n" +
 	"\abackups\x18\x01 \x03(\v2\x14.taskqueue.v1.BackupR\abackups\"\x18\n" +
-	"\x16GetServerStatusRequest\"\x9f\a\n" +
+	"\x16GetServerStatusRequest\"\xfb\a\n" +
 	"\x17GetServerStatusResponse\x12;\n" +
 	"\tcondition\x18\x01 \x01(\x0e2\x1d.taskqueue.v1.ServerConditionR\tcondition\x12\x18\n" +
 	"\areasons\x18\x02 \x03(\tR\areasons\x12\x18\n" +
@@ -5401,7 +5419,9 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\bcpu_time\x18\x11 \x01(\v2\x19.google.protobuf.DurationR\acpuTime\x125\n" +
 	"\vlast_backup\x18\x12 \x01(\v2\x14.taskqueue.v1.BackupR\n" +
 	"lastBackup\x12.\n" +
-	"\x13last_backup_outcome\x18\x13 \x01(\tR\x11lastBackupOutcome\"\xc4\x11\n" +
+	"\x13last_backup_outcome\x18\x13 \x01(\tR\x11lastBackupOutcome\x12'\n" +
+	"\x0fdatabase_engine\x18\x14 \x01(\tR\x0edatabaseEngine\x121\n" +
+	"\x14database_connections\x18\x15 \x01(\x05R\x13databaseConnections\"\xc4\x11\n" +
 	"\fServerConfig\x12\x16\n" +
 	"\x06listen\x18\x01 \x01(\tR\x06listen\x12\x0e\n" +
 	"\x02db\x18\x02 \x01(\tR\x02db\x12 \n" +

@@ -1794,6 +1794,8 @@ class GetServerStatusResponse(_message.Message):
     CPU_TIME_FIELD_NUMBER: _builtins.int
     LAST_BACKUP_FIELD_NUMBER: _builtins.int
     LAST_BACKUP_OUTCOME_FIELD_NUMBER: _builtins.int
+    DATABASE_ENGINE_FIELD_NUMBER: _builtins.int
+    DATABASE_CONNECTIONS_FIELD_NUMBER: _builtins.int
     condition: Global___ServerCondition.ValueType
     """OK, DEGRADED or UNHEALTHY."""
     version: _builtins.str
@@ -1816,6 +1818,10 @@ class GetServerStatusResponse(_message.Message):
     """Resident memory of the process."""
     last_backup_outcome: _builtins.str
     """"ok", "failed: …", or empty when no backup was attempted."""
+    database_engine: _builtins.str
+    """The database engine and its version: "SQLite 3.46.1", "PostgreSQL 15.18"."""
+    database_connections: _builtins.int
+    """Connections the server holds open to the database (the writer's and the readers')."""
     @_builtins.property
     def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Why it is not OK, one sentence each."""
@@ -1870,10 +1876,12 @@ class GetServerStatusResponse(_message.Message):
         cpu_time: _duration_pb2.Duration | None = ...,
         last_backup: Global___Backup | None = ...,
         last_backup_outcome: _builtins.str = ...,
+        database_engine: _builtins.str = ...,
+        database_connections: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cpu_time", b"cpu_time", "event_loop_lag", b"event_loop_lag", "last_backup", b"last_backup", "last_probe_time", b"last_probe_time", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "cpu_time", b"cpu_time", "database_path", b"database_path", "database_size_bytes", b"database_size_bytes", "event_loop_lag", b"event_loop_lag", "in_flight_rpcs", b"in_flight_rpcs", "last_backup", b"last_backup", "last_backup_outcome", b"last_backup_outcome", "last_batch_size", b"last_batch_size", "last_probe_time", b"last_probe_time", "open_watch_streams", b"open_watch_streams", "reasons", b"reasons", "rss_bytes", b"rss_bytes", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime", "version", b"version", "wal_size_bytes", b"wal_size_bytes", "writer_queue_length", b"writer_queue_length"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "cpu_time", b"cpu_time", "database_connections", b"database_connections", "database_engine", b"database_engine", "database_path", b"database_path", "database_size_bytes", b"database_size_bytes", "event_loop_lag", b"event_loop_lag", "in_flight_rpcs", b"in_flight_rpcs", "last_backup", b"last_backup", "last_backup_outcome", b"last_backup_outcome", "last_batch_size", b"last_batch_size", "last_probe_time", b"last_probe_time", "open_watch_streams", b"open_watch_streams", "reasons", b"reasons", "rss_bytes", b"rss_bytes", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime", "version", b"version", "wal_size_bytes", b"wal_size_bytes", "writer_queue_length", b"writer_queue_length"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -27,6 +27,8 @@ export interface GetServerStatusResponse {
   'cpu_time'?: (_google_protobuf_Duration | null);
   'last_backup'?: (_taskqueue_v1_Backup | null);
   'last_backup_outcome'?: (string);
+  'database_engine'?: (string);
+  'database_connections'?: (number);
 }
 
 export interface GetServerStatusResponse__Output {
@@ -49,4 +51,6 @@ export interface GetServerStatusResponse__Output {
   'cpu_time': (_google_protobuf_Duration__Output | null);
   'last_backup': (_taskqueue_v1_Backup__Output | null);
   'last_backup_outcome': (string);
+  'database_engine': (string);
+  'database_connections': (number);
 }

@@ -88,6 +88,7 @@ class PostgresDatabase:
         self.closed = False
         self._size = 0
         self._sized_at = -SIZE_EVERY_S
+        self._engine = "PostgreSQL"
 
     # -- connections ------------------------------------------------------------------------
 
@@ -138,6 +139,8 @@ class PostgresDatabase:
             row = conn.execute("SELECT value FROM meta WHERE key = 'task_id_key'").fetchone()
             assert row is not None
             self._ids = TaskIds(bytes(row[0]))
+            version = (conn.info.parameter_status("server_version") or "").split(" ")[0]
+            self._engine = f"PostgreSQL {version}".strip()
         except BaseException:
             conn.close()
             raise
@@ -173,7 +176,14 @@ class PostgresDatabase:
     def figures(self) -> StorageFigures:
         """The masked URL and the database's size as the writer last measured it: no I/O
         here, since this runs on the event loop (GetServerStatus)."""
-        return StorageFigures(location=self.path, database_bytes=self._size, log_bytes=0)
+        writer = self._write_tx is not None and not self._write_tx.conn.broken
+        return StorageFigures(
+            location=self.path,
+            database_bytes=self._size,
+            log_bytes=0,
+            engine=self._engine,
+            connections=int(writer) + self._readers.connected(),
+        )
 
     def _measure_size(self, conn: psycopg.Connection) -> None:
         """Refreshes `figures()`'s size at most every SIZE_EVERY_S (the writer, between

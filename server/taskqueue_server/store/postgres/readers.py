@@ -46,6 +46,11 @@ class Readers:
             t.start()
             self._threads.append(t)
 
+    def connected(self) -> int:
+        """How many reader connections are open now."""
+        with self._conns_lock:
+            return sum(1 for c in self._conns if not c.closed and not c.broken)
+
     def signal_stop(self) -> None:
         """Queues a stop sign per thread, behind the reads already queued."""
         for _ in self._threads:

@@ -198,6 +198,8 @@ class Database:
             location=self.path,
             database_bytes=_size(self.path),
             log_bytes=_size(self.path + "-wal"),
+            engine=f"SQLite {apsw.sqlite_lib_version()}",
+            connections=0 if self.closed else 1 + self._reader_count,
         )
 
     def inspect_copy(self, path: str) -> CopyFacts:
