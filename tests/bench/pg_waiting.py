@@ -47,6 +47,10 @@ def build(url: str, schema: str, count: int, seed: int = 7) -> None:
                 "INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason,"
                 " attempt) SELECT seq, create_time, NULL, 1, 'client', 'created', 0 FROM tasks"
             )
+            conn.execute(  # the next seqs come after these (schema.py, version 2)
+                "UPDATE task_counter SET last_seq = (SELECT max(seq) FROM tasks),"
+                " last_create_time = (SELECT max(create_time) FROM tasks)"
+            )
         conn.execute("VACUUM ANALYZE tasks")
         conn.execute("VACUUM ANALYZE task_events")
 

@@ -23,8 +23,9 @@ async def hold_writer(
     tq: Running, first: Callable[[SqliteTransaction], None] = lambda tx: None
 ) -> tuple[threading.Event, asyncio.Future[None]]:
     """Keeps the writer busy (after running `first` in its transaction) until the returned
-    event is set: what is sent meanwhile waits for it."""
-    gate, holding = threading.Event(), threading.Event()
+    event is set: what is sent meanwhile waits for it. On PostgreSQL the inserter too (the
+    writer of plain creates, beside the other)."""
+    gate, holding, inserting = threading.Event(), threading.Event(), threading.Event()
 
     def hold(tx: SqliteTransaction) -> None:
         conn = tx.conn
@@ -32,8 +33,16 @@ async def hold_writer(
         holding.set()
         gate.wait(10)
 
+    def hold_inserts(tx: object) -> None:
+        inserting.set()
+        gate.wait(10)
+
     held = asyncio.ensure_future(tq.server.db.write(hold))
     assert await asyncio.to_thread(holding.wait, 10)
+    if tq.postgres:
+        inserts = tq.server.db.write_soon(hold_inserts, inserts_only=True)
+        assert await asyncio.to_thread(inserting.wait, 10)
+        held = asyncio.ensure_future(asyncio.gather(held, inserts))
     return gate, held
 
 

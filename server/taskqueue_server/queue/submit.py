@@ -280,7 +280,9 @@ class Submitter:
         wave = self._waves.get(actor)
         if wave is None or not wave.join(items):
             wave = _Wave(actor, items, self._store.add_riders, self._store.prepare_tasks)
-            wave.done = self._store.write_soon(lambda tx: wave.insert(tx, self._clock()))
+            wave.done = self._store.write_soon(
+                lambda tx: wave.insert(tx, self._clock()), inserts_only=True
+            )
             wave.done.add_done_callback(lambda _: self._forget(wave))
             self._waves[actor] = wave
         made = CreatedTasks(items=items, now=await asyncio.shield(wave.done), actor=actor)

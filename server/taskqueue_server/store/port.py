@@ -297,9 +297,13 @@ class Store(Protocol):
     async def write(self, op: Callable[[Transaction], T]) -> T:
         """Runs `op` in the writer's next transaction; its result once durable."""
 
-    def write_soon(self, op: Callable[[Transaction], T]) -> asyncio.Future[T]:
+    def write_soon(
+        self, op: Callable[[Transaction], T], *, inserts_only: bool = False
+    ) -> asyncio.Future[T]:
         """Queues `op` as `write` does and returns its future at once (for callers that
-        share one operation: shield it, a cancelled waiter cancels it)."""
+        share one operation: shield it, a cancelled waiter cancels it). `inserts_only`: `op`
+        only inserts new tasks (no claim, no change to an existing row, no request-id
+        lookup), so a store may run it in a transaction of its own beside the writer's."""
 
     def add_riders(self, count: int) -> None:
         """Counts `count` more (or fewer) writes riding inside queued operations."""

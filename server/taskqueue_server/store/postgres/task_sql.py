@@ -39,7 +39,6 @@ INSERT_EVENT: Final = (
     "INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)"
     " VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
-LAST_TASK: Final = "SELECT seq, create_time FROM tasks ORDER BY seq DESC LIMIT 1"
 LAST_KEY: Final = "SELECT max(id_key) FROM tasks"
 INSERT_TASK: Final = f"""
 INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
@@ -49,25 +48,42 @@ VALUES (%s, %s, %s, %s, %s, %s, {WAITING}, %s, %s, %s, %s, %s, %s, %s, %s, %s, %
 """
 INSERT_TAG: Final = "INSERT INTO task_tags (tag, task_seq) VALUES (%s, %s)"
 
-# Many new tasks: one JSON array of rows (store/new_rows.py), unpacked by three statements
-# (tasks, tags, creation events). A task's seq is :first plus its place in the array.
-_ROWS: Final = "json_array_elements(%(rows)s::json) WITH ORDINALITY AS a(r, n)"
+# A block of seqs: `n` of them from the counter (held until commit), and the creation time of
+# the block (`now`, or the last block's when the clock stepped back: creation times never
+# decrease with seq).
+NEXT_SEQS: Final = """
+UPDATE task_counter SET last_seq = last_seq + %(n)s,
+  last_create_time = greatest(last_create_time, %(now)s)
+RETURNING last_seq - %(n)s + 1, last_create_time"""
+
+# Many new tasks: one JSON array of rows (store/new_rows.py), unpacked once, in one statement
+# with their seqs, tags and creation events (a task's seq is the block's first plus its place
+# in the array). The foreign keys of tags and events are checked at the statement's end.
 INSERT_TASKS: Final = f"""
-INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
-                   update_time, request_id, request_hash, due_time, max_attempts,
-                   initial_backoff, max_backoff, backoff_multiplier, max_working, id_key)
-SELECT %(first)s + a.n - 1, a.r->>0, a.r->>1, a.r->>2, (a.r->>3)::int, a.r->>4, {WAITING},
-       %(now)s, %(now)s, a.r->>5, a.r->>6, (a.r->>7)::bigint, (a.r->>8)::int,
-       (a.r->>9)::bigint, (a.r->>10)::bigint, (a.r->>11)::float8, (a.r->>12)::int,
-       (a.r->>14)::bigint
-FROM {_ROWS}"""
-INSERT_TAGS: Final = f"""
-INSERT INTO task_tags (tag, task_seq)
-SELECT g.tag, %(first)s + a.n - 1 FROM {_ROWS},
-       json_array_elements_text((a.r->>4)::json) AS g(tag)"""
-INSERT_CREATED: Final = f"""
-INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
-SELECT %(first)s + a.n - 1, %(now)s, NULL, {WAITING}, %(actor)s, a.r->>13, 0 FROM {_ROWS}"""
+WITH a AS MATERIALIZED (
+  SELECT r, n FROM json_array_elements(%(rows)s::json) WITH ORDINALITY AS a(r, n)),
+block AS (
+  UPDATE task_counter SET last_seq = last_seq + (SELECT count(*) FROM a),
+    last_create_time = greatest(last_create_time, %(now)s)
+  RETURNING last_seq - (SELECT count(*) FROM a) AS before, last_create_time AS now),
+made AS (
+  INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
+                     update_time, request_id, request_hash, due_time, max_attempts,
+                     initial_backoff, max_backoff, backoff_multiplier, max_working, id_key)
+  SELECT b.before + a.n, a.r->>0, a.r->>1, a.r->>2, (a.r->>3)::int, a.r->>4, {WAITING},
+         b.now, b.now, a.r->>5, a.r->>6, (a.r->>7)::bigint, (a.r->>8)::int,
+         (a.r->>9)::bigint, (a.r->>10)::bigint, (a.r->>11)::float8, (a.r->>12)::int,
+         (a.r->>14)::bigint
+  FROM a, block AS b),
+tagged AS (
+  INSERT INTO task_tags (tag, task_seq)
+  SELECT g.tag, b.before + a.n FROM a, block AS b,
+         json_array_elements_text((a.r->>4)::json) AS g(tag)),
+recorded AS (
+  INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
+  SELECT b.before + a.n, b.now, NULL, {WAITING}, %(actor)s, a.r->>13, 0
+  FROM a, block AS b ORDER BY a.n)
+SELECT now FROM block"""
 
 _CLAIM_WHERE: Final = f"t.state = {WAITING} AND t.due_time IS NULL"
 _DIRECTORY_LIMIT: Final = """

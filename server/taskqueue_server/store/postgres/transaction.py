@@ -253,20 +253,17 @@ class PostgresTransaction:
         return now
 
     def insert_prepared(self, batches: Sequence[PreparedTasks], *, now: int, actor: str) -> int:
-        """Three statements whatever the number of tasks: the rows go over as one JSON array,
-        which PostgreSQL unpacks (one round trip each instead of one per row)."""
-        first, now = self._first_seq(now)
-        params = {"first": first, "now": now, "actor": actor, "rows": f"[{','.join(batches)}]"}
-        self.conn.execute(task_sql.INSERT_TASKS, params)
-        self.conn.execute(task_sql.INSERT_TAGS, params)
-        self.conn.execute(task_sql.INSERT_CREATED, params)
-        return now
+        """One statement whatever the number of tasks: the rows go over as one JSON array,
+        which PostgreSQL unpacks, numbers, and inserts with their tags and events."""
+        params = {"now": now, "actor": actor, "rows": f"[{','.join(batches)}]"}
+        row = self._one(task_sql.INSERT_TASKS, params)
+        return int(row[0])
 
     def _first_seq(self, now: int) -> tuple[int, int]:
-        """The seq of the next task and its creation time: `now`, or the last task's when
-        the clock stepped back (creation times never decrease with seq)."""
-        last = self._one(task_sql.LAST_TASK, ())
-        return (1, now) if last is None else (last[0] + 1, max(now, last[1]))
+        """The seq of one new task (from the counter: never another writer's) and its
+        creation time."""
+        row = self._one(task_sql.NEXT_SEQS, {"n": 1, "now": now})
+        return int(row[0]), int(row[1])
 
     def claim(
         self,

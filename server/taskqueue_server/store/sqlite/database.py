@@ -181,9 +181,12 @@ class Database:
         """
         return await self.write_soon(op)
 
-    def write_soon(self, op: Callable[[Transaction], T]) -> asyncio.Future[T]:
+    def write_soon(
+        self, op: Callable[[Transaction], T], *, inserts_only: bool = False
+    ) -> asyncio.Future[T]:
         """Queues `op` as `write` does and returns the future of its result at once, for
-        callers that share one operation (shield it: a cancelled waiter cancels it)."""
+        callers that share one operation (shield it: a cancelled waiter cancels it). One
+        writer does all (`inserts_only` makes no difference here)."""
         assert self._loop is not None, "Database.open() was not called"
         fut: asyncio.Future[T] = self._loop.create_future()
         self._enqueue(self._queue, (op, fut))
