@@ -90,10 +90,10 @@ def stop(directory: Path) -> None:
 
 def restart(directory: Path) -> None:
     """Restarts the cluster in place (same port), as `pg_ctl restart` does."""
-    subprocess.run(
+    subprocess.run(  # -l: the new postmaster must not hold our pipes (we would wait on them)
         _as_owner([binary("pg_ctl"), "-D", str(directory / "data"), "-m", "fast", "-w",
-                   "restart"]),
-        check=True, capture_output=True, text=True,
+                   "-t", "30", "-l", str(directory / "log"), "restart"]),
+        check=True, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 
 

@@ -1,10 +1,14 @@
 """WatchNext and Work: streams that take tasks whenever they have room, park when nothing
-matches, and renew the leases of what they hold while they stay open."""
+matches, and renew the leases of what they hold while they stay open. A database outage
+does not end them: a claim that cannot reach the store is tried again, RETRY_S apart at
+first and at most MAX_RETRY_S, until it can (health says NOT_SERVING meanwhile)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import Final
 
 from taskqueue_server import errors
 from taskqueue_server.model import Lease
@@ -12,6 +16,9 @@ from taskqueue_server.queue import validation
 from taskqueue_server.queue.claims import CLAIM_BATCH, Claims
 from taskqueue_server.queue.watchers import Watcher, WatcherHub
 from taskqueue_server.store.port import Store, Transaction
+
+RETRY_S: Final = 0.1
+MAX_RETRY_S: Final = 2.0
 
 
 class Streams:
@@ -108,6 +115,7 @@ class Streams:
         w.with_history = with_history
         self._hub.add(w)
         renewer = asyncio.create_task(self._renew_while_open(w), name=f"renew-{w.worker_id}")
+        retry = RETRY_S
         try:
             while not w.closed:
                 if w.handed:  # claimed for this stream by a create (a handoff)
@@ -129,8 +137,15 @@ class Streams:
                         limit=min(w.max_in_flight - len(w.in_flight), CLAIM_BATCH),
                         with_history=with_history,
                     )
+                except errors.StorageUnavailable:
+                    w.signal.clear()  # set when the stream closes
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(w.signal.wait(), retry)
+                    retry = min(retry * 2, MAX_RETRY_S)
+                    continue
                 finally:
                     w.claiming = False
+                retry = RETRY_S
                 for lease in granted:
                     self._hub.deliver(w, lease.task.id, lease.token)
                 if granted:
