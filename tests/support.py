@@ -206,6 +206,8 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.address = ""
         self.log: list[str] = []
+        self.postgres = ""  # set by store_process: the URL and schema of a PostgreSQL store
+        self.schema = ""
 
     def start(self, timeout: float = 30) -> str:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -265,6 +267,25 @@ def server_process(db_path: Path, *extra: str) -> Iterator[ServerProcess]:
         yield proc
     finally:
         proc.kill()
+
+
+@contextlib.contextmanager
+def store_process(
+    request: pytest.FixtureRequest, store: str, directory: Path, *extra: str
+) -> Iterator[ServerProcess]:
+    """`server_process` on `store`: an SQLite file in `directory`, or a schema of its own in
+    the session's PostgreSQL (`postgres_url`); `process_digest` reads either."""
+    url = request.getfixturevalue("postgres_url") if store == "postgres" else ""
+    schema = schema_for(directory) if url else ""
+    db = ("--db", url, "--db-schema", schema) if url else ()
+    with server_process(directory / "taskqueue.db", *db, *extra) as proc:
+        proc.postgres, proc.schema = url, schema
+        yield proc
+
+
+def process_digest(proc: ServerProcess) -> str:
+    """`db_digest` of a server process's database, SQLite file or PostgreSQL schema."""
+    return postgres_digest(proc.postgres, proc.schema) if proc.postgres else db_digest(proc.db_path)
 
 
 async def wait_for(predicate: object, deadline_s: float = 10.0, what: str = "condition") -> None:

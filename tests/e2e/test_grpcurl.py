@@ -10,15 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support import PROMPT, ServerProcess, server_process
+from conftest import STORES
+from support import PROMPT, ServerProcess, store_process
 
 GRPCURL = shutil.which("grpcurl", path=str(Path(sys.executable).parent)) or "grpcurl"
 SERVICE = "taskqueue.v1.TaskQueueService"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with server_process(tmp_path_factory.mktemp("grpcurl") / "taskqueue.db") as proc:
+@pytest.fixture(scope="module", params=STORES)
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    with store_process(request, request.param, tmp_path_factory.mktemp("grpcurl")) as proc:
         yield proc
 
 

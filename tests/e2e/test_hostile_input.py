@@ -11,11 +11,12 @@ from typing import Any
 
 import grpc
 import pytest
+from conftest import STORES
 from google.protobuf import duration_pb2, timestamp_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import ServerProcess, db_digest, server_process
+from support import ServerProcess, process_digest, store_process
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
@@ -126,9 +127,11 @@ REQUESTS: dict[str, st.SearchStrategy[Any]] = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with server_process(tmp_path_factory.mktemp("hostile") / "taskqueue.db") as proc:
+@pytest.fixture(scope="module", params=STORES)
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    with store_process(request, request.param, tmp_path_factory.mktemp("hostile")) as proc:
         yield proc
 
 
@@ -156,7 +159,7 @@ def test_hostile_requests_get_ok_or_a_client_error(
     @EXAMPLES
     @given(request=REQUESTS[rpc])
     def check(request: Any) -> None:
-        before = db_digest(server.db_path)
+        before = process_digest(server)
         refused: grpc.RpcError | None = None
         try:
             call(request, timeout=10)
@@ -165,7 +168,7 @@ def test_hostile_requests_get_ok_or_a_client_error(
         if refused is not None:
             code = refused.code()  # type: ignore[attr-defined]
             assert code in CLIENT_ERRORS, (code, refused.details(), request)  # type: ignore[attr-defined]
-            assert db_digest(server.db_path) == before, f"refused {rpc} changed the database"
+            assert process_digest(server) == before, f"refused {rpc} changed the database"
 
     check()
     assert server.proc is not None and server.proc.poll() is None, "the server died"
@@ -192,4 +195,4 @@ def test_still_serving_after_all_that(server: ServerProcess) -> None:
     with grpc.insecure_channel(server.address) as channel:
         reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
-    assert Path(server.db_path).exists()
+    assert server.postgres or Path(server.db_path).exists()

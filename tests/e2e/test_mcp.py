@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx2 as httpx
 import pytest
+from conftest import STORES
 from mcp import Client, StdioServerParameters
-from support import PROMPT, ServerProcess, server_process
+from support import PROMPT, ServerProcess, store_process
 from taskqueue_mcp.server import Config, build
 
 pytestmark = pytest.mark.anyio
@@ -34,9 +35,11 @@ TOOLS = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def taskqueue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with server_process(tmp_path_factory.mktemp("mcp") / "taskqueue.db") as proc:
+@pytest.fixture(scope="module", params=STORES)
+def taskqueue(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    with store_process(request, request.param, tmp_path_factory.mktemp("mcp")) as proc:
         yield proc
 
 

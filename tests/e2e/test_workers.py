@@ -18,7 +18,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from support import ServerProcess, server_process
+from support import ServerProcess, server_process, store_process
 from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue.v1 import taskqueue_service_pb2_grpc as pb_grpc
@@ -151,7 +151,12 @@ def until(predicate: object, timeout: float, what: str) -> None:
 
 @pytest.mark.parametrize("language", ["python", "go", "ts"])
 def test_three_hundred_tasks_one_worker_killed_mid_task(
-    language: str, go_worker: str, ts_worker: str, tmp_path: Path
+    language: str,
+    go_worker: str,
+    ts_worker: str,
+    tmp_path: Path,
+    store: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     scenario = Scenario(tmp_path, tmp_path / "handled.log", tmp_path / "hang-once",
                         tmp_path / "handler.sh",
@@ -161,7 +166,7 @@ def test_three_hundred_tasks_one_worker_killed_mid_task(
         directory.mkdir()
     binaries = {"go": go_worker, "ts": ts_worker}
     with (
-        server_process(tmp_path / "taskqueue.db") as server,
+        store_process(request, store, tmp_path) as server,
         grpc.insecure_channel(server.address) as channel,
     ):
         stub = pb_grpc.TaskQueueServiceStub(channel)
