@@ -277,8 +277,9 @@ def store_process(
     the session's PostgreSQL (`postgres_url`); `process_digest` reads either."""
     url = request.getfixturevalue("postgres_url") if store == "postgres" else ""
     schema = schema_for(directory) if url else ""
-    db = ("--db", url, "--db-schema", schema) if url else ()
-    with server_process(directory / "taskqueue.db", *db, *extra) as proc:
+    # On PostgreSQL backups go to ./backups unless told: keep them in the test's directory.
+    db = ("--db", url, "--db-schema", schema, "--backup-dir", str(directory / "backups"))
+    with server_process(directory / "taskqueue.db", *(db if url else ()), *extra) as proc:
         proc.postgres, proc.schema = url, schema
         yield proc
 

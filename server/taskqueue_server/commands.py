@@ -51,6 +51,20 @@ def print_config(settings: Settings, sources_of: dict[str, str]) -> None:
         print(f"{name:<{width}} = {value!r}  ({sources.get(name, 'default')}{restart})")
 
 
+def _database_arguments(parser: argparse.ArgumentParser, *, schema: str) -> None:
+    """--db, --db-schema and --db-password-file, defaulting as the server's settings do."""
+    defaults = Settings().with_env()
+    parser.add_argument(
+        "--db", default=defaults.db, help="the database file, or a postgresql:// URL"
+    )
+    parser.add_argument("--db-schema", default=defaults.db_schema, help=schema)
+    parser.add_argument(
+        "--db-password-file",
+        default=defaults.db_password_file,
+        help="PostgreSQL: a file holding the password",
+    )
+
+
 def restore(argv: Sequence[str]) -> None:
     """`taskqueue-server restore BACKUP --db PATH|URL`."""
     parser = argparse.ArgumentParser(
@@ -60,19 +74,8 @@ def restore(argv: Sequence[str]) -> None:
         " are verified first; a database file that is replaced is kept beside it as"
         " PATH.before-restore-<time>.",
     )
-    defaults = Settings().with_env()
     parser.add_argument("backup", help="the .db.gz file (its .json manifest must be beside it)")
-    parser.add_argument(
-        "--db", default=defaults.db, help="the database file, or a postgresql:// URL"
-    )
-    parser.add_argument(
-        "--db-schema", default=defaults.db_schema, help="PostgreSQL: the schema to restore into"
-    )
-    parser.add_argument(
-        "--db-password-file",
-        default=defaults.db_password_file,
-        help="PostgreSQL: a file holding the password",
-    )
+    _database_arguments(parser, schema="PostgreSQL: the schema to restore into")
     args = parser.parse_args(argv)
     try:
         if urls.is_postgres(args.db):
@@ -100,18 +103,7 @@ def keys(argv: Sequence[str]) -> None:
         " server applies a change from its next call on (on PostgreSQL within a second)."
         " Clients send a key as 'authorization: Bearer <key>'.",
     )
-    defaults = Settings().with_env()
-    parser.add_argument(
-        "--db", default=defaults.db, help="the database file, or a postgresql:// URL"
-    )
-    parser.add_argument(
-        "--db-schema", default=defaults.db_schema, help="PostgreSQL: taskqueue's schema"
-    )
-    parser.add_argument(
-        "--db-password-file",
-        default=defaults.db_password_file,
-        help="PostgreSQL: a file holding the password",
-    )
+    _database_arguments(parser, schema="PostgreSQL: taskqueue's schema")
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it (only this once)")
     create.add_argument(
