@@ -106,3 +106,16 @@ async def test_what_was_acknowledged_survives_a_reopen(
         assert [t.id for t in [await again.get(i) for i in created]] == created
         await again.start()
         assert again.keys(1)[0][1] not in created, "new ids follow the stored ones"
+
+
+async def test_reserved_key_blocks_follow_the_stored_keys_and_never_overlap(h: Harness) -> None:
+    await h.create(new("a"), new("b"))
+    after = await h.store.read(lambda s: s.next_task_key())
+
+    def reserve(tx):  # type: ignore[no-untyped-def]
+        return tx.reserve_task_keys()
+
+    blocks = [await h.store.write(reserve) for _ in range(3)]
+    assert all(len(b) > 0 and b.start >= after for b in blocks), (after, blocks)
+    keys = [k for b in blocks for k in b]
+    assert len(keys) == len(set(keys)), "a key was reserved twice"

@@ -23,8 +23,9 @@ from taskqueue_server.model import CreatedTasks, Task, TaskKey, ValidTask
 from taskqueue_server.queue import records, retries, validation
 from taskqueue_server.queue.clocks import Clocks
 from taskqueue_server.queue.handoffs import Handoff, Handoffs, claim_all
+from taskqueue_server.queue.task_keys import TaskKeys
 from taskqueue_server.queue.watchers import WatcherHub
-from taskqueue_server.store.port import PreparedTasks, Snapshot, Store, Transaction
+from taskqueue_server.store.port import PreparedTasks, Store, Transaction
 from taskqueue_server.task_ids import TaskIds
 
 T = TypeVar("T")
@@ -37,10 +38,6 @@ WAVE_LIMIT: Final = 4096
 WAVE_CHARACTERS: Final = 32 << 20
 """Nor more once its encoded rows are this long (big prompts): the statements read them
 as one value, which SQLite refuses past 1,000,000,000 bytes."""
-
-
-def _id_state(snapshot: Snapshot) -> tuple[TaskIds, int]:
-    return TaskIds(snapshot.task_id_secret()), snapshot.next_task_key()
 
 
 class NewTask(NamedTuple):
@@ -146,19 +143,22 @@ class Submitter:
         self._handoffs = handoffs
         self._waves: dict[str, _Wave] = {}
         self._ids: TaskIds | None = None
-        self._next_key = 0
+        self._keys = TaskKeys(store)
 
     async def start(self) -> None:
-        """Reads the database's id secret and the key the next task takes."""
-        self._ids, self._next_key = await self._store.read(_id_state)
+        """Reads the database's id secret and reserves a first block of task keys."""
+        self._ids = TaskIds(await self._store.read(lambda s: s.task_id_secret()))
+        await self._keys.start()
 
-    def _new_ids(self, count: int) -> list[TaskKey]:
-        """Keys and ids for `count` new tasks: the counter's next keys, on the event loop, so
-        they grow with the order tasks arrive in (an id whose insert fails is never used)."""
+    async def _new_ids(self, count: int) -> list[TaskKey]:
+        """Keys and ids for `count` new tasks: this server's next keys, taken on the event
+        loop, so they grow with the order tasks arrive in (an id whose insert fails is never
+        used)."""
         assert self._ids is not None, "Submitter.start() comes first"
-        first = self._next_key
-        self._next_key += count
-        return list(zip(range(first, first + count), self._ids.ids(first, count), strict=True))
+        made: list[TaskKey] = []
+        for run in await self._keys.take(count):
+            made += zip(run, self._ids.ids(run.start, len(run)), strict=True)
+        return made
 
     def _due_time(self, request: NewTask, v: validation.Violations) -> int | None:
         now = self._clock()
@@ -302,7 +302,7 @@ class Submitter:
         new = self._validate(request, v)
         v.raise_if_any()
         handoffs = self._handoffs.reserve((new,))
-        (new_id,) = self._new_ids(1)
+        (new_id,) = await self._new_ids(1)
         if not handoffs and new.request_id is None:
             (task,) = records.of_created(await self._create_plain([(new_id, new)], actor))
             return task
@@ -330,7 +330,7 @@ class Submitter:
             v.raise_if_any()
         valid = [self._validate(r, v, f"requests[{i}].") for i, r in enumerate(requests)]
         v.raise_if_any()
-        items = list(zip(self._new_ids(len(valid)), valid, strict=True))
+        items = list(zip(await self._new_ids(len(valid)), valid, strict=True))
 
         handoffs = self._handoffs.reserve(valid)
         if not handoffs and all(new.request_id is None for new in valid):

@@ -110,7 +110,7 @@ class Snapshot(Protocol):
         """The secret task ids are made under (task_ids.py)."""
 
     def next_task_key(self) -> int:
-        """The key the next new task takes."""
+        """The key the next new task takes (the largest key stored, plus one)."""
 
     def next_lease_expiry(self) -> int | None:
         """When the soonest current lease runs out; None when no task is working."""
@@ -162,6 +162,10 @@ class Transaction(Snapshot, Protocol):
         """Inserts waiting tasks in order with their tags and creation events; returns
         their creation time (`now`, or the last task's when the clock stepped back:
         creation times never decrease in creation order)."""
+
+    def reserve_task_keys(self) -> range:
+        """A block of task keys no other server on this store takes (the server numbers its
+        new tasks from it: their ids are the keyed permutation of these keys)."""
 
     def insert_prepared(self, batches: Sequence[PreparedTasks], *, now: int, actor: str) -> int:
         """`insert_tasks` for tasks prepared by `Store.prepare_tasks`, batch after batch."""

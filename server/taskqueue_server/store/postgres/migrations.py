@@ -57,6 +57,13 @@ def migrate(conn: psycopg.Connection, schema: str, *, upto: int = SCHEMA_VERSION
                         secrets.token_bytes(16),
                     ),
                 )
+            if number == 2:  # task keys go on after the largest one stored
+                conn.execute(
+                    sql.SQL(
+                        "SELECT setval({}::regclass, (SELECT coalesce(max(id_key), 0) + 1"
+                        " FROM {}.tasks), false)"
+                    ).format(sql.Literal(f"{name.as_string(conn)}.task_key_blocks"), name)
+                )
             conn.execute(
                 sql.SQL("INSERT INTO {}.{} (version) VALUES (%s)").format(
                     name, sql.Identifier(_VERSION_TABLE)

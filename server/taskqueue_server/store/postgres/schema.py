@@ -126,19 +126,24 @@ CREATE TABLE {schema}.audit_events (
 CREATE INDEX audit_events_by_principal ON {schema}.audit_events (principal, seq);
 """
 
+KEY_BLOCK: Final = 4096
+"""Task keys a server reserves at a time (task_key_blocks steps by this much)."""
+
 # Version 2: seqs come from a counter row, not from the last task, so that two writers (the
-# inserter beside the writer; later, several servers) never take the same ones. A writer
-# holds the row from its allocation to its commit: inserts of two writers queue there, and
-# nothing else does. It is updated in place (no indexed column changes: a HOT update).
-_V2: Final = """
-CREATE TABLE {schema}.task_counter (
+# inserter beside the writer; several servers) never take the same ones. A writer holds the
+# row from its allocation to its commit: inserts of two writers queue there, and nothing
+# else does. It is updated in place (no indexed column changes: a HOT update). Task keys
+# come in blocks from a sequence (never blocks, never rolled back), for the same reason.
+_V2: Final = f"""
+CREATE TABLE {{schema}}.task_counter (
   one               BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
   last_seq          BIGINT  NOT NULL,
   last_create_time  BIGINT  NOT NULL
 ) WITH (fillfactor = 10);
-INSERT INTO {schema}.task_counter (last_seq, last_create_time)
-SELECT coalesce(max(seq), 0), coalesce(max(create_time), 0) FROM {schema}.tasks;
-"""
+INSERT INTO {{schema}}.task_counter (last_seq, last_create_time)
+SELECT coalesce(max(seq), 0), coalesce(max(create_time), 0) FROM {{schema}}.tasks;
+CREATE SEQUENCE {{schema}}.task_key_blocks INCREMENT BY {KEY_BLOCK} MINVALUE 1;
+"""  # migrations.py starts the sequence after the largest key stored
 
 MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -40,6 +40,12 @@ INSERT_EVENT: Final = (
     " VALUES (%s, %s, %s, %s, %s, %s, %s)"
 )
 LAST_KEY: Final = "SELECT max(id_key) FROM tasks"
+# The next block of task keys; the sequence is moved past the largest stored key if it fell
+# behind it (keys stored without a reservation, by a taskqueue before version 2).
+RESERVE_KEYS: Final = """
+WITH v AS (SELECT nextval('task_key_blocks') AS next,
+                  (SELECT coalesce(max(id_key), 0) + 1 FROM tasks) AS free)
+SELECT CASE WHEN next >= free THEN next ELSE setval('task_key_blocks', free) END FROM v"""
 INSERT_TASK: Final = f"""
 INSERT INTO tasks (seq, id, work_directory, prompt, priority, tags, state, create_time,
                    update_time, request_id, request_hash, due_time, max_attempts,

@@ -33,6 +33,7 @@ from taskqueue_server.store import new_rows
 from taskqueue_server.store.port import ConfigRevision, PreparedTasks
 from taskqueue_server.store.postgres import listing_sql as listing
 from taskqueue_server.store.postgres import other_sql, task_sql
+from taskqueue_server.store.postgres.schema import KEY_BLOCK
 from taskqueue_server.store.task_records import event_of, facts_of, task_of
 from taskqueue_server.task_ids import TaskIds
 
@@ -237,6 +238,12 @@ class PostgresTransaction:
         return None if row is None else int.from_bytes(bytes(row[0]), "big")
 
     # -- writes -------------------------------------------------------------------------------
+
+    def reserve_task_keys(self) -> range:
+        """A block of the task_key_blocks sequence (schema.py, version 2): shared by every
+        server on the schema, never handed out twice, never rolled back."""
+        row = self._one(task_sql.RESERVE_KEYS, ())
+        return range(int(row[0]), int(row[0]) + KEY_BLOCK)
 
     def insert_tasks(
         self, items: Sequence[tuple[TaskKey, ValidTask]], *, now: int, actor: str

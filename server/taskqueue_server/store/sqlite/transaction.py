@@ -8,7 +8,7 @@ same job, run on this connection.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Final
 
 import apsw
 
@@ -38,14 +38,17 @@ from taskqueue_server.store.sqlite import (
 )
 from taskqueue_server.store.sqlite import keys_and_audit as keys
 
+KEY_BLOCK: Final = 4096
+
 
 class SqliteTransaction:
     """Reads and writes of the port on `conn` (inside a transaction its owner opened)."""
 
-    __slots__ = ("conn",)
+    __slots__ = ("_reserved", "conn")
 
     def __init__(self, conn: apsw.Connection) -> None:
         self.conn = conn
+        self._reserved = 0  # the writer's: one server holds the file (its lock), so in memory
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -125,6 +128,11 @@ class SqliteTransaction:
         return probe_queries.read(self.conn)
 
     # -- writes -----------------------------------------------------------------------------
+
+    def reserve_task_keys(self) -> range:
+        first = max(self._reserved, id_keys.next_key(self.conn))
+        self._reserved = first + KEY_BLOCK
+        return range(first, self._reserved)
 
     def insert_tasks(
         self, items: Sequence[tuple[TaskKey, ValidTask]], *, now: int, actor: str
