@@ -50,6 +50,7 @@ class TaskQueue:
     ) -> None:
         self.hub = hub = WatcherHub()
         """The open streams (tests look into it)."""
+        self._store = store
         rng = rng or random.Random()
         self.clocks = Clocks(store, hub, settings, clock, rng)
         self.claims = Claims(store, hub, self.clocks, settings, clock)
@@ -70,6 +71,7 @@ class TaskQueue:
         await self.tasks.start()
         await self.submit.start()
         await self.clocks.start()
+        self._store.watch_others(self.hub.wake_all)  # other servers' creates wake ours
 
     async def stop(self) -> None:
         """Refuses new claims, ends every stream and stops the clocks; unary calls may still

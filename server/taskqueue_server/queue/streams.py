@@ -19,6 +19,9 @@ from taskqueue_server.store.port import Store, Transaction
 
 RETRY_S: Final = 0.1
 MAX_RETRY_S: Final = 2.0
+SAFETY_NET_S = 5.0
+"""On a store other servers share, how long a watcher stays parked without a wake-up before
+it tries a claim anyway (a lost notification costs at most this much)."""
 
 
 class Streams:
@@ -154,7 +157,11 @@ class Streams:
                 elif not w.missed and not w.closed:
                     w.signal.clear()
                     self._hub.park(w)
-                    await w.signal.wait()
+                    if self._store.shared:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(w.signal.wait(), SAFETY_NET_S)
+                    else:
+                        await w.signal.wait()
                     self._hub.unpark(w)
         except errors.ShuttingDown:
             return

@@ -141,6 +141,16 @@ class WatcherHub:
                     break  # later ones in this list were parked later
         return best
 
+    def wake_all(self) -> None:
+        """Something claimable may have appeared, nobody knows what (another server's create):
+        every parked watcher tries a claim; one claiming now is marked missed."""
+        for watcher in list(self._watchers):
+            if watcher.claiming:
+                watcher.missed = True
+            elif watcher in self._parked.get(watcher.work_directory, {}):
+                self.unpark(watcher)
+                watcher.signal.set()
+
     def close_all(self) -> None:
         """Ends every stream (shutdown)."""
         for watcher in self._watchers:

@@ -309,6 +309,15 @@ class Store(Protocol):
         only inserts new tasks (no claim, no change to an existing row, no request-id
         lookup), so a store may run it in a transaction of its own beside the writer's."""
 
+    shared: bool
+    """Whether other servers may change this store (PostgreSQL): their creates reach this
+    server through `watch_others`, and parked watchers also try a claim now and then, in case
+    a wake-up was lost."""
+
+    def watch_others(self, wake: Callable[[], None]) -> None:
+        """Calls `wake` on the event loop whenever another server sharing the store made tasks
+        claimable (SQLite: never, one server holds the file)."""
+
     def add_riders(self, count: int) -> None:
         """Counts `count` more (or fewer) writes riding inside queued operations."""
 

@@ -38,6 +38,7 @@ from taskqueue_server.store.port import (
     Transaction,
 )
 from taskqueue_server.store.postgres import copies, urls
+from taskqueue_server.store.postgres.listener import Listener
 from taskqueue_server.store.postgres.migrations import migrate
 from taskqueue_server.store.postgres.readers import Readers
 from taskqueue_server.store.postgres.transaction import PostgresTransaction
@@ -81,14 +82,21 @@ class PostgresDatabase:
         self._riders = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._readers = Readers(lambda: self._transaction_on(self.connect()))
+        self._listener = Listener(schema, self.connect)
+        notify = self._listener.notify_statement()
         self._writer = Writer(
             "taskqueue-pg-writer",
             lambda: self._transaction_on(self.connect(), writer=True),
             between=self._measure_size,
             on_batch=on_batch,
+            notify=notify,
+            notify_now=lambda: self._listener.others,
         )
         self._inserter = Writer(
-            "taskqueue-pg-inserter", lambda: self._transaction_on(self.connect(), writer=True)
+            "taskqueue-pg-inserter",
+            lambda: self._transaction_on(self.connect(), writer=True),
+            notify=notify,
+            notify_now=lambda: self._listener.others,
         )
         self._ids: TaskIds | None = None
         self.closed = False
@@ -165,6 +173,7 @@ class PostgresDatabase:
                 return
             self.closed = True
             self._readers.signal_stop()
+        self._listener.stop()
         self._inserter.stop()
         self._writer.stop()
         self._readers.join_and_close()
@@ -203,6 +212,12 @@ class PostgresDatabase:
         with contextlib.suppress(psycopg.Error):
             row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
             self._size = int(row[0]) if row else self._size
+
+    shared = True  # servers may share a schema
+
+    def watch_others(self, wake: Callable[[], None]) -> None:
+        assert self._loop is not None, "open() was not called"
+        self._listener.start(self._loop, wake)
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
         return new_rows.encode(items)

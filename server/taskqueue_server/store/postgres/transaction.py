@@ -42,12 +42,15 @@ class PostgresTransaction:
     """Reads and writes of the port on `conn`; `ids` turns task ids into their keys. The
     writer's (`writer`) reads the facts it decides on FOR UPDATE: they hold until commit."""
 
-    __slots__ = ("_facts_sql", "_writer", "conn", "ids")
+    __slots__ = ("_facts_sql", "_writer", "announce", "conn", "ids")
 
     def __init__(self, conn: psycopg.Connection, ids: TaskIds, *, writer: bool = False) -> None:
         self.conn = conn
         self.ids = ids
         self._writer = writer
+        self.announce = False
+        """Set when this transaction made tasks claimable: its writer sends other servers a
+        wake-up (store/postgres/listener.py) before it commits."""
         self._facts_sql = task_sql.SELECT_ROW_FOR_UPDATE if writer else task_sql.SELECT_ROW
 
     # -- helpers -----------------------------------------------------------------------------
@@ -248,6 +251,7 @@ class PostgresTransaction:
     def insert_tasks(
         self, items: Sequence[tuple[TaskKey, ValidTask]], *, now: int, actor: str
     ) -> int:
+        self.announce = True
         if len(items) != 1:
             return self.insert_prepared([new_rows.encode(items)], now=now, actor=actor)
         ((new_id, new),) = items
@@ -262,6 +266,7 @@ class PostgresTransaction:
     def insert_prepared(self, batches: Sequence[PreparedTasks], *, now: int, actor: str) -> int:
         """One statement whatever the number of tasks: the rows go over as one JSON array,
         which PostgreSQL unpacks, numbers, and inserts with their tags and events."""
+        self.announce = True
         params = {"now": now, "actor": actor, "rows": f"[{','.join(batches)}]"}
         row = self._one(task_sql.INSERT_TASKS, params)
         return int(row[0])
@@ -388,6 +393,7 @@ class PostgresTransaction:
         )
 
     def retry(self, facts: TaskFacts, *, now: int, actor: str, reason: str) -> Task:
+        self.announce = True
         return self._transition(
             facts,
             task_sql.RETRY,
@@ -441,6 +447,7 @@ class PostgresTransaction:
         reason: str,
         with_history: bool = True,
     ) -> Task:
+        self.announce = self.announce or due_time is None  # a due one announces when promoted
         return self._transition(
             facts,
             task_sql.REQUEUE,
@@ -470,13 +477,18 @@ class PostgresTransaction:
         row = self._one(task_sql.ABANDON, {"now": now, "token": token})
         if row is None:
             return None
+        self.announce = True
         self.conn.execute(task_sql.LOAD_DOWN, (row[2],))
         self._event(row[0], now, TaskState.WORKING, TaskState.WAITING, "server", reason, row[8])
         return task_of(row)
 
     def promote_due(self, *, now: int) -> list[tuple[str, tuple[str, ...]]]:
-        rows = self.conn.execute(task_sql.PROMOTE_DUE, {"now": now})
-        return [(d, tuple(json.loads(t))) for d, t in rows]
+        promoted = [
+            (d, tuple(json.loads(t)))
+            for d, t in self.conn.execute(task_sql.PROMOTE_DUE, {"now": now})
+        ]
+        self.announce = self.announce or bool(promoted)
+        return promoted
 
     def insert_key(self, key: StoredKey) -> None:
         other_sql.insert_key(self.conn, key)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import psycopg
+from psycopg import sql
 
 from taskqueue_server import errors
 from taskqueue_server.store import work_queue
@@ -34,6 +35,9 @@ class Writer:
         new_tx: a transaction object on a new connection (the writer's).
         between: called between batches with the writer's connection (housekeeping).
         on_batch: told the size of each batch.
+        notify: the statement (and its parameters) run before the commit of a batch that
+            made tasks claimable (`PostgresTransaction.announce`), while `notify_now()`
+            says another server listens: their wake-up.
     """
 
     def __init__(
@@ -43,6 +47,8 @@ class Writer:
         *,
         between: Callable[[psycopg.Connection], None] | None = None,
         on_batch: Callable[[int], None] | None = None,
+        notify: tuple[sql.SQL, tuple[str, ...]] | None = None,
+        notify_now: Callable[[], bool] = lambda: True,
     ) -> None:
         self.pending: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.last_batch_size = 0
@@ -50,6 +56,8 @@ class Writer:
         self._new_tx = new_tx
         self._between = between
         self._on_batch = on_batch
+        self._notify = notify
+        self._notify_now = notify_now
         self._tx: PostgresTransaction | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -121,11 +129,14 @@ class Writer:
         except psycopg.Error as exc:
             return [(False, failures.storage_error(exc))] * len(batch)
         conn = tx.conn
+        tx.announce = False
         try:
             outcomes = self._pipelined(tx, batch)
             if outcomes is None:
                 conn.execute("BEGIN")
+                tx.announce = False
                 outcomes = self._guarded(tx, batch)
+                self._announce(tx)
                 conn.execute("COMMIT")
         except psycopg.Error as exc:
             with contextlib.suppress(psycopg.Error):
@@ -147,6 +158,7 @@ class Writer:
             with conn.pipeline():  # the transaction was begun by the caller
                 for op, _fut in batch:
                     outcomes.append((True, op(tx)))
+                self._announce(tx)
                 conn.execute("COMMIT")
         except (psycopg.OperationalError, psycopg.InterfaceError):
             raise  # the connection itself failed: the whole batch fails
@@ -155,6 +167,12 @@ class Writer:
                 conn.execute("ROLLBACK")
             return None
         return outcomes
+
+    def _announce(self, tx: PostgresTransaction) -> None:
+        """The NOTIFY of a transaction that made tasks claimable (one, whatever it did)."""
+        if tx.announce and self._notify is not None and self._notify_now():
+            statement, params = self._notify
+            tx.conn.execute(statement, params)
 
     def _guarded(
         self, tx: PostgresTransaction, batch: list[work_queue.Pending]

@@ -192,6 +192,11 @@ class Database:
         self._enqueue(self._queue, (op, fut))
         return fut
 
+    shared = False  # one server holds the file (its lock)
+
+    def watch_others(self, wake: Callable[[], None]) -> None:
+        return None
+
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
         """The tasks as rows of one JSON array without its brackets (store/new_rows.py)."""
         return new_rows.encode(items)
