@@ -74,9 +74,11 @@ async def running_server(
         await server.stop(0.5)
 
 
-def digest(tq: Running) -> str:
+def digest(tq: Running, *, leaving_out: tuple[str, ...] = ()) -> str:
     """`db_digest` of the server's database, SQLite file or PostgreSQL schema alike."""
-    return postgres_digest(tq.postgres, tq.schema) if tq.postgres else db_digest(tq.db_path)
+    if tq.postgres:
+        return postgres_digest(tq.postgres, tq.schema, leaving_out=leaving_out)
+    return db_digest(tq.db_path, leaving_out=leaving_out)
 
 
 def postgres_digest(url: str, schema: str, *, leaving_out: tuple[str, ...] = ()) -> str:

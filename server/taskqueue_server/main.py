@@ -190,6 +190,7 @@ class Server:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.db.open, loop)
         await self.config.load_latest()
+        self.config.start()
         await self.security.start()
         await self.queue.start()
         for name in ("", SERVICE_NAME):
@@ -228,6 +229,7 @@ class Server:
             await self.probe.stop()
         await self.backups.stop()
         await self.security.stop()
+        await self.config.stop()
         await self.lag.stop()
         self.metrics.stop()
         await self.health.enter_graceful_shutdown()

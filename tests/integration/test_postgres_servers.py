@@ -1,14 +1,19 @@
 """Two servers on one PostgreSQL schema (the start of issue 26): they never number two tasks
-alike, and a task created through one wakes a watcher parked on the other at once, by
-LISTEN/NOTIFY, not by the safety-net retry (set to an hour here)."""
+alike; a task created through one wakes a watcher parked on the other at once, by
+LISTEN/NOTIFY, not by the safety-net retry (set to an hour here); a config revision and a
+key created or revoked through one are in force on the other."""
 
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
+import grpc
 import pytest
-from support import create_request, running_server, wait_for
+from google.protobuf import field_mask_pb2
+from support import create_request, running_server, schema_for, wait_for
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue_server.queue import streams
 
@@ -58,3 +63,71 @@ async def test_two_servers_creating_at_once_never_share_an_id(
         assert len(ids) == 1040 and len(set(ids)) == 1040
         listed = await a.stub.ListTasks(pb.ListTasksRequest(page_size=1))
         assert listed.total_size == 1040
+
+
+async def test_a_config_update_through_one_server_is_in_force_on_the_other(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    where = tmp_path / "shared"
+    async with (
+        running_server(where, postgres=postgres_url) as a,
+        running_server(where, postgres=postgres_url) as b,
+    ):
+        await a.stub.UpdateConfig(
+            pb.UpdateConfigRequest(
+                config=pb.ServerConfig(default_lease_seconds=42),
+                update_mask=field_mask_pb2.FieldMask(paths=["default_lease_seconds"]),
+            )
+        )
+
+        async def b_has_it() -> bool:
+            got = await b.stub.GetConfig(pb.GetConfigRequest())
+            return got.config.default_lease_seconds == 42 and got.revision == 1
+
+        await wait_for(b_has_it, 10, "the revision in force on b")
+        await b.stub.CreateTask(create_request())
+        claimed = await b.stub.ClaimTask(pb.ClaimTaskRequest(worker_id="w"))
+        lease = claimed.lease_expire_time.seconds - claimed.task.start_time.seconds
+        assert 41 <= lease <= 43, "b's next claim takes the lease a set"
+
+
+async def test_a_key_revoked_through_one_server_is_refused_by_the_other(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    where = tmp_path / "shared"
+    admin_key = await asyncio.to_thread(_admin_key, postgres_url, schema_for(where))
+    admin = (("authorization", f"Bearer {admin_key}"),)
+    async with (
+        running_server(where, postgres=postgres_url, auth_enabled=True) as a,
+        running_server(where, postgres=postgres_url, auth_enabled=True) as b,
+    ):
+        made = await a.stub.CreateApiKey(
+            pb.CreateApiKeyRequest(name="bot", role=pb.ROLE_SUBMITTER), metadata=admin
+        )
+        bot = (("authorization", f"Bearer {made.key}"),)
+
+        async def b_takes_it() -> bool:
+            try:
+                await b.stub.CreateTask(create_request(), metadata=bot)
+            except grpc.aio.AioRpcError as exc:
+                if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
+                    raise
+                return False
+            return True
+
+        await wait_for(b_takes_it, 10, "b to accept a key made through a")
+        await a.stub.RevokeApiKey(pb.RevokeApiKeyRequest(key="bot"), metadata=admin)
+
+        async def b_refuses_it() -> bool:
+            return not await b_takes_it()
+
+        await wait_for(b_refuses_it, 10, "b to refuse a key revoked through a")
+
+
+def _admin_key(url: str, schema: str) -> str:
+    made = subprocess.run(
+        [sys.executable, "-m", "taskqueue_server.main", "keys", "--db", url, "--db-schema",
+         schema, "create", "--name", "root", "--role", "admin"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return made.stdout.strip()

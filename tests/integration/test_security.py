@@ -11,6 +11,7 @@ from typing import Any
 
 import apsw
 import grpc
+import psycopg
 import pytest
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
@@ -18,10 +19,21 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_status import rpc_status
 from pki import AUDIENCE, ISSUER, JwtKeys, make_jwt_keys
-from support import Running, create_request, db_digest, rich_error, running_server
+from psycopg import sql
+from support import (
+    Running,
+    create_request,
+    db_digest,
+    digest,
+    rich_error,
+    running_server,
+    schema_for,
+    wait_for,
+)
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue_server.security import keys, roles
 from taskqueue_server.security.service import create_key_in
+from taskqueue_server.store.postgres import offline as postgres_offline
 from taskqueue_server.store.sqlite.offline import run_offline
 
 pytestmark = pytest.mark.anyio
@@ -44,24 +56,38 @@ class Secured:
         return self.md(self.tokens[role])
 
 
-def add_key(db: Path, name: str, role: str, ttl_us: int | None = None, now: int = 0) -> str:
+def add_key(
+    db: Path, name: str, role: str, ttl_us: int | None = None, now: int = 0, postgres: str = ""
+) -> str:
+    """A key stored as the keys command stores it: in the SQLite file `db`, or with
+    `postgres` in the schema a server on `db` would use."""
     import time
 
     token, stored = keys.new_key(
         name=name, role=role, now_us=now or int(time.time() * 1e6), ttl_us=ttl_us
     )
+    if postgres:
+        postgres_offline.run_offline(
+            postgres, lambda tx: create_key_in(tx, stored), schema=schema_for(db)
+        )
+        return token
     run_offline(str(db), lambda tx: create_key_in(tx, stored))
     keys.touch_stamp(str(db))
     return token
 
 
 @pytest.fixture
-async def secured(tmp_path: Path) -> AsyncIterator[Secured]:
+async def secured(
+    tmp_path: Path, store: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Secured]:
+    """A server with authentication on, a key per role and JWT material, on each store."""
     db = tmp_path / "taskqueue.db"
-    tokens = {role: add_key(db, f"{role}-key", role) for role in roles.ROLES}
+    url = request.getfixturevalue("postgres_url") if store == "postgres" else ""
+    tokens = {role: add_key(db, f"{role}-key", role, postgres=url) for role in roles.ROLES}
     material = make_jwt_keys(tmp_path / "jwt")
     async with running_server(
         db,
+        postgres=url,
         auth_enabled=True,
         jwt_secret_file=str(material.secret_file),
         jwt_public_key_file=str(material.rsa_public_file),
@@ -131,7 +157,7 @@ async def test_every_role_against_every_method(secured: Secured) -> None:
 async def test_refused_role_changes_nothing_and_says_why(secured: Secured) -> None:
     stub = secured.tq.stub
     await stub.CreateTask(create_request(), metadata=secured.as_role("submitter"))
-    before = db_digest(secured.tq.db_path, leaving_out=AUDITED)
+    before = digest(secured.tq, leaving_out=AUDITED)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.CreateTask(create_request(), metadata=secured.as_role("worker"))
     error = rich_error(caught.value)
@@ -140,7 +166,7 @@ async def test_refused_role_changes_nothing_and_says_why(secured: Secured) -> No
     assert error.metadata["method"] == "CreateTask"
     assert error.metadata["allowed_roles"] == "submitter,admin"
     assert error.metadata["principal"] == "key:worker-key"
-    assert db_digest(secured.tq.db_path, leaving_out=AUDITED) == before
+    assert digest(secured.tq, leaving_out=AUDITED) == before
 
 
 @pytest.mark.parametrize(
@@ -158,12 +184,12 @@ async def test_refused_role_changes_nothing_and_says_why(secured: Secured) -> No
 async def test_no_or_malformed_credentials_are_unauthenticated(
     secured: Secured, metadata: Any, reason: str
 ) -> None:
-    before = db_digest(secured.tq.db_path, leaving_out=AUDITED)
+    before = digest(secured.tq, leaving_out=AUDITED)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await secured.tq.stub.CreateTask(create_request(), metadata=metadata)
     error = rich_error(caught.value)
     assert (error.code, error.reason) == (grpc.StatusCode.UNAUTHENTICATED, reason)
-    assert db_digest(secured.tq.db_path, leaving_out=AUDITED) == before
+    assert digest(secured.tq, leaving_out=AUDITED) == before
 
 
 async def test_health_and_reflection_answer_without_credentials(secured: Secured) -> None:
@@ -218,7 +244,7 @@ async def test_bad_jwts_are_refused_with_a_reason(secured: Secured) -> None:
         "no exp": (j.hs256(exp=None), "MISSING_CLAIM"),
         "no sub": (j.hs256(sub=None), "MISSING_CLAIM"),
     }
-    before = db_digest(secured.tq.db_path, leaving_out=AUDITED)
+    before = digest(secured.tq, leaving_out=AUDITED)
     for what, (token, reason) in cases.items():
         with pytest.raises(grpc.aio.AioRpcError) as caught:
             await secured.tq.stub.CreateTask(create_request(), metadata=secured.md(token))
@@ -230,7 +256,7 @@ async def test_bad_jwts_are_refused_with_a_reason(secured: Secured) -> None:
         )
     error = rich_error(caught.value)
     assert (error.code, error.reason) == (grpc.StatusCode.PERMISSION_DENIED, "NO_ROLE")
-    assert db_digest(secured.tq.db_path, leaving_out=AUDITED) == before
+    assert digest(secured.tq, leaving_out=AUDITED) == before
 
 
 async def test_hs_rs_confusion_is_refused_without_an_hs_secret(tmp_path: Path) -> None:
@@ -278,7 +304,8 @@ async def test_api_keys_created_revoked_and_expired_over_the_api(secured: Secure
         await stub.RevokeApiKey(pb.RevokeApiKeyRequest(key="ci-bot"), metadata=admin)
     assert caught.value.code() == grpc.StatusCode.NOT_FOUND
 
-    expired = add_key(secured.tq.db_path, "old", "submitter", ttl_us=1, now=1_000_000)
+    expired = add_key(secured.tq.db_path, "old", "submitter", ttl_us=1, now=1_000_000,
+                      postgres=secured.tq.postgres)  # fmt: skip
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.CreateTask(create_request(), metadata=secured.md(expired))
     assert rich_error(caught.value).reason == "API_KEY_EXPIRED"
@@ -292,22 +319,52 @@ async def test_api_keys_created_revoked_and_expired_over_the_api(secured: Secure
 
 
 async def test_revocation_by_another_process_holds_from_the_next_call(secured: Secured) -> None:
-    token = add_key(secured.tq.db_path, "temp", "monitor")
-    await secured.tq.stub.GetStats(pb.GetStatsRequest(), metadata=secured.md(token))
-    run_offline(str(secured.tq.db_path), lambda tx: tx.revoke_key("temp", 1))
-    keys.touch_stamp(str(secured.tq.db_path))
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await secured.tq.stub.GetStats(pb.GetStatsRequest(), metadata=secured.md(token))
-    assert rich_error(caught.value).reason == "API_KEY_REVOKED"
+    """On SQLite from the very next call (the file's stamp); on PostgreSQL within the poll of
+    the store's count of key changes (a second)."""
+    tq = secured.tq
+    token = add_key(tq.db_path, "temp", "monitor", postgres=tq.postgres)
+
+    async def refused() -> bool:
+        try:
+            await tq.stub.GetStats(pb.GetStatsRequest(), metadata=secured.md(token))
+        except grpc.aio.AioRpcError as exc:
+            return rich_error(exc).reason == "API_KEY_REVOKED"
+        return False
+
+    if tq.postgres:
+        await wait_for(lambda: _accepted(tq, secured.md(token)), 10, "the new key accepted")
+        postgres_offline.run_offline(
+            tq.postgres, lambda tx: tx.revoke_key("temp", 1), schema=tq.schema
+        )
+        await wait_for(refused, 10, "the revoked key refused")
+        return
+    await tq.stub.GetStats(pb.GetStatsRequest(), metadata=secured.md(token))
+    run_offline(str(tq.db_path), lambda tx: tx.revoke_key("temp", 1))
+    keys.touch_stamp(str(tq.db_path))
+    assert await refused()
+
+
+async def _accepted(tq: Running, md: tuple[tuple[str, str], ...]) -> bool:
+    try:
+        await tq.stub.GetStats(pb.GetStatsRequest(), metadata=md)
+    except grpc.aio.AioRpcError:
+        return False
+    return True
 
 
 async def test_only_a_salted_hash_of_a_key_is_stored(secured: Secured) -> None:
-    conn = apsw.Connection(str(secured.tq.db_path), flags=apsw.SQLITE_OPEN_READONLY)
-    try:
-        dump = repr(list(conn.execute("SELECT * FROM api_keys")))
-        salts = [row[0] for row in conn.execute("SELECT salt FROM api_keys")]
-    finally:
-        conn.close()
+    if secured.tq.postgres:
+        with psycopg.connect(secured.tq.postgres) as pg:
+            table = sql.SQL("{}.api_keys").format(sql.Identifier(secured.tq.schema))
+            dump = repr(pg.execute(sql.SQL("SELECT * FROM {}").format(table)).fetchall())
+            salts = [bytes(r[0]) for r in pg.execute(sql.SQL("SELECT salt FROM {}").format(table))]
+    else:
+        conn = apsw.Connection(str(secured.tq.db_path), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            dump = repr(list(conn.execute("SELECT * FROM api_keys")))
+            salts = [row[0] for row in conn.execute("SELECT salt FROM api_keys")]
+        finally:
+            conn.close()
     for token in secured.tokens.values():
         secret = token.split("_", 2)[2]
         assert secret not in dump and secret.encode() not in dump.encode()
@@ -419,7 +476,7 @@ async def test_burst_over_the_principal_limit_is_refused_then_recovers(secured: 
     await _set(secured, rate_limit_submitter_per_second=4.0, rate_limit_submitter_burst=3)
     for _ in range(3):
         await stub.CreateTask(create_request(), metadata=submitter)
-    before = db_digest(secured.tq.db_path, leaving_out=AUDITED)
+    before = digest(secured.tq, leaving_out=AUDITED)
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.CreateTask(create_request(), metadata=submitter)
     error = rich_error(caught.value)
@@ -427,9 +484,7 @@ async def test_burst_over_the_principal_limit_is_refused_then_recovers(secured: 
     assert error.metadata["scope"] == "principal"
     delay = _retry_delay(caught.value)
     assert 0 < delay <= 0.25 + 1e-6
-    assert db_digest(secured.tq.db_path, leaving_out=AUDITED) == before, (
-        "a throttled call is not executed"
-    )
+    assert digest(secured.tq, leaving_out=AUDITED) == before, "a throttled call is not executed"
     # other principals have their own buckets
     await stub.GetStats(pb.GetStatsRequest(), metadata=secured.as_role("monitor"))
     await asyncio.sleep(delay)  # what RetryInfo told the client to do

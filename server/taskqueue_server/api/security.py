@@ -68,7 +68,12 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         if gate.needs_key_reload():
             await gate.keys.reload()
         try:
-            return gate.admit(method, full_method, _authorization(context), context.peer())
+            try:
+                return gate.admit(method, full_method, _authorization(context), context.peer())
+            except errors.Unauthenticated as exc:
+                if exc.reason != "UNKNOWN_API_KEY" or not await gate.recheck_keys():
+                    raise
+                return gate.admit(method, full_method, _authorization(context), context.peer())
         except errors.TaskQueueError as exc:
             await statuses.abort(context, exc)
 

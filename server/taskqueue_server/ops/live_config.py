@@ -1,16 +1,19 @@
 """Live configuration: GetConfig, UpdateConfig (validated as a whole, applied in place,
 stored as a numbered revision), ListConfigRevisions, reloading the TOML file on SIGHUP, and
-the latest revision applied again at start-up.
+the latest revision applied again at start-up, and revisions stored by other servers on the
+same store applied as they come (read every POLL_S).
 
 Settings that need a restart (the listen address, the database path, ...) are refused.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Final
 
 from taskqueue_server import config, errors
 from taskqueue_server.config import Settings
@@ -19,6 +22,8 @@ from taskqueue_server.queue.page_tokens import PageTokens
 from taskqueue_server.store.port import ConfigRevision, Store, Transaction
 
 log = logging.getLogger(__name__)
+
+POLL_S: Final = 1.0
 
 
 class ConfigManager:
@@ -48,6 +53,7 @@ class ConfigManager:
         self._clock = clock
         self.revision = 0
         self._tokens: PageTokens | None = None
+        self._watching: asyncio.Task[None] | None = None
 
     def live_values(self) -> dict[str, Any]:
         return {k: v for k, v in self.settings.public().items() if not config.needs_restart(k)}
@@ -55,9 +61,11 @@ class ConfigManager:
     async def load_latest(self) -> None:
         """Applies the latest stored revision to every live setting no flag has set."""
         found = await self._db.read(lambda s: s.latest_config())
-        if found is None:
-            return
-        self.revision, values = found
+        if found is not None:
+            self._take(*found)
+
+    def _take(self, revision: int, values: Mapping[str, Any]) -> None:
+        self.revision = revision
         keep = {
             k: v
             for k, v in values.items()
@@ -69,6 +77,30 @@ class ConfigManager:
             log.error("ignoring stored config revision %d: %s", self.revision, exc)
             return
         self._apply(candidate, {k: f"revision {self.revision}" for k in keep})
+
+    def start(self) -> None:
+        """Follows revisions other servers store (several servers on one PostgreSQL)."""
+        self._watching = asyncio.create_task(self._watch(), name="config revisions")
+
+    async def stop(self) -> None:
+        if self._watching is not None:
+            self._watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watching
+
+    async def _watch(self) -> None:
+        """Reads the latest revision every POLL_S and applies one newer than this server's
+        (an UpdateConfig through another server on the same store is in force here within
+        that)."""
+        while True:
+            await asyncio.sleep(POLL_S)
+            try:
+                found = await self._db.read(lambda s: s.latest_config(), quick=True)
+            except errors.TaskQueueError:
+                continue  # the store is down: the probe says so
+            if found is not None and found[0] > self.revision:
+                log.info("config revision %d, stored by another server: applied", found[0])
+                self._take(*found)
 
     def _apply(self, candidate: Settings, sources: Mapping[str, str]) -> None:
         for f in dataclasses.fields(candidate):

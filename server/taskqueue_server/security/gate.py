@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 from typing import Final
 
@@ -52,9 +52,11 @@ class Gate:
         audit: AuditLog,
         clock: Callable[[], int],
         on_throttle: Callable[[str, str], None] = lambda principal, method: None,
+        key_generation: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.settings = settings
         self.keys = keys
+        self._key_generation = key_generation
         self.audit = audit
         self._clock = clock
         self._on_throttle = on_throttle
@@ -85,6 +87,12 @@ class Gate:
 
     def needs_key_reload(self) -> bool:
         return self.settings.auth_enabled and self.keys.stale()
+
+    async def recheck_keys(self) -> bool:
+        """Rereads the keys if the store's count of key changes moved; whether it did."""
+        if self._key_generation is None:
+            return False
+        return await self.keys.recheck(self._key_generation)
 
     def _throttle(self, principal: str, method: str, wait_s: float, scope: str) -> None:
         key = (principal, method)

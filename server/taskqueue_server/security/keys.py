@@ -102,6 +102,16 @@ class KeyRing:
         self._seen: tuple[int, int] | None = None
         self._generation = self._loaded_generation = -1
 
+    async def recheck(self, generation: Callable[[], Awaitable[int]]) -> bool:
+        """For a key this ring does not know (made by another process a moment ago?): reads
+        the store's count of key changes, and the keys when it moved; whether it did. A
+        caller sending made-up keys costs one small read each, never a reread of all."""
+        self.observe(await generation())
+        if not self.stale():
+            return False
+        await self.reload()
+        return True
+
     def observe(self, generation: int) -> None:
         """The store's count of key changes, as last read (the next call rereads on a move)."""
         self._generation = generation

@@ -63,10 +63,21 @@ class Security:
         self.audit = AuditLog(self._append, clock)
         self.keys = KeyRing(self._path, lambda: db.read(lambda s: s.api_keys()))
         self.gate = Gate(
-            settings, keys=self.keys, audit=self.audit, clock=clock, on_throttle=on_throttle
+            settings,
+            keys=self.keys,
+            audit=self.audit,
+            clock=clock,
+            on_throttle=on_throttle,
+            key_generation=lambda: db.read(lambda s: s.keys_generation(), quick=True),
         )
         self._settings = settings
         self._watching: asyncio.Task[None] | None = None
+
+    def _touch_stamp(self) -> None:
+        """The SQLite file's stamp, for the admin commands' changes to be seen at once (a
+        PostgreSQL store has no file: its servers poll the count of key changes)."""
+        if not self._db.shared:
+            keys.touch_stamp(self._path)
 
     async def _append(self, events: list[AuditEvent]) -> None:
         keep = self._settings.audit_keep
@@ -99,7 +110,7 @@ class Security:
     ) -> tuple[str, StoredKey]:
         token, stored = keys.new_key(name=name, role=role, now_us=self._clock(), ttl_us=ttl_us)
         await self._db.write(lambda tx: create_key_in(tx, stored))
-        keys.touch_stamp(self._path)
+        self._touch_stamp()
         await self.keys.reload()
         return token, stored
 
@@ -120,7 +131,7 @@ class Security:
             )
         now = self._clock()
         revoked = await self._db.write(lambda tx: revoke_key_in(tx, key, now))
-        keys.touch_stamp(self._path)
+        self._touch_stamp()
         await self.keys.reload()
         return revoked
 
