@@ -131,3 +131,25 @@ def _admin_key(url: str, schema: str) -> str:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return made.stdout.strip()
+
+
+async def test_a_directory_limit_holds_across_servers_racing(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    where = tmp_path / "shared"
+    limit = {"max_working_per_directory": 2}
+    async with (
+        running_server(where, postgres=postgres_url, **limit) as a,  # type: ignore[arg-type]
+        running_server(where, postgres=postgres_url, **limit) as b,  # type: ignore[arg-type]
+    ):
+        for round_ in range(5):
+            directory = f"/srv/limited-{round_}"
+            batch = [create_request(work_directory=directory) for _ in range(30)]
+            await a.stub.BatchCreateTasks(pb.BatchCreateTasksRequest(requests=batch))
+            claims = await asyncio.gather(*(
+                server.stub.ClaimTask(pb.ClaimTaskRequest(worker_id=f"w{i}",
+                                                          work_directory=directory))
+                for i in range(12) for server in (a, b)
+            ))  # fmt: skip
+            taken = [c.task.id for c in claims if c.task.id]
+            assert len(taken) == 2, f"round {round_}: {len(taken)} working in {directory}"

@@ -143,6 +143,9 @@ CREATE TABLE {{schema}}.task_counter (
 INSERT INTO {{schema}}.task_counter (last_seq, last_create_time)
 SELECT coalesce(max(seq), 0), coalesce(max(create_time), 0) FROM {{schema}}.tasks;
 CREATE SEQUENCE {{schema}}.task_key_blocks INCREMENT BY {KEY_BLOCK} MINVALUE 1;
+INSERT INTO {{schema}}.directory_load (work_directory, working)
+SELECT DISTINCT work_directory, 0 FROM {{schema}}.tasks
+ON CONFLICT (work_directory) DO NOTHING;
 """  # migrations.py starts the sequence after the largest key stored
 
 MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)

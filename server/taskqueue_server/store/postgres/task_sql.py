@@ -88,8 +88,16 @@ tagged AS (
 recorded AS (
   INSERT INTO task_events (task_seq, time, from_state, to_state, actor, reason, attempt)
   SELECT b.before + a.n, b.now, NULL, {WAITING}, %(actor)s, a.r->>13, 0
-  FROM a, block AS b ORDER BY a.n)
+  FROM a, block AS b ORDER BY a.n),
+loads AS (
+  INSERT INTO directory_load (work_directory, working) SELECT DISTINCT a.r->>1, 0 FROM a
+  ON CONFLICT (work_directory) DO NOTHING)
 SELECT now FROM block"""
+# A directory's load row is made with its first task (claims lock it: task_sql.claim_*).
+ADD_DIRECTORY: Final = (
+    "INSERT INTO directory_load (work_directory, working) VALUES (%s, 0)"
+    " ON CONFLICT (work_directory) DO NOTHING"
+)
 
 _CLAIM_WHERE: Final = f"t.state = {WAITING} AND t.due_time IS NULL"
 _DIRECTORY_LIMIT: Final = """
@@ -118,18 +126,26 @@ def claim_sql(*, in_directory: bool, tag_count: int) -> str:
     """The claim of one task for a directory filter (or none) and `tag_count` wanted tags,
     with its directory's load and its history entry, in one statement. The claim of a
     batch (`claim_batch_sql`) falls back on it, token by token, when directory limits turned
-    tasks down."""
+    tasks down. The chosen task's directory load is then read again locked (another server
+    may have claimed in it meanwhile): over the limit, nothing is claimed."""
     where = _claim_where(in_directory=in_directory, tag_count=tag_count)
     return f"""
 WITH chosen AS (
   SELECT t.seq FROM tasks AS t
   WHERE {where}{_DIRECTORY_LIMIT}
   ORDER BY t.priority, t.seq LIMIT 1 FOR UPDATE SKIP LOCKED),
+locked AS (
+  SELECT d.working FROM directory_load AS d, tasks AS t, chosen
+  WHERE t.seq = chosen.seq AND d.work_directory = t.work_directory FOR UPDATE OF d),
 claimed AS (
   UPDATE tasks SET state = {WORKING}, worker_id = %(worker)s, attempt = attempt + 1,
     start_time = %(now)s, update_time = %(now)s, lease_token = %(token)s,
     lease_expire_time = %(expire)s, lease_duration = %(lease)s
   FROM chosen WHERE tasks.seq = chosen.seq
+    AND (CASE WHEN tasks.max_working > 0 THEN tasks.max_working ELSE %(directory_limit)s END = 0
+         OR coalesce((SELECT working FROM locked), 0)
+            < CASE WHEN tasks.max_working > 0 THEN tasks.max_working
+                   ELSE %(directory_limit)s END)
   RETURNING {_RETURNED}),
 load AS (
   INSERT INTO directory_load (work_directory, working)
@@ -151,20 +167,28 @@ def claim_batch_sql(*, in_directory: bool, tag_count: int) -> str:
     every row carries how many candidates were refused (the first column; a single row of
     NULLs when none was taken), and the caller claims the rest one by one.
 
-    The directory loads, the history entries and the claimed rows (their place in the
-    batch in the second column) come from this one statement: one round trip a batch."""
+    The candidates' directory loads are read locked (FOR UPDATE, in directory order): a
+    claim on another server sharing the schema waits for this one's commit and then reads
+    the load it left, so a limit holds across servers. Every directory with tasks has its
+    row (the insert makes it). The loads, the history entries and the claimed rows (their
+    place in the batch in the second column) come from this one statement: one round trip
+    a batch."""
     where = _claim_where(in_directory=in_directory, tag_count=tag_count)
     return f"""
 WITH candidates AS (
   SELECT t.seq, t.priority, t.work_directory, t.max_working FROM tasks AS t
   WHERE {where}
   ORDER BY t.priority, t.seq LIMIT cardinality(%(tokens)s::text[]) FOR UPDATE SKIP LOCKED),
+loads AS (
+  SELECT d.work_directory, d.working FROM directory_load AS d
+  WHERE d.work_directory IN (SELECT work_directory FROM candidates)
+  ORDER BY d.work_directory FOR UPDATE),
 ranked AS (
   SELECT c.seq, c.priority,
     CASE WHEN c.max_working > 0 THEN c.max_working ELSE %(directory_limit)s END AS cap,
     coalesce(d.working, 0) + row_number() OVER (
       PARTITION BY c.work_directory ORDER BY c.priority, c.seq) AS load_after
-  FROM candidates AS c LEFT JOIN directory_load AS d ON d.work_directory = c.work_directory),
+  FROM candidates AS c LEFT JOIN loads AS d ON d.work_directory = c.work_directory),
 chosen AS (
   SELECT seq, row_number() OVER (ORDER BY priority, seq) AS i FROM ranked
   WHERE cap = 0 OR load_after <= cap),

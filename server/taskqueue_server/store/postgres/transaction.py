@@ -258,6 +258,7 @@ class PostgresTransaction:
         first, now = self._first_seq(now)
         row = new_rows.row_of(new_id, new, json.dumps(new.tags))
         self.conn.execute(task_sql.INSERT_TASK, (first, *row[:5], now, now, *row[5:13], row[14]))
+        self.conn.execute(task_sql.ADD_DIRECTORY, (new.work_directory,))
         for tag in new.tags:
             self.conn.execute(task_sql.INSERT_TAG, (tag, first))
         self._event(first, now, None, TaskState.WAITING, actor, row[13], 0)
