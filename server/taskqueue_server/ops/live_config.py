@@ -8,8 +8,6 @@ Settings that need a restart (the listen address, the database path, ...) are re
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping
@@ -17,6 +15,7 @@ from typing import Any, Final
 
 from taskqueue_server import config, errors
 from taskqueue_server.config import Settings
+from taskqueue_server.polling import Poll
 from taskqueue_server.queue import page_tokens, validation
 from taskqueue_server.queue.page_tokens import PageTokens
 from taskqueue_server.store.port import ConfigRevision, Store, Transaction
@@ -53,7 +52,7 @@ class ConfigManager:
         self._clock = clock
         self.revision = 0
         self._tokens: PageTokens | None = None
-        self._watching: asyncio.Task[None] | None = None
+        self._watching = Poll("config revisions", POLL_S, self._follow)
 
     def live_values(self) -> dict[str, Any]:
         return {k: v for k, v in self.settings.public().items() if not config.needs_restart(k)}
@@ -80,27 +79,18 @@ class ConfigManager:
 
     def start(self) -> None:
         """Follows revisions other servers store (several servers on one PostgreSQL)."""
-        self._watching = asyncio.create_task(self._watch(), name="config revisions")
+        self._watching.start()
 
     async def stop(self) -> None:
-        if self._watching is not None:
-            self._watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watching
+        await self._watching.stop()
 
-    async def _watch(self) -> None:
-        """Reads the latest revision every POLL_S and applies one newer than this server's
-        (an UpdateConfig through another server on the same store is in force here within
-        that)."""
-        while True:
-            await asyncio.sleep(POLL_S)
-            try:
-                found = await self._db.read(lambda s: s.latest_config(), quick=True)
-            except errors.TaskQueueError:
-                continue  # the store is down: the probe says so
-            if found is not None and found[0] > self.revision:
-                log.info("config revision %d, stored by another server: applied", found[0])
-                self._take(*found)
+    async def _follow(self) -> None:
+        """Applies a stored revision newer than this server's (an UpdateConfig through
+        another server on the same store is in force here within POLL_S)."""
+        found = await self._db.read(lambda s: s.latest_config(), quick=True)
+        if found is not None and found[0] > self.revision:
+            log.info("config revision %d, stored by another server: applied", found[0])
+            self._take(*found)
 
     def _apply(self, candidate: Settings, sources: Mapping[str, str]) -> None:
         for f in dataclasses.fields(candidate):

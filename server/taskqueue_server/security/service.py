@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Final
 
 from taskqueue_server import errors
 from taskqueue_server.config import Settings
 from taskqueue_server.model import AuditEvent, StoredKey
+from taskqueue_server.polling import Poll
 from taskqueue_server.queue import page_tokens, validation
 from taskqueue_server.queue.page_tokens import PageTokens
 from taskqueue_server.security import keys
@@ -71,7 +70,7 @@ class Security:
             key_generation=lambda: db.read(lambda s: s.keys_generation(), quick=True),
         )
         self._settings = settings
-        self._watching: asyncio.Task[None] | None = None
+        self._watching = Poll("key changes", KEYS_POLL_S, self._observe_keys)
 
     def _touch_stamp(self) -> None:
         """The SQLite file's stamp, for the admin commands' changes to be seen at once (a
@@ -84,26 +83,18 @@ class Security:
         await self._db.write(lambda tx: tx.append_audit(events, keep=keep))
 
     async def start(self) -> None:
-        self.keys.observe(await self._db.read(lambda s: s.keys_generation(), quick=True))
+        await self._observe_keys()
         await self.keys.reload()
-        self._watching = asyncio.create_task(self._watch_keys(), name="key changes")
+        self._watching.start()
 
     async def stop(self) -> None:
-        if self._watching is not None:
-            self._watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watching
+        await self._watching.stop()
 
-    async def _watch_keys(self) -> None:
-        """Reads the store's count of key changes every KEYS_POLL_S: a key created or
-        revoked by another process (`taskqueue-server keys` on a PostgreSQL schema, another
-        server) is honoured within that, without a restart."""
-        while True:
-            await asyncio.sleep(KEYS_POLL_S)
-            try:
-                self.keys.observe(await self._db.read(lambda s: s.keys_generation(), quick=True))
-            except errors.TaskQueueError:
-                continue  # the store is down: the probe says so; try again next time
+    async def _observe_keys(self) -> None:
+        """The store's count of key changes, read every KEYS_POLL_S: a key created or revoked
+        by another process (`taskqueue-server keys` on a PostgreSQL schema, another server)
+        is honoured within that, without a restart."""
+        self.keys.observe(await self._db.read(lambda s: s.keys_generation(), quick=True))
 
     async def create_key(
         self, *, name: str, role: str, ttl_us: int | None
