@@ -8,12 +8,15 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import uuid
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2
+from google.protobuf import duration_pb2, field_mask_pb2
 from support import create_request, running_server, schema_for, wait_for
+from taskqueue.v1 import task_pb2
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue_server.queue import streams
 
@@ -153,3 +156,44 @@ async def test_a_directory_limit_holds_across_servers_racing(
             ))  # fmt: skip
             taken = [c.task.id for c in claims if c.task.id]
             assert len(taken) == 2, f"round {round_}: {len(taken)} working in {directory}"
+
+
+async def test_one_server_leads_the_clocks_and_another_takes_over_when_it_stops(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The lease reaper runs on the elected server only, for every server's leases: a lease
+    granted through the follower runs out and the leader puts its task back; when the leader
+    stops, the other server leads within seconds and does the same."""
+    where = tmp_path / "shared"
+    async with running_server(where, postgres=postgres_url) as b:
+        async with running_server(where, postgres=postgres_url) as a:
+
+            async def one_leads() -> bool:
+                return [a.server.db.leads, b.server.db.leads].count(True) == 1
+
+            await wait_for(one_leads, 10, "exactly one leader")
+            leader, follower = (a, b) if a.server.db.leads else (b, a)
+            await _lease_runs_out_through(follower)
+        if leader is a:  # a stopped: b must take over (b stopping would end the test)
+
+            async def b_leads() -> bool:
+                return bool(b.server.db.leads)
+
+            await wait_for(b_leads, 10, "b to lead once a stopped")
+        await _lease_runs_out_through(b)
+
+
+async def _lease_runs_out_through(server: Any) -> None:
+    directory = f"/srv/lease-{uuid.uuid4()}"
+    made = await server.stub.CreateTask(create_request(work_directory=directory))
+    claimed = await server.stub.ClaimTask(
+        pb.ClaimTaskRequest(worker_id="w", work_directory=directory,
+                            lease_duration=duration_pb2.Duration(seconds=1))
+    )  # fmt: skip
+    assert claimed.task.id == made.task.id
+
+    async def back_to_waiting() -> bool:
+        got = await server.stub.GetTask(pb.GetTaskRequest(task_id=made.task.id))
+        return bool(got.task.state == task_pb2.TASK_STATE_WAITING)
+
+    await wait_for(back_to_waiting, 15, "the expired lease's task back to waiting")

@@ -585,3 +585,14 @@ async def test_watch_next_counts_once_and_its_deliveries_are_not_throttled(
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await stub.GetTask(pb.GetTaskRequest(task_id=got[0]), metadata=worker)
     assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_revoking_a_key_named_with_a_nul_is_invalid_on_either_store(
+    secured: Secured,
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await secured.tq.stub.RevokeApiKey(
+            pb.RevokeApiKeyRequest(key="ci\x00bot"), metadata=secured.as_role("admin")
+        )
+    error = rich_error(caught.value)
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT and error.fields == ["key"]

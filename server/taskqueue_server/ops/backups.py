@@ -280,6 +280,8 @@ class Backups:
                 await asyncio.sleep(1.0)
                 continue
             await asyncio.sleep(interval if retry is None else min(retry, interval))
+            if not self._store.leads:  # several servers on one store: the leader backs up
+                continue
             try:
                 await self.create()
                 retry = None

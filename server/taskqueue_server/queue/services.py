@@ -71,7 +71,8 @@ class TaskQueue:
         await self.tasks.start()
         await self.submit.start()
         await self.clocks.start()
-        self._store.watch_others(self.hub.wake_all)  # other servers' creates wake ours
+        # other servers' creates wake ours; the elected one runs the clocks
+        self._store.watch_others(self.hub.wake_all, self.clocks.took_the_lead)
 
     async def stop(self) -> None:
         """Refuses new claims, ends every stream and stops the clocks; unary calls may still

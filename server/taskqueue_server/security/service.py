@@ -120,6 +120,10 @@ class Security:
             raise errors.InvalidArgument(
                 [errors.FieldViolation(field="key", description="required: a key id or name")]
             )
+        if "\x00" in key:  # no key has one (and PostgreSQL text refuses it)
+            raise errors.InvalidArgument(
+                [errors.FieldViolation(field="key", description="contains a NUL character")]
+            )
         now = self._clock()
         revoked = await self._db.write(lambda tx: revoke_key_in(tx, key, now))
         self._touch_stamp()

@@ -314,9 +314,15 @@ class Store(Protocol):
     server through `watch_others`, and parked watchers also try a claim now and then, in case
     a wake-up was lost."""
 
-    def watch_others(self, wake: Callable[[], None]) -> None:
+    @property
+    def leads(self) -> bool:
+        """Whether this server runs the clocks (lease reaper, due tasks, scheduled backups):
+        always on SQLite; on PostgreSQL the one server elected among those sharing it."""
+
+    def watch_others(self, wake: Callable[[], None], lead: Callable[[], None]) -> None:
         """Calls `wake` on the event loop whenever another server sharing the store made tasks
-        claimable (SQLite: never, one server holds the file)."""
+        claimable, and `lead` when this server became the leader (SQLite: never, one server
+        holds the file, and it leads)."""
 
     def add_riders(self, count: int) -> None:
         """Counts `count` more (or fewer) writes riding inside queued operations."""

@@ -215,9 +215,13 @@ class PostgresDatabase:
 
     shared = True  # servers may share a schema
 
-    def watch_others(self, wake: Callable[[], None]) -> None:
+    @property
+    def leads(self) -> bool:
+        return self._listener.leader
+
+    def watch_others(self, wake: Callable[[], None], lead: Callable[[], None]) -> None:
         assert self._loop is not None, "open() was not called"
-        self._listener.start(self._loop, wake)
+        self._listener.start(self._loop, wake, lead)
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
         return new_rows.encode(items)

@@ -18,6 +18,11 @@ def storage_error(exc: psycopg.Error) -> errors.TaskQueueError:
     """Maps a psycopg failure to the error callers see."""
     name = type(exc).__name__
     state = exc.sqlstate or ""
+    if isinstance(exc, psycopg.DataError) and "NUL" in str(exc):
+        # psycopg's own refusal, before sending: PostgreSQL text has no NUL characters
+        return errors.InvalidArgument(
+            [errors.FieldViolation(field="", description="text contains a NUL character")]
+        )
     if isinstance(exc, pg_errors.DiskFull):
         return errors.StorageFull("the database's disk is full; writes are refused")
     if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError) or state.startswith(

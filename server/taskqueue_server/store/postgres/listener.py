@@ -14,6 +14,11 @@ signalled), so a server sends them only while another server listens on the chan
 listening thread counts the listening sessions (by their application_name) every
 COUNT_EVERY_S. A server that just started may so miss the creates of its first seconds;
 its watchers' first claims and the safety-net retry (queue/streams.py) cover that.
+
+The same connection elects the leader, the one server that runs the clocks (lease reaper,
+due promotion, scheduled backups): it holds the schema's session advisory lock. Another
+server tries for it every COUNT_EVERY_S; when the leader's connection ends (it died, or its
+database connection broke) the lock is free and another takes it within that.
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ class Listener:
         self._thread: threading.Thread | None = None
         self.others = False
         """Whether another server listens on the channel (as last counted)."""
+        self.leader = False
+        """Whether this server holds the schema's leader lock."""
+        self._on_lead: Callable[[], None] | None = None
         self._counted_at = -COUNT_EVERY_S
 
     def notify_statement(self) -> tuple[sql.SQL, tuple[str, ...]]:
@@ -68,11 +76,21 @@ class Listener:
         return f"taskqueue listen {self.channel}"
 
     def _count_others(self, conn: psycopg.Connection) -> None:
-        """Refreshes `others`, at most every COUNT_EVERY_S."""
+        """Refreshes `others`, and tries for the leader lock, at most every COUNT_EVERY_S."""
         now = time.monotonic()
         if now - self._counted_at < COUNT_EVERY_S:
             return
         self._counted_at = now
+        if not self.leader:
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s))", (f"leader {self.channel}",)
+            ).fetchone()
+            if row and row[0]:
+                self.leader = True
+                log.info("this server leads: it runs the lease reaper, due tasks, backups")
+                if self._on_lead is not None and self._loop is not None:
+                    with contextlib.suppress(RuntimeError):
+                        self._loop.call_soon_threadsafe(self._on_lead)
         with contextlib.suppress(psycopg.Error):
             row = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
@@ -82,9 +100,12 @@ class Listener:
             listening = int(row[0]) if row else 0
             self.others = listening > 1  # this server's own session is one
 
-    def start(self, loop: asyncio.AbstractEventLoop, wake: Callable[[], None]) -> None:
-        """Calls `wake` on `loop` when another server made tasks claimable."""
-        self._loop, self._wake = loop, wake
+    def start(
+        self, loop: asyncio.AbstractEventLoop, wake: Callable[[], None], lead: Callable[[], None]
+    ) -> None:
+        """Calls `wake` on `loop` when another server made tasks claimable, `lead` when this
+        server became the leader."""
+        self._loop, self._wake, self._on_lead = loop, wake, lead
         self._thread = threading.Thread(target=self._run, name="taskqueue-pg-listen", daemon=True)
         self._thread.start()
 
@@ -120,6 +141,8 @@ class Listener:
                                 self._call_wake()
                         self._count_others(conn)
             except psycopg.Error as exc:
+                self.leader = False  # the lock went with the connection
+                self._counted_at = -COUNT_EVERY_S
                 log.warning("listening for other servers' changes: %s; again in %ss",
                             str(exc).strip().splitlines()[0], RETRY_S)  # fmt: skip
                 self._stop.wait(RETRY_S)

@@ -193,8 +193,9 @@ class Database:
         return fut
 
     shared = False  # one server holds the file (its lock)
+    leads = True
 
-    def watch_others(self, wake: Callable[[], None]) -> None:
+    def watch_others(self, wake: Callable[[], None], lead: Callable[[], None]) -> None:
         return None
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
