@@ -39,7 +39,7 @@ from psycopg import sql
 log = logging.getLogger(__name__)
 
 COUNT_EVERY_S: Final = 2.0
-"""How often a writer counts the servers listening on the channel."""
+"""How often the listening thread counts the servers listening and tries for the lead."""
 POLL_S: Final = 0.5
 """How often the listening thread looks whether it should stop."""
 RETRY_S: Final = 1.0
