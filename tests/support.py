@@ -60,6 +60,8 @@ async def running_server(
     `db_path`, or with `postgres` a schema of its own in that PostgreSQL), and a stub."""
     schema = schema_for(db_path) if postgres else ""
     db = {"db": postgres, "db_schema": schema} if postgres else {"db": str(db_path)}
+    if postgres:  # backups go to ./backups on PostgreSQL unless told: keep them in the test's
+        overrides.setdefault("backup_dir", str(db_path.parent / "backups"))
     settings = replace(Settings(listen="127.0.0.1:0", grace_seconds=1, **db), **overrides)  # type: ignore[arg-type]
     server = Server(settings)
     await server.start()
