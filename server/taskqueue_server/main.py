@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -33,10 +33,7 @@ from taskqueue_server.ops.stats import Stats
 from taskqueue_server.ops.status import LoopLag, ServerStatus
 from taskqueue_server.queue.services import TaskQueue, now_us
 from taskqueue_server.security.service import Security
-from taskqueue_server.store.port import Store
-from taskqueue_server.store.postgres import urls
-from taskqueue_server.store.postgres.database import PostgresDatabase
-from taskqueue_server.store.sqlite.database import Database
+from taskqueue_server.stores import backup_directory, new_store
 
 log = logging.getLogger("taskqueue_server")
 
@@ -75,23 +72,6 @@ def server_credentials(settings: Settings) -> grpc.ServerCredentials | None:
         )
 
 
-def new_store(settings: Settings, *, on_batch: Callable[[int], None]) -> Store:
-    """The store `--db` names: PostgreSQL for a postgresql:// URL, else an SQLite file."""
-    if urls.is_postgres(settings.db):
-        return PostgresDatabase(
-            settings.db,
-            schema=settings.db_schema,
-            password_file=settings.db_password_file,
-            on_batch=on_batch,
-        )
-    return Database(
-        settings.db,
-        synchronous=settings.synchronous,
-        busy_timeout_ms=settings.busy_timeout_us // 1000,
-        on_batch=on_batch,
-    )
-
-
 class Server:
     """One taskqueue server: the gRPC server, its health service, the queue and the database.
 
@@ -126,11 +106,7 @@ class Server:
         self._stopped = asyncio.Event()
         self.probe: HealthProbe | None = None
         self._servicer: TaskQueueServicer | None = None
-        directory = settings.backup_dir or (
-            os.path.abspath("backups")
-            if urls.is_postgres(settings.db)
-            else os.path.join(os.path.dirname(os.path.abspath(settings.db)), "backups")
-        )
+        directory = backup_directory(settings)
         self.config = ConfigManager(
             self.db, settings, sources if sources is not None else {}, config_file, now_us
         )

@@ -7,14 +7,13 @@ import asyncio
 import logging
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import grpc
 import psycopg
 import pytest
 from psycopg import sql
-from support import create_request, running_server, schema_for
+from support import create_request, running_server, schema_for, wait_for
 from taskqueue.v1 import taskqueue_service_pb2 as pb
 from taskqueue_server import errors
 from taskqueue_server.store.postgres.database import PostgresDatabase
@@ -155,16 +154,6 @@ async def test_the_keys_command_manages_keys_in_a_postgresql_schema(
         assert created.task.id
 
 
-async def until_it_holds(check: Callable[[], Awaitable[bool]], seconds: float = 10) -> bool:
-    """Polls `check` (an observable condition, not a fixed wait) until it holds or time is up."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
 async def test_a_running_server_honours_keys_changed_by_the_command(
     postgres_url: str, tmp_path: Path
 ) -> None:
@@ -188,7 +177,7 @@ async def test_a_running_server_honours_keys_changed_by_the_command(
                 return False
             return True
 
-        assert await until_it_holds(accepted), "the new key was never accepted"
+        await wait_for(accepted, 10, "the new key accepted")
         await asyncio.to_thread(
             subprocess.run,
             [sys.executable, "-m", "taskqueue_server.main", *where, "revoke", "late"],
@@ -198,4 +187,4 @@ async def test_a_running_server_honours_keys_changed_by_the_command(
         async def refused() -> bool:
             return not await accepted()
 
-        assert await until_it_holds(refused), "the revoked key was still accepted"
+        await wait_for(refused, 10, "the revoked key refused")

@@ -64,16 +64,10 @@ class SecurityInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         return known[0] if self._gate.is_open() else known[1]
 
     async def _admit(self, method: str, full_method: str, context: Context) -> Principal:
-        gate = self._gate
-        if gate.needs_key_reload():
-            await gate.keys.reload()
         try:
-            try:
-                return gate.admit(method, full_method, _authorization(context), context.peer())
-            except errors.Unauthenticated as exc:
-                if exc.reason != "UNKNOWN_API_KEY" or not await gate.recheck_keys():
-                    raise
-                return gate.admit(method, full_method, _authorization(context), context.peer())
+            return await self._gate.admit_now(
+                method, full_method, _authorization(context), context.peer()
+            )
         except errors.TaskQueueError as exc:
             await statuses.abort(context, exc)
 

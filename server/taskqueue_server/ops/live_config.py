@@ -78,8 +78,10 @@ class ConfigManager:
         self._apply(candidate, {k: f"revision {self.revision}" for k in keep})
 
     def start(self) -> None:
-        """Follows revisions other servers store (several servers on one PostgreSQL)."""
-        self._watching.start()
+        """Follows revisions other servers store (several servers on one PostgreSQL; one
+        server holds an SQLite file, nothing to follow)."""
+        if self._db.shared:
+            self._watching.start()
 
     async def stop(self) -> None:
         await self._watching.stop()

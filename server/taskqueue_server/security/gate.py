@@ -85,14 +85,18 @@ class Gate:
         s = self.settings
         return not s.auth_enabled and s.rate_limit_ip_per_second <= 0
 
-    def needs_key_reload(self) -> bool:
-        return self.settings.auth_enabled and self.keys.stale()
-
-    async def recheck_keys(self) -> bool:
-        """Rereads the keys if the store's count of key changes moved; whether it did."""
-        if self._key_generation is None:
-            return False
-        return await self.keys.recheck(self._key_generation)
+    async def admit_now(
+        self, method: str, full_method: str, authorization: str | None, peer: str
+    ) -> Principal:
+        """`admit`, once the key ring is up to date: reread when stale, and, for an API key
+        it does not know (made by another process a moment ago?), when the store's count
+        of key changes moved (one small read)."""
+        if self.settings.auth_enabled:
+            if self.keys.stale():
+                await self.keys.reload()
+            elif self._key_generation is not None and self.keys.unknown(authorization):
+                await self.keys.recheck(self._key_generation)
+        return self.admit(method, full_method, authorization, peer)
 
     def _throttle(self, principal: str, method: str, wait_s: float, scope: str) -> None:
         key = (principal, method)

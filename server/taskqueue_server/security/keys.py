@@ -87,8 +87,8 @@ class _Entry:
 class KeyRing:
     """The server's copy of the stored keys, checked on every call that carries one. It is
     reread when the SQLite file's stamp changed (at once: a stat per call), or when the
-    store's count of key changes moved (`observe`, polled by Security: any store, any
-    process, within a poll).
+    store's count of key changes moved (`observe`, polled by Security on a shared store,
+    and read for an unknown key: any process).
 
     Args:
         db_path: the database; its stamp file says when to reread.
@@ -101,6 +101,12 @@ class KeyRing:
         self._entries: dict[str, _Entry] = {}
         self._seen: tuple[int, int] | None = None
         self._generation = self._loaded_generation = -1
+
+    def unknown(self, authorization: str | None) -> bool:
+        """Whether `authorization` carries a well-formed API key this ring has no entry for."""
+        token = (authorization or "").strip().partition(" ")[2].strip()
+        match = _KEY_PATTERN.fullmatch(token)
+        return match is not None and match.group(1) not in self._entries
 
     async def recheck(self, generation: Callable[[], Awaitable[int]]) -> bool:
         """For a key this ring does not know (made by another process a moment ago?): reads

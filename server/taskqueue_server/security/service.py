@@ -85,7 +85,8 @@ class Security:
     async def start(self) -> None:
         await self._observe_keys()
         await self.keys.reload()
-        self._watching.start()
+        if self._db.shared:  # on SQLite the keys command touches the file's stamp instead
+            self._watching.start()
 
     async def stop(self) -> None:
         await self._watching.stop()
