@@ -63,6 +63,7 @@ import type { RetryTaskResponse as _taskqueue_v1_RetryTaskResponse, RetryTaskRes
 import type { RevokeApiKeyRequest as _taskqueue_v1_RevokeApiKeyRequest, RevokeApiKeyRequest__Output as _taskqueue_v1_RevokeApiKeyRequest__Output } from './taskqueue/v1/RevokeApiKeyRequest';
 import type { RevokeApiKeyResponse as _taskqueue_v1_RevokeApiKeyResponse, RevokeApiKeyResponse__Output as _taskqueue_v1_RevokeApiKeyResponse__Output } from './taskqueue/v1/RevokeApiKeyResponse';
 import type { ServerConfig as _taskqueue_v1_ServerConfig, ServerConfig__Output as _taskqueue_v1_ServerConfig__Output } from './taskqueue/v1/ServerConfig';
+import type { ServerInfo as _taskqueue_v1_ServerInfo, ServerInfo__Output as _taskqueue_v1_ServerInfo__Output } from './taskqueue/v1/ServerInfo';
 import type { SetTaskPriorityRequest as _taskqueue_v1_SetTaskPriorityRequest, SetTaskPriorityRequest__Output as _taskqueue_v1_SetTaskPriorityRequest__Output } from './taskqueue/v1/SetTaskPriorityRequest';
 import type { SetTaskPriorityResponse as _taskqueue_v1_SetTaskPriorityResponse, SetTaskPriorityResponse__Output as _taskqueue_v1_SetTaskPriorityResponse__Output } from './taskqueue/v1/SetTaskPriorityResponse';
 import type { StateCounts as _taskqueue_v1_StateCounts, StateCounts__Output as _taskqueue_v1_StateCounts__Output } from './taskqueue/v1/StateCounts';
@@ -158,6 +159,7 @@ export interface ProtoGrpcType {
       Role: EnumTypeDefinition
       ServerCondition: EnumTypeDefinition
       ServerConfig: MessageTypeDefinition<_taskqueue_v1_ServerConfig, _taskqueue_v1_ServerConfig__Output>
+      ServerInfo: MessageTypeDefinition<_taskqueue_v1_ServerInfo, _taskqueue_v1_ServerInfo__Output>
       SetTaskPriorityRequest: MessageTypeDefinition<_taskqueue_v1_SetTaskPriorityRequest, _taskqueue_v1_SetTaskPriorityRequest__Output>
       SetTaskPriorityResponse: MessageTypeDefinition<_taskqueue_v1_SetTaskPriorityResponse, _taskqueue_v1_SetTaskPriorityResponse__Output>
       StateCounts: MessageTypeDefinition<_taskqueue_v1_StateCounts, _taskqueue_v1_StateCounts__Output>

@@ -8,6 +8,7 @@ import gc
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
@@ -129,6 +130,7 @@ class Server:
             lag=self.lag,
             in_flight=lambda: self._servicer.in_flight if self._servicer else 0,
             open_watchers=lambda: self.queue.open_watchers,
+            address=lambda: self.advertised_address,
             clock=now_us,
         )
 
@@ -165,6 +167,9 @@ class Server:
         )
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.db.open, loop)
+        self.db.introduce(
+            address=self.advertised_address, version=__version__, start_time=self.status.start_time
+        )
         await self.config.load_latest()
         self.config.start()
         await self.security.start()
@@ -194,6 +199,14 @@ class Server:
     @property
     def address(self) -> str:
         host = self.settings.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    @property
+    def advertised_address(self) -> str:
+        """Where other hosts reach this server: the host name when it listens on all."""
+        host = self.settings.listen.rsplit(":", 1)[0]
+        if host in ("", "0.0.0.0", "[::]", "::"):
+            host = socket.gethostname()
         return f"{host}:{self.port}"
 
     async def stop(self, grace: float | None = None) -> None:

@@ -170,6 +170,10 @@ async def test_server_status_reports_figures_and_degradation(tmp_path: Path) -> 
         assert status.open_watch_streams == 1 and status.in_flight_rpcs >= 2
         assert status.rss_bytes > 10 << 20 and status.cpu_time.ToNanoseconds() > 0
         assert status.HasField("last_probe_time")
+        (me,) = status.servers  # one server on its file: itself, the leader
+        assert me.this_server and me.leader and me.live and me.id
+        assert me.address == tq.address and me.version == status.version
+        assert me.start_time == status.start_time
         # Hold the writer and queue writes behind it: over the threshold of 2.
         gate, holding = threading.Event(), threading.Event()
 

@@ -135,6 +135,19 @@ class TaskQueueServicer(pb_grpc.TaskQueueServiceServicer):
             rss_bytes=s.rss_bytes,
             cpu_time=convert.duration(s.cpu_time_us),
             last_backup_outcome=s.last_backup_outcome,
+            servers=[
+                pb.ServerInfo(
+                    id=r.id,
+                    address=r.address,
+                    version=r.version,
+                    start_time=convert.timestamp(r.start_time),
+                    last_seen_time=convert.timestamp(r.last_seen),
+                    leader=r.leader,
+                    live=r.live,
+                    this_server=r.id == s.server_id,
+                )
+                for r in s.servers
+            ],
         )
         if s.last_probe_time is not None:
             response.last_probe_time.CopyFrom(convert.timestamp(s.last_probe_time))

@@ -1,7 +1,8 @@
 """Live configuration: GetConfig, UpdateConfig (validated as a whole, applied in place,
 stored as a numbered revision), ListConfigRevisions, reloading the TOML file on SIGHUP, and
 the latest revision applied again at start-up, and revisions stored by other servers on the
-same store applied as they come (read every POLL_S).
+same store applied as they come (told by their notification; read every POLL_S as well,
+should one be lost).
 
 Settings that need a restart (the listen address, the database path, ...) are refused.
 """
@@ -22,7 +23,7 @@ from taskqueue_server.store.port import ConfigRevision, Store, Transaction
 
 log = logging.getLogger(__name__)
 
-POLL_S: Final = 1.0
+POLL_S: Final = 10.0
 
 
 class ConfigManager:
@@ -81,6 +82,7 @@ class ConfigManager:
         """Follows revisions other servers store (several servers on one PostgreSQL; one
         server holds an SQLite file, nothing to follow)."""
         if self._db.shared:
+            self._db.follow("config", self._watching.nudge)
             self._watching.start()
 
     async def stop(self) -> None:
@@ -88,7 +90,7 @@ class ConfigManager:
 
     async def _follow(self) -> None:
         """Applies a stored revision newer than this server's (an UpdateConfig through
-        another server on the same store is in force here within POLL_S)."""
+        another server on the same store is in force here as soon as its notification comes)."""
         found = await self._db.read(lambda s: s.latest_config(), quick=True)
         if found is not None and found[0] > self.revision:
             log.info("config revision %d, stored by another server: applied", found[0])

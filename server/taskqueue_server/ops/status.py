@@ -19,7 +19,7 @@ from taskqueue_server.config import Settings
 from taskqueue_server.model import BackupInfo, Counts
 from taskqueue_server.ops.backups import Backups
 from taskqueue_server.ops.health_probe import HealthProbe
-from taskqueue_server.store.port import Store
+from taskqueue_server.store.port import ServerRecord, Store
 
 
 class Condition(enum.IntEnum):
@@ -51,6 +51,8 @@ class Status:
     cpu_time_us: int
     last_backup: BackupInfo | None
     last_backup_outcome: str
+    servers: list[ServerRecord]
+    server_id: str
 
 
 class LoopLag:
@@ -112,6 +114,7 @@ class ServerStatus:
         lag: LoopLag,
         in_flight: Callable[[], int],
         open_watchers: Callable[[], int],
+        address: Callable[[], str],
         clock: Callable[[], int],
     ) -> None:
         self._settings = settings
@@ -121,12 +124,25 @@ class ServerStatus:
         self._lag = lag
         self._in_flight = in_flight
         self._open_watchers = open_watchers
+        self._address = address
         self._clock = clock
         self.start_time = clock()
 
     async def status(self) -> Status:
-        counts = await self._db.read(lambda s: s.counts())
+        counts, servers = await self._db.read(lambda s: (s.counts(), s.servers()))
         now = self._clock()
+        if not servers:  # one server on its store
+            servers = [
+                ServerRecord(
+                    id=self._db.server_id,
+                    address=self._address(),
+                    version=__version__,
+                    start_time=self.start_time,
+                    last_seen=now,
+                    leader=True,
+                    live=True,
+                )
+            ]
         probe = self._probe()
         lag = self._lag.worst_us
         pending = self._db.pending
@@ -171,4 +187,6 @@ class ServerStatus:
             cpu_time_us=int((usage.ru_utime + usage.ru_stime) * 1e6),
             last_backup=self._backups.last_success,
             last_backup_outcome=self._backups.last_outcome,
+            servers=servers,
+            server_id=self._db.server_id,
         )

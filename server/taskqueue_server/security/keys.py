@@ -129,6 +129,11 @@ class KeyRing:
             return None
         return (st.st_ino, st.st_mtime_ns)
 
+    @property
+    def loaded_generation(self) -> int:
+        """The count of key changes the loaded keys are of."""
+        return self._loaded_generation
+
     def stale(self) -> bool:
         return self._generation != self._loaded_generation or self._stamp_state() != self._seen
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Final
 
@@ -17,9 +18,14 @@ from taskqueue_server.security.gate import Gate
 from taskqueue_server.security.keys import KeyRing
 from taskqueue_server.store.port import Store, Transaction
 
+log = logging.getLogger(__name__)
+
 DEFAULT_PAGE: Final = 100
-KEYS_POLL_S: Final = 1.0
-"""How often the store's count of key changes is read (changes by other processes)."""
+KEYS_POLL_S: Final = 10.0
+"""How often the store's count of key changes is read on a shared store, besides when
+another server's notification says it moved (in case one was lost)."""
+REVOKE_WAIT_S: Final = 2.0
+"""How long a revocation waits for the other live servers to reload their keys."""
 MAX_PAGE: Final = 1000
 
 
@@ -86,16 +92,21 @@ class Security:
         await self._observe_keys()
         await self.keys.reload()
         if self._db.shared:  # on SQLite the keys command touches the file's stamp instead
+            self._db.acknowledge_keys(self.keys.loaded_generation)
+            self._db.follow("keys", self._watching.nudge)
             self._watching.start()
 
     async def stop(self) -> None:
         await self._watching.stop()
 
     async def _observe_keys(self) -> None:
-        """The store's count of key changes, read every KEYS_POLL_S: a key created or revoked
-        by another process (`taskqueue-server keys` on a PostgreSQL schema, another server)
-        is honoured within that, without a restart."""
+        """The store's count of key changes, read when another process says it changed them
+        (`taskqueue-server keys` on a PostgreSQL schema, another server) and every
+        KEYS_POLL_S: when it moved, the keys are reloaded and the other servers told."""
         self.keys.observe(await self._db.read(lambda s: s.keys_generation(), quick=True))
+        if self._db.shared and self.keys.stale():
+            await self.keys.reload()
+            self._db.acknowledge_keys(self.keys.loaded_generation)
 
     async def create_key(
         self, *, name: str, role: str, ttl_us: int | None
@@ -128,7 +139,18 @@ class Security:
         now = self._clock()
         revoked = await self._db.write(lambda tx: revoke_key_in(tx, key, now))
         self._touch_stamp()
-        await self.keys.reload()
+        if not self._db.shared:
+            await self.keys.reload()
+            return revoked
+        # Several servers: the revocation is answered once every live one has reloaded its
+        # keys, so that the key is refused everywhere from the caller's next call.
+        await self._observe_keys()
+        generation = self.keys.loaded_generation
+        behind = await self._db.wait_keys_seen(generation, REVOKE_WAIT_S)
+        if behind:
+            log.warning("API key %r revoked; servers %s had not reloaded their keys within"
+                        " %ss (they will when they next hear of it)", revoked.name,
+                        ", ".join(behind), REVOKE_WAIT_S)  # fmt: skip
         return revoked
 
     async def audit_page(

@@ -74,6 +74,20 @@ class StorageFigures:
     """Connections open to the database (writer and readers)."""
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServerRecord:
+    """A server sharing the store, as its heartbeat says (times in µs; `last_seen` on the
+    database's clock; `live`: seen within a few seconds)."""
+
+    id: str
+    address: str
+    version: str
+    start_time: int
+    last_seen: int
+    leader: bool
+    live: bool
+
+
 class Snapshot(Protocol):
     """Reads, on one consistent view of the store."""
 
@@ -147,6 +161,9 @@ class Snapshot(Protocol):
 
     def probe_value(self) -> int | None:
         """What the health probe wrote last."""
+
+    def servers(self) -> list[ServerRecord]:
+        """The servers sharing the store, by their heartbeats (none on SQLite: one server)."""
 
     def keys_generation(self) -> int:
         """A count of the changes to API keys (creations, revocations) by any process, the
@@ -323,6 +340,24 @@ class Store(Protocol):
         """Calls `wake` on the event loop whenever another server sharing the store made tasks
         claimable, and `lead` when this server became the leader (SQLite: never, one server
         holds the file, and it leads)."""
+
+    @property
+    def server_id(self) -> str:
+        """This server's id among those sharing the store."""
+
+    def introduce(self, *, address: str, version: str, start_time: int) -> None:
+        """What this server's heartbeat says of it (before `watch_others`)."""
+
+    def follow(self, kind: str, call: Callable[[], None]) -> None:
+        """Calls `call` on the event loop when another server (or an admin command) changed
+        `kind`: "config" (a new revision) or "keys" (a key created or revoked)."""
+
+    def acknowledge_keys(self, generation: int) -> None:
+        """Says to the other servers that this one's keys are those of `generation`."""
+
+    async def wait_keys_seen(self, generation: int, timeout_s: float) -> list[str]:
+        """Waits until every other live server has acknowledged keys of `generation` (or
+        later); the addresses of those that had not within `timeout_s`."""
 
     def add_riders(self, count: int) -> None:
         """Counts `count` more (or fewer) writes riding inside queued operations."""

@@ -3430,8 +3430,10 @@ type GetServerStatusResponse struct {
 	DatabaseEngine string `protobuf:"bytes,20,opt,name=database_engine,json=databaseEngine,proto3" json:"database_engine,omitempty"`
 	// Connections the server holds open to the database (the writer's and the readers').
 	DatabaseConnections int32 `protobuf:"varint,21,opt,name=database_connections,json=databaseConnections,proto3" json:"database_connections,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The servers sharing the database, by their heartbeats (on SQLite: this one alone).
+	Servers       []*ServerInfo `protobuf:"bytes,22,rep,name=servers,proto3" json:"servers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetServerStatusResponse) Reset() {
@@ -3611,6 +3613,122 @@ func (x *GetServerStatusResponse) GetDatabaseConnections() int32 {
 	return 0
 }
 
+func (x *GetServerStatusResponse) GetServers() []*ServerInfo {
+	if x != nil {
+		return x.Servers
+	}
+	return nil
+}
+
+// A server of those sharing one database, as its heartbeat (every second) says.
+type ServerInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its id, new at each start.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Where it serves gRPC, HOST:PORT (its host name when it listens on every address).
+	Address string `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	// Its version.
+	Version string `protobuf:"bytes,3,opt,name=version,proto3" json:"version,omitempty"`
+	// When it started.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// Its last heartbeat, on the database's clock.
+	LastSeenTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=last_seen_time,json=lastSeenTime,proto3" json:"last_seen_time,omitempty"`
+	// Whether it runs the lease reaper, due tasks and scheduled backups (one server does).
+	Leader bool `protobuf:"varint,6,opt,name=leader,proto3" json:"leader,omitempty"`
+	// Whether its heartbeat is recent (within 4 s); a server not live is dead or frozen.
+	Live bool `protobuf:"varint,7,opt,name=live,proto3" json:"live,omitempty"`
+	// Whether it is the server that answered this call.
+	ThisServer    bool `protobuf:"varint,8,opt,name=this_server,json=thisServer,proto3" json:"this_server,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServerInfo) Reset() {
+	*x = ServerInfo{}
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServerInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServerInfo) ProtoMessage() {}
+
+func (x *ServerInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServerInfo.ProtoReflect.Descriptor instead.
+func (*ServerInfo) Descriptor() ([]byte, []int) {
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ServerInfo) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ServerInfo) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *ServerInfo) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *ServerInfo) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *ServerInfo) GetLastSeenTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastSeenTime
+	}
+	return nil
+}
+
+func (x *ServerInfo) GetLeader() bool {
+	if x != nil {
+		return x.Leader
+	}
+	return false
+}
+
+func (x *ServerInfo) GetLive() bool {
+	if x != nil {
+		return x.Live
+	}
+	return false
+}
+
+func (x *ServerInfo) GetThisServer() bool {
+	if x != nil {
+		return x.ThisServer
+	}
+	return false
+}
+
 // Every server setting, by the names the flags, environment and TOML file use. Durations are
 // in seconds.
 type ServerConfig struct {
@@ -3720,7 +3838,7 @@ type ServerConfig struct {
 
 func (x *ServerConfig) Reset() {
 	*x = ServerConfig{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3732,7 +3850,7 @@ func (x *ServerConfig) String() string {
 func (*ServerConfig) ProtoMessage() {}
 
 func (x *ServerConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[49]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3745,7 +3863,7 @@ func (x *ServerConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerConfig.ProtoReflect.Descriptor instead.
 func (*ServerConfig) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{49}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ServerConfig) GetListen() string {
@@ -4100,7 +4218,7 @@ type GetConfigRequest struct {
 
 func (x *GetConfigRequest) Reset() {
 	*x = GetConfigRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4112,7 +4230,7 @@ func (x *GetConfigRequest) String() string {
 func (*GetConfigRequest) ProtoMessage() {}
 
 func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[50]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4125,7 +4243,7 @@ func (x *GetConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigRequest.ProtoReflect.Descriptor instead.
 func (*GetConfigRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{50}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{51}
 }
 
 // Response for GetConfig.
@@ -4144,7 +4262,7 @@ type GetConfigResponse struct {
 
 func (x *GetConfigResponse) Reset() {
 	*x = GetConfigResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4156,7 +4274,7 @@ func (x *GetConfigResponse) String() string {
 func (*GetConfigResponse) ProtoMessage() {}
 
 func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[51]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4169,7 +4287,7 @@ func (x *GetConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetConfigResponse.ProtoReflect.Descriptor instead.
 func (*GetConfigResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{51}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *GetConfigResponse) GetConfig() *ServerConfig {
@@ -4206,7 +4324,7 @@ type UpdateConfigRequest struct {
 
 func (x *UpdateConfigRequest) Reset() {
 	*x = UpdateConfigRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4218,7 +4336,7 @@ func (x *UpdateConfigRequest) String() string {
 func (*UpdateConfigRequest) ProtoMessage() {}
 
 func (x *UpdateConfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[52]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4231,7 +4349,7 @@ func (x *UpdateConfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateConfigRequest.ProtoReflect.Descriptor instead.
 func (*UpdateConfigRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{52}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *UpdateConfigRequest) GetConfig() *ServerConfig {
@@ -4261,7 +4379,7 @@ type UpdateConfigResponse struct {
 
 func (x *UpdateConfigResponse) Reset() {
 	*x = UpdateConfigResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4273,7 +4391,7 @@ func (x *UpdateConfigResponse) String() string {
 func (*UpdateConfigResponse) ProtoMessage() {}
 
 func (x *UpdateConfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[53]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4286,7 +4404,7 @@ func (x *UpdateConfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateConfigResponse.ProtoReflect.Descriptor instead.
 func (*UpdateConfigResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{53}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *UpdateConfigResponse) GetConfig() *ServerConfig {
@@ -4316,7 +4434,7 @@ type ListConfigRevisionsRequest struct {
 
 func (x *ListConfigRevisionsRequest) Reset() {
 	*x = ListConfigRevisionsRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4328,7 +4446,7 @@ func (x *ListConfigRevisionsRequest) String() string {
 func (*ListConfigRevisionsRequest) ProtoMessage() {}
 
 func (x *ListConfigRevisionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[54]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4341,7 +4459,7 @@ func (x *ListConfigRevisionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConfigRevisionsRequest.ProtoReflect.Descriptor instead.
 func (*ListConfigRevisionsRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{54}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *ListConfigRevisionsRequest) GetPageSize() int32 {
@@ -4373,7 +4491,7 @@ type ConfigChange struct {
 
 func (x *ConfigChange) Reset() {
 	*x = ConfigChange{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4385,7 +4503,7 @@ func (x *ConfigChange) String() string {
 func (*ConfigChange) ProtoMessage() {}
 
 func (x *ConfigChange) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[55]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4398,7 +4516,7 @@ func (x *ConfigChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigChange.ProtoReflect.Descriptor instead.
 func (*ConfigChange) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{55}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *ConfigChange) GetName() string {
@@ -4439,7 +4557,7 @@ type ConfigRevision struct {
 
 func (x *ConfigRevision) Reset() {
 	*x = ConfigRevision{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4451,7 +4569,7 @@ func (x *ConfigRevision) String() string {
 func (*ConfigRevision) ProtoMessage() {}
 
 func (x *ConfigRevision) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[56]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4464,7 +4582,7 @@ func (x *ConfigRevision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigRevision.ProtoReflect.Descriptor instead.
 func (*ConfigRevision) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{56}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ConfigRevision) GetRevision() int64 {
@@ -4508,7 +4626,7 @@ type ListConfigRevisionsResponse struct {
 
 func (x *ListConfigRevisionsResponse) Reset() {
 	*x = ListConfigRevisionsResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4520,7 +4638,7 @@ func (x *ListConfigRevisionsResponse) String() string {
 func (*ListConfigRevisionsResponse) ProtoMessage() {}
 
 func (x *ListConfigRevisionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[57]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4533,7 +4651,7 @@ func (x *ListConfigRevisionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConfigRevisionsResponse.ProtoReflect.Descriptor instead.
 func (*ListConfigRevisionsResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{57}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ListConfigRevisionsResponse) GetRevisions() []*ConfigRevision {
@@ -4571,7 +4689,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4583,7 +4701,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[58]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4596,7 +4714,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{58}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ApiKey) GetKeyId() string {
@@ -4656,7 +4774,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4668,7 +4786,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[59]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4681,7 +4799,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{59}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *CreateApiKeyRequest) GetName() string {
@@ -4718,7 +4836,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4730,7 +4848,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[60]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4743,7 +4861,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{60}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *CreateApiKeyResponse) GetApiKey() *ApiKey {
@@ -4771,7 +4889,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4783,7 +4901,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[61]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4796,7 +4914,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{61}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *ListApiKeysRequest) GetShowInactive() bool {
@@ -4817,7 +4935,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4829,7 +4947,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[62]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4842,7 +4960,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{62}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *ListApiKeysResponse) GetApiKeys() []*ApiKey {
@@ -4863,7 +4981,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4875,7 +4993,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[63]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4888,7 +5006,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{63}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *RevokeApiKeyRequest) GetKey() string {
@@ -4909,7 +5027,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4921,7 +5039,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[64]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4934,7 +5052,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{64}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *RevokeApiKeyResponse) GetApiKey() *ApiKey {
@@ -4967,7 +5085,7 @@ type AuditEvent struct {
 
 func (x *AuditEvent) Reset() {
 	*x = AuditEvent{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4979,7 +5097,7 @@ func (x *AuditEvent) String() string {
 func (*AuditEvent) ProtoMessage() {}
 
 func (x *AuditEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[65]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4992,7 +5110,7 @@ func (x *AuditEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEvent.ProtoReflect.Descriptor instead.
 func (*AuditEvent) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{65}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *AuditEvent) GetSeq() int64 {
@@ -5061,7 +5179,7 @@ type ListAuditEventsRequest struct {
 
 func (x *ListAuditEventsRequest) Reset() {
 	*x = ListAuditEventsRequest{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[66]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5073,7 +5191,7 @@ func (x *ListAuditEventsRequest) String() string {
 func (*ListAuditEventsRequest) ProtoMessage() {}
 
 func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[66]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5086,7 +5204,7 @@ func (x *ListAuditEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsRequest) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{66}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *ListAuditEventsRequest) GetPageSize() int32 {
@@ -5130,7 +5248,7 @@ type ListAuditEventsResponse struct {
 
 func (x *ListAuditEventsResponse) Reset() {
 	*x = ListAuditEventsResponse{}
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[67]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5142,7 +5260,7 @@ func (x *ListAuditEventsResponse) String() string {
 func (*ListAuditEventsResponse) ProtoMessage() {}
 
 func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[67]
+	mi := &file_taskqueue_v1_taskqueue_service_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5155,7 +5273,7 @@ func (x *ListAuditEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEventsResponse) Descriptor() ([]byte, []int) {
-	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{67}
+	return file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *ListAuditEventsResponse) GetEvents() []*AuditEvent {
@@ -5396,7 +5514,7 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"\x12ListBackupsRequest\"E\n" +
 	"\x13ListBackupsResponse\x12.\n" +
 	"\abackups\x18\x01 \x03(\v2\x14.taskqueue.v1.BackupR\abackups\"\x18\n" +
-	"\x16GetServerStatusRequest\"\xfb\a\n" +
+	"\x16GetServerStatusRequest\"\xaf\b\n" +
 	"\x17GetServerStatusResponse\x12;\n" +
 	"\tcondition\x18\x01 \x01(\x0e2\x1d.taskqueue.v1.ServerConditionR\tcondition\x12\x18\n" +
 	"\areasons\x18\x02 \x03(\tR\areasons\x12\x18\n" +
@@ -5421,7 +5539,20 @@ const file_taskqueue_v1_taskqueue_service_proto_rawDesc = "" +
 	"lastBackup\x12.\n" +
 	"\x13last_backup_outcome\x18\x13 \x01(\tR\x11lastBackupOutcome\x12'\n" +
 	"\x0fdatabase_engine\x18\x14 \x01(\tR\x0edatabaseEngine\x121\n" +
-	"\x14database_connections\x18\x15 \x01(\x05R\x13databaseConnections\"\xc4\x11\n" +
+	"\x14database_connections\x18\x15 \x01(\x05R\x13databaseConnections\x122\n" +
+	"\aservers\x18\x16 \x03(\v2\x18.taskqueue.v1.ServerInfoR\aservers\"\x9a\x02\n" +
+	"\n" +
+	"ServerInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\x18\n" +
+	"\aversion\x18\x03 \x01(\tR\aversion\x129\n" +
+	"\n" +
+	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12@\n" +
+	"\x0elast_seen_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\flastSeenTime\x12\x16\n" +
+	"\x06leader\x18\x06 \x01(\bR\x06leader\x12\x12\n" +
+	"\x04live\x18\a \x01(\bR\x04live\x12\x1f\n" +
+	"\vthis_server\x18\b \x01(\bR\n" +
+	"thisServer\"\xc4\x11\n" +
 	"\fServerConfig\x12\x16\n" +
 	"\x06listen\x18\x01 \x01(\tR\x06listen\x12\x0e\n" +
 	"\x02db\x18\x02 \x01(\tR\x02db\x12 \n" +
@@ -5616,7 +5747,7 @@ func file_taskqueue_v1_taskqueue_service_proto_rawDescGZIP() []byte {
 }
 
 var file_taskqueue_v1_taskqueue_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_taskqueue_v1_taskqueue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 69)
+var file_taskqueue_v1_taskqueue_service_proto_msgTypes = make([]protoimpl.MessageInfo, 70)
 var file_taskqueue_v1_taskqueue_service_proto_goTypes = []any{
 	(DueFilter)(0),                      // 0: taskqueue.v1.DueFilter
 	(StatsBucket)(0),                    // 1: taskqueue.v1.StatsBucket
@@ -5671,72 +5802,73 @@ var file_taskqueue_v1_taskqueue_service_proto_goTypes = []any{
 	(*ListBackupsResponse)(nil),         // 50: taskqueue.v1.ListBackupsResponse
 	(*GetServerStatusRequest)(nil),      // 51: taskqueue.v1.GetServerStatusRequest
 	(*GetServerStatusResponse)(nil),     // 52: taskqueue.v1.GetServerStatusResponse
-	(*ServerConfig)(nil),                // 53: taskqueue.v1.ServerConfig
-	(*GetConfigRequest)(nil),            // 54: taskqueue.v1.GetConfigRequest
-	(*GetConfigResponse)(nil),           // 55: taskqueue.v1.GetConfigResponse
-	(*UpdateConfigRequest)(nil),         // 56: taskqueue.v1.UpdateConfigRequest
-	(*UpdateConfigResponse)(nil),        // 57: taskqueue.v1.UpdateConfigResponse
-	(*ListConfigRevisionsRequest)(nil),  // 58: taskqueue.v1.ListConfigRevisionsRequest
-	(*ConfigChange)(nil),                // 59: taskqueue.v1.ConfigChange
-	(*ConfigRevision)(nil),              // 60: taskqueue.v1.ConfigRevision
-	(*ListConfigRevisionsResponse)(nil), // 61: taskqueue.v1.ListConfigRevisionsResponse
-	(*ApiKey)(nil),                      // 62: taskqueue.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),         // 63: taskqueue.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),        // 64: taskqueue.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),          // 65: taskqueue.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),         // 66: taskqueue.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),         // 67: taskqueue.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),        // 68: taskqueue.v1.RevokeApiKeyResponse
-	(*AuditEvent)(nil),                  // 69: taskqueue.v1.AuditEvent
-	(*ListAuditEventsRequest)(nil),      // 70: taskqueue.v1.ListAuditEventsRequest
-	(*ListAuditEventsResponse)(nil),     // 71: taskqueue.v1.ListAuditEventsResponse
-	nil,                                 // 72: taskqueue.v1.GetConfigResponse.SourcesEntry
-	(Priority)(0),                       // 73: taskqueue.v1.Priority
-	(*timestamppb.Timestamp)(nil),       // 74: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),         // 75: google.protobuf.Duration
-	(*RetryPolicy)(nil),                 // 76: taskqueue.v1.RetryPolicy
-	(*Task)(nil),                        // 77: taskqueue.v1.Task
-	(TaskState)(0),                      // 78: taskqueue.v1.TaskState
-	(TaskView)(0),                       // 79: taskqueue.v1.TaskView
-	(*structpb.Struct)(nil),             // 80: google.protobuf.Struct
-	(*fieldmaskpb.FieldMask)(nil),       // 81: google.protobuf.FieldMask
+	(*ServerInfo)(nil),                  // 53: taskqueue.v1.ServerInfo
+	(*ServerConfig)(nil),                // 54: taskqueue.v1.ServerConfig
+	(*GetConfigRequest)(nil),            // 55: taskqueue.v1.GetConfigRequest
+	(*GetConfigResponse)(nil),           // 56: taskqueue.v1.GetConfigResponse
+	(*UpdateConfigRequest)(nil),         // 57: taskqueue.v1.UpdateConfigRequest
+	(*UpdateConfigResponse)(nil),        // 58: taskqueue.v1.UpdateConfigResponse
+	(*ListConfigRevisionsRequest)(nil),  // 59: taskqueue.v1.ListConfigRevisionsRequest
+	(*ConfigChange)(nil),                // 60: taskqueue.v1.ConfigChange
+	(*ConfigRevision)(nil),              // 61: taskqueue.v1.ConfigRevision
+	(*ListConfigRevisionsResponse)(nil), // 62: taskqueue.v1.ListConfigRevisionsResponse
+	(*ApiKey)(nil),                      // 63: taskqueue.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),         // 64: taskqueue.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),        // 65: taskqueue.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),          // 66: taskqueue.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),         // 67: taskqueue.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),         // 68: taskqueue.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),        // 69: taskqueue.v1.RevokeApiKeyResponse
+	(*AuditEvent)(nil),                  // 70: taskqueue.v1.AuditEvent
+	(*ListAuditEventsRequest)(nil),      // 71: taskqueue.v1.ListAuditEventsRequest
+	(*ListAuditEventsResponse)(nil),     // 72: taskqueue.v1.ListAuditEventsResponse
+	nil,                                 // 73: taskqueue.v1.GetConfigResponse.SourcesEntry
+	(Priority)(0),                       // 74: taskqueue.v1.Priority
+	(*timestamppb.Timestamp)(nil),       // 75: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),         // 76: google.protobuf.Duration
+	(*RetryPolicy)(nil),                 // 77: taskqueue.v1.RetryPolicy
+	(*Task)(nil),                        // 78: taskqueue.v1.Task
+	(TaskState)(0),                      // 79: taskqueue.v1.TaskState
+	(TaskView)(0),                       // 80: taskqueue.v1.TaskView
+	(*structpb.Struct)(nil),             // 81: google.protobuf.Struct
+	(*fieldmaskpb.FieldMask)(nil),       // 82: google.protobuf.FieldMask
 }
 var file_taskqueue_v1_taskqueue_service_proto_depIdxs = []int32{
-	73,  // 0: taskqueue.v1.CreateTaskRequest.priority:type_name -> taskqueue.v1.Priority
-	74,  // 1: taskqueue.v1.CreateTaskRequest.schedule_time:type_name -> google.protobuf.Timestamp
-	75,  // 2: taskqueue.v1.CreateTaskRequest.delay:type_name -> google.protobuf.Duration
-	76,  // 3: taskqueue.v1.CreateTaskRequest.retry_policy:type_name -> taskqueue.v1.RetryPolicy
+	74,  // 0: taskqueue.v1.CreateTaskRequest.priority:type_name -> taskqueue.v1.Priority
+	75,  // 1: taskqueue.v1.CreateTaskRequest.schedule_time:type_name -> google.protobuf.Timestamp
+	76,  // 2: taskqueue.v1.CreateTaskRequest.delay:type_name -> google.protobuf.Duration
+	77,  // 3: taskqueue.v1.CreateTaskRequest.retry_policy:type_name -> taskqueue.v1.RetryPolicy
 	4,   // 4: taskqueue.v1.BatchCreateTasksRequest.requests:type_name -> taskqueue.v1.CreateTaskRequest
-	77,  // 5: taskqueue.v1.BatchCreateTasksResponse.tasks:type_name -> taskqueue.v1.Task
-	78,  // 6: taskqueue.v1.ListTasksRequest.states:type_name -> taskqueue.v1.TaskState
-	73,  // 7: taskqueue.v1.ListTasksRequest.priorities:type_name -> taskqueue.v1.Priority
-	74,  // 8: taskqueue.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	74,  // 9: taskqueue.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	79,  // 10: taskqueue.v1.ListTasksRequest.view:type_name -> taskqueue.v1.TaskView
+	78,  // 5: taskqueue.v1.BatchCreateTasksResponse.tasks:type_name -> taskqueue.v1.Task
+	79,  // 6: taskqueue.v1.ListTasksRequest.states:type_name -> taskqueue.v1.TaskState
+	74,  // 7: taskqueue.v1.ListTasksRequest.priorities:type_name -> taskqueue.v1.Priority
+	75,  // 8: taskqueue.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	75,  // 9: taskqueue.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	80,  // 10: taskqueue.v1.ListTasksRequest.view:type_name -> taskqueue.v1.TaskView
 	0,   // 11: taskqueue.v1.ListTasksRequest.due:type_name -> taskqueue.v1.DueFilter
-	77,  // 12: taskqueue.v1.ListTasksResponse.tasks:type_name -> taskqueue.v1.Task
-	78,  // 13: taskqueue.v1.TaskFilter.states:type_name -> taskqueue.v1.TaskState
-	73,  // 14: taskqueue.v1.TaskFilter.priorities:type_name -> taskqueue.v1.Priority
-	74,  // 15: taskqueue.v1.TaskFilter.created_after:type_name -> google.protobuf.Timestamp
-	74,  // 16: taskqueue.v1.TaskFilter.created_before:type_name -> google.protobuf.Timestamp
+	78,  // 12: taskqueue.v1.ListTasksResponse.tasks:type_name -> taskqueue.v1.Task
+	79,  // 13: taskqueue.v1.TaskFilter.states:type_name -> taskqueue.v1.TaskState
+	74,  // 14: taskqueue.v1.TaskFilter.priorities:type_name -> taskqueue.v1.Priority
+	75,  // 15: taskqueue.v1.TaskFilter.created_after:type_name -> google.protobuf.Timestamp
+	75,  // 16: taskqueue.v1.TaskFilter.created_before:type_name -> google.protobuf.Timestamp
 	0,   // 17: taskqueue.v1.TaskFilter.due:type_name -> taskqueue.v1.DueFilter
-	77,  // 18: taskqueue.v1.CancelTaskResponse.task:type_name -> taskqueue.v1.Task
+	78,  // 18: taskqueue.v1.CancelTaskResponse.task:type_name -> taskqueue.v1.Task
 	9,   // 19: taskqueue.v1.BatchCancelTasksRequest.filter:type_name -> taskqueue.v1.TaskFilter
 	13,  // 20: taskqueue.v1.BatchCancelTasksResponse.results:type_name -> taskqueue.v1.BatchCancelResult
-	77,  // 21: taskqueue.v1.RetryTaskResponse.task:type_name -> taskqueue.v1.Task
-	73,  // 22: taskqueue.v1.SetTaskPriorityRequest.priority:type_name -> taskqueue.v1.Priority
-	77,  // 23: taskqueue.v1.SetTaskPriorityResponse.task:type_name -> taskqueue.v1.Task
-	77,  // 24: taskqueue.v1.CreateTaskResponse.task:type_name -> taskqueue.v1.Task
-	77,  // 25: taskqueue.v1.GetTaskResponse.task:type_name -> taskqueue.v1.Task
-	75,  // 26: taskqueue.v1.ClaimTaskRequest.lease_duration:type_name -> google.protobuf.Duration
-	77,  // 27: taskqueue.v1.ClaimTaskResponse.task:type_name -> taskqueue.v1.Task
-	74,  // 28: taskqueue.v1.ClaimTaskResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
-	75,  // 29: taskqueue.v1.WatchNextRequest.lease_duration:type_name -> google.protobuf.Duration
-	77,  // 30: taskqueue.v1.WatchNextResponse.task:type_name -> taskqueue.v1.Task
-	74,  // 31: taskqueue.v1.WatchNextResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
-	74,  // 32: taskqueue.v1.HeartbeatResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
-	80,  // 33: taskqueue.v1.CompleteTaskRequest.result:type_name -> google.protobuf.Struct
-	77,  // 34: taskqueue.v1.CompleteTaskResponse.task:type_name -> taskqueue.v1.Task
+	78,  // 21: taskqueue.v1.RetryTaskResponse.task:type_name -> taskqueue.v1.Task
+	74,  // 22: taskqueue.v1.SetTaskPriorityRequest.priority:type_name -> taskqueue.v1.Priority
+	78,  // 23: taskqueue.v1.SetTaskPriorityResponse.task:type_name -> taskqueue.v1.Task
+	78,  // 24: taskqueue.v1.CreateTaskResponse.task:type_name -> taskqueue.v1.Task
+	78,  // 25: taskqueue.v1.GetTaskResponse.task:type_name -> taskqueue.v1.Task
+	76,  // 26: taskqueue.v1.ClaimTaskRequest.lease_duration:type_name -> google.protobuf.Duration
+	78,  // 27: taskqueue.v1.ClaimTaskResponse.task:type_name -> taskqueue.v1.Task
+	75,  // 28: taskqueue.v1.ClaimTaskResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
+	76,  // 29: taskqueue.v1.WatchNextRequest.lease_duration:type_name -> google.protobuf.Duration
+	78,  // 30: taskqueue.v1.WatchNextResponse.task:type_name -> taskqueue.v1.Task
+	75,  // 31: taskqueue.v1.WatchNextResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
+	75,  // 32: taskqueue.v1.HeartbeatResponse.lease_expire_time:type_name -> google.protobuf.Timestamp
+	81,  // 33: taskqueue.v1.CompleteTaskRequest.result:type_name -> google.protobuf.Struct
+	78,  // 34: taskqueue.v1.CompleteTaskResponse.task:type_name -> taskqueue.v1.Task
 	24,  // 35: taskqueue.v1.WorkRequest.subscribe:type_name -> taskqueue.v1.WatchNextRequest
 	28,  // 36: taskqueue.v1.WorkRequest.completions:type_name -> taskqueue.v1.CompleteTaskRequest
 	35,  // 37: taskqueue.v1.WorkRequest.failures:type_name -> taskqueue.v1.FailTaskRequest
@@ -5744,115 +5876,118 @@ var file_taskqueue_v1_taskqueue_service_proto_depIdxs = []int32{
 	34,  // 39: taskqueue.v1.WorkResponse.outcomes:type_name -> taskqueue.v1.CompleteTaskOutcome
 	28,  // 40: taskqueue.v1.CompleteTasksRequest.requests:type_name -> taskqueue.v1.CompleteTaskRequest
 	34,  // 41: taskqueue.v1.CompleteTasksResponse.outcomes:type_name -> taskqueue.v1.CompleteTaskOutcome
-	77,  // 42: taskqueue.v1.FailTaskResponse.task:type_name -> taskqueue.v1.Task
-	74,  // 43: taskqueue.v1.GetStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	74,  // 44: taskqueue.v1.GetStatsRequest.end_time:type_name -> google.protobuf.Timestamp
+	78,  // 42: taskqueue.v1.FailTaskResponse.task:type_name -> taskqueue.v1.Task
+	75,  // 43: taskqueue.v1.GetStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	75,  // 44: taskqueue.v1.GetStatsRequest.end_time:type_name -> google.protobuf.Timestamp
 	1,   // 45: taskqueue.v1.GetStatsRequest.bucket:type_name -> taskqueue.v1.StatsBucket
-	75,  // 46: taskqueue.v1.DurationStats.p50:type_name -> google.protobuf.Duration
-	75,  // 47: taskqueue.v1.DurationStats.p95:type_name -> google.protobuf.Duration
-	75,  // 48: taskqueue.v1.DurationStats.p99:type_name -> google.protobuf.Duration
-	75,  // 49: taskqueue.v1.DurationStats.mean:type_name -> google.protobuf.Duration
-	73,  // 50: taskqueue.v1.PriorityDurations.priority:type_name -> taskqueue.v1.Priority
+	76,  // 46: taskqueue.v1.DurationStats.p50:type_name -> google.protobuf.Duration
+	76,  // 47: taskqueue.v1.DurationStats.p95:type_name -> google.protobuf.Duration
+	76,  // 48: taskqueue.v1.DurationStats.p99:type_name -> google.protobuf.Duration
+	76,  // 49: taskqueue.v1.DurationStats.mean:type_name -> google.protobuf.Duration
+	74,  // 50: taskqueue.v1.PriorityDurations.priority:type_name -> taskqueue.v1.Priority
 	39,  // 51: taskqueue.v1.PriorityDurations.wait:type_name -> taskqueue.v1.DurationStats
 	39,  // 52: taskqueue.v1.PriorityDurations.run:type_name -> taskqueue.v1.DurationStats
-	74,  // 53: taskqueue.v1.TrendBucket.start_time:type_name -> google.protobuf.Timestamp
+	75,  // 53: taskqueue.v1.TrendBucket.start_time:type_name -> google.protobuf.Timestamp
 	38,  // 54: taskqueue.v1.TrendBucket.counts:type_name -> taskqueue.v1.TransitionCounts
 	42,  // 55: taskqueue.v1.GetStatsResponse.tasks_by_state:type_name -> taskqueue.v1.StateCounts
 	43,  // 56: taskqueue.v1.GetStatsResponse.tasks_by_priority:type_name -> taskqueue.v1.PriorityCounts
 	43,  // 57: taskqueue.v1.GetStatsResponse.waiting_by_priority:type_name -> taskqueue.v1.PriorityCounts
-	74,  // 58: taskqueue.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
-	74,  // 59: taskqueue.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
+	75,  // 58: taskqueue.v1.GetStatsResponse.start_time:type_name -> google.protobuf.Timestamp
+	75,  // 59: taskqueue.v1.GetStatsResponse.end_time:type_name -> google.protobuf.Timestamp
 	38,  // 60: taskqueue.v1.GetStatsResponse.window:type_name -> taskqueue.v1.TransitionCounts
 	40,  // 61: taskqueue.v1.GetStatsResponse.durations:type_name -> taskqueue.v1.PriorityDurations
 	41,  // 62: taskqueue.v1.GetStatsResponse.trend:type_name -> taskqueue.v1.TrendBucket
 	45,  // 63: taskqueue.v1.GetStatsResponse.throttled:type_name -> taskqueue.v1.ThrottledCount
-	74,  // 64: taskqueue.v1.Backup.create_time:type_name -> google.protobuf.Timestamp
+	75,  // 64: taskqueue.v1.Backup.create_time:type_name -> google.protobuf.Timestamp
 	46,  // 65: taskqueue.v1.CreateBackupResponse.backup:type_name -> taskqueue.v1.Backup
 	46,  // 66: taskqueue.v1.ListBackupsResponse.backups:type_name -> taskqueue.v1.Backup
 	2,   // 67: taskqueue.v1.GetServerStatusResponse.condition:type_name -> taskqueue.v1.ServerCondition
-	74,  // 68: taskqueue.v1.GetServerStatusResponse.start_time:type_name -> google.protobuf.Timestamp
-	75,  // 69: taskqueue.v1.GetServerStatusResponse.uptime:type_name -> google.protobuf.Duration
-	74,  // 70: taskqueue.v1.GetServerStatusResponse.last_probe_time:type_name -> google.protobuf.Timestamp
+	75,  // 68: taskqueue.v1.GetServerStatusResponse.start_time:type_name -> google.protobuf.Timestamp
+	76,  // 69: taskqueue.v1.GetServerStatusResponse.uptime:type_name -> google.protobuf.Duration
+	75,  // 70: taskqueue.v1.GetServerStatusResponse.last_probe_time:type_name -> google.protobuf.Timestamp
 	42,  // 71: taskqueue.v1.GetServerStatusResponse.tasks_by_state:type_name -> taskqueue.v1.StateCounts
-	75,  // 72: taskqueue.v1.GetServerStatusResponse.event_loop_lag:type_name -> google.protobuf.Duration
-	75,  // 73: taskqueue.v1.GetServerStatusResponse.cpu_time:type_name -> google.protobuf.Duration
+	76,  // 72: taskqueue.v1.GetServerStatusResponse.event_loop_lag:type_name -> google.protobuf.Duration
+	76,  // 73: taskqueue.v1.GetServerStatusResponse.cpu_time:type_name -> google.protobuf.Duration
 	46,  // 74: taskqueue.v1.GetServerStatusResponse.last_backup:type_name -> taskqueue.v1.Backup
-	53,  // 75: taskqueue.v1.GetConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
-	72,  // 76: taskqueue.v1.GetConfigResponse.sources:type_name -> taskqueue.v1.GetConfigResponse.SourcesEntry
-	53,  // 77: taskqueue.v1.UpdateConfigRequest.config:type_name -> taskqueue.v1.ServerConfig
-	81,  // 78: taskqueue.v1.UpdateConfigRequest.update_mask:type_name -> google.protobuf.FieldMask
-	53,  // 79: taskqueue.v1.UpdateConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
-	74,  // 80: taskqueue.v1.ConfigRevision.time:type_name -> google.protobuf.Timestamp
-	59,  // 81: taskqueue.v1.ConfigRevision.changes:type_name -> taskqueue.v1.ConfigChange
-	60,  // 82: taskqueue.v1.ListConfigRevisionsResponse.revisions:type_name -> taskqueue.v1.ConfigRevision
-	3,   // 83: taskqueue.v1.ApiKey.role:type_name -> taskqueue.v1.Role
-	74,  // 84: taskqueue.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	74,  // 85: taskqueue.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	74,  // 86: taskqueue.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	3,   // 87: taskqueue.v1.CreateApiKeyRequest.role:type_name -> taskqueue.v1.Role
-	75,  // 88: taskqueue.v1.CreateApiKeyRequest.ttl:type_name -> google.protobuf.Duration
-	62,  // 89: taskqueue.v1.CreateApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
-	62,  // 90: taskqueue.v1.ListApiKeysResponse.api_keys:type_name -> taskqueue.v1.ApiKey
-	62,  // 91: taskqueue.v1.RevokeApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
-	74,  // 92: taskqueue.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
-	69,  // 93: taskqueue.v1.ListAuditEventsResponse.events:type_name -> taskqueue.v1.AuditEvent
-	4,   // 94: taskqueue.v1.TaskQueueService.CreateTask:input_type -> taskqueue.v1.CreateTaskRequest
-	5,   // 95: taskqueue.v1.TaskQueueService.BatchCreateTasks:input_type -> taskqueue.v1.BatchCreateTasksRequest
-	20,  // 96: taskqueue.v1.TaskQueueService.GetTask:input_type -> taskqueue.v1.GetTaskRequest
-	7,   // 97: taskqueue.v1.TaskQueueService.ListTasks:input_type -> taskqueue.v1.ListTasksRequest
-	10,  // 98: taskqueue.v1.TaskQueueService.CancelTask:input_type -> taskqueue.v1.CancelTaskRequest
-	12,  // 99: taskqueue.v1.TaskQueueService.BatchCancelTasks:input_type -> taskqueue.v1.BatchCancelTasksRequest
-	15,  // 100: taskqueue.v1.TaskQueueService.RetryTask:input_type -> taskqueue.v1.RetryTaskRequest
-	17,  // 101: taskqueue.v1.TaskQueueService.SetTaskPriority:input_type -> taskqueue.v1.SetTaskPriorityRequest
-	37,  // 102: taskqueue.v1.TaskQueueService.GetStats:input_type -> taskqueue.v1.GetStatsRequest
-	47,  // 103: taskqueue.v1.TaskQueueService.CreateBackup:input_type -> taskqueue.v1.CreateBackupRequest
-	49,  // 104: taskqueue.v1.TaskQueueService.ListBackups:input_type -> taskqueue.v1.ListBackupsRequest
-	51,  // 105: taskqueue.v1.TaskQueueService.GetServerStatus:input_type -> taskqueue.v1.GetServerStatusRequest
-	54,  // 106: taskqueue.v1.TaskQueueService.GetConfig:input_type -> taskqueue.v1.GetConfigRequest
-	56,  // 107: taskqueue.v1.TaskQueueService.UpdateConfig:input_type -> taskqueue.v1.UpdateConfigRequest
-	58,  // 108: taskqueue.v1.TaskQueueService.ListConfigRevisions:input_type -> taskqueue.v1.ListConfigRevisionsRequest
-	22,  // 109: taskqueue.v1.TaskQueueService.ClaimTask:input_type -> taskqueue.v1.ClaimTaskRequest
-	24,  // 110: taskqueue.v1.TaskQueueService.WatchNext:input_type -> taskqueue.v1.WatchNextRequest
-	30,  // 111: taskqueue.v1.TaskQueueService.Work:input_type -> taskqueue.v1.WorkRequest
-	26,  // 112: taskqueue.v1.TaskQueueService.Heartbeat:input_type -> taskqueue.v1.HeartbeatRequest
-	28,  // 113: taskqueue.v1.TaskQueueService.CompleteTask:input_type -> taskqueue.v1.CompleteTaskRequest
-	32,  // 114: taskqueue.v1.TaskQueueService.CompleteTasks:input_type -> taskqueue.v1.CompleteTasksRequest
-	35,  // 115: taskqueue.v1.TaskQueueService.FailTask:input_type -> taskqueue.v1.FailTaskRequest
-	63,  // 116: taskqueue.v1.TaskQueueService.CreateApiKey:input_type -> taskqueue.v1.CreateApiKeyRequest
-	65,  // 117: taskqueue.v1.TaskQueueService.ListApiKeys:input_type -> taskqueue.v1.ListApiKeysRequest
-	67,  // 118: taskqueue.v1.TaskQueueService.RevokeApiKey:input_type -> taskqueue.v1.RevokeApiKeyRequest
-	70,  // 119: taskqueue.v1.TaskQueueService.ListAuditEvents:input_type -> taskqueue.v1.ListAuditEventsRequest
-	19,  // 120: taskqueue.v1.TaskQueueService.CreateTask:output_type -> taskqueue.v1.CreateTaskResponse
-	6,   // 121: taskqueue.v1.TaskQueueService.BatchCreateTasks:output_type -> taskqueue.v1.BatchCreateTasksResponse
-	21,  // 122: taskqueue.v1.TaskQueueService.GetTask:output_type -> taskqueue.v1.GetTaskResponse
-	8,   // 123: taskqueue.v1.TaskQueueService.ListTasks:output_type -> taskqueue.v1.ListTasksResponse
-	11,  // 124: taskqueue.v1.TaskQueueService.CancelTask:output_type -> taskqueue.v1.CancelTaskResponse
-	14,  // 125: taskqueue.v1.TaskQueueService.BatchCancelTasks:output_type -> taskqueue.v1.BatchCancelTasksResponse
-	16,  // 126: taskqueue.v1.TaskQueueService.RetryTask:output_type -> taskqueue.v1.RetryTaskResponse
-	18,  // 127: taskqueue.v1.TaskQueueService.SetTaskPriority:output_type -> taskqueue.v1.SetTaskPriorityResponse
-	44,  // 128: taskqueue.v1.TaskQueueService.GetStats:output_type -> taskqueue.v1.GetStatsResponse
-	48,  // 129: taskqueue.v1.TaskQueueService.CreateBackup:output_type -> taskqueue.v1.CreateBackupResponse
-	50,  // 130: taskqueue.v1.TaskQueueService.ListBackups:output_type -> taskqueue.v1.ListBackupsResponse
-	52,  // 131: taskqueue.v1.TaskQueueService.GetServerStatus:output_type -> taskqueue.v1.GetServerStatusResponse
-	55,  // 132: taskqueue.v1.TaskQueueService.GetConfig:output_type -> taskqueue.v1.GetConfigResponse
-	57,  // 133: taskqueue.v1.TaskQueueService.UpdateConfig:output_type -> taskqueue.v1.UpdateConfigResponse
-	61,  // 134: taskqueue.v1.TaskQueueService.ListConfigRevisions:output_type -> taskqueue.v1.ListConfigRevisionsResponse
-	23,  // 135: taskqueue.v1.TaskQueueService.ClaimTask:output_type -> taskqueue.v1.ClaimTaskResponse
-	25,  // 136: taskqueue.v1.TaskQueueService.WatchNext:output_type -> taskqueue.v1.WatchNextResponse
-	31,  // 137: taskqueue.v1.TaskQueueService.Work:output_type -> taskqueue.v1.WorkResponse
-	27,  // 138: taskqueue.v1.TaskQueueService.Heartbeat:output_type -> taskqueue.v1.HeartbeatResponse
-	29,  // 139: taskqueue.v1.TaskQueueService.CompleteTask:output_type -> taskqueue.v1.CompleteTaskResponse
-	33,  // 140: taskqueue.v1.TaskQueueService.CompleteTasks:output_type -> taskqueue.v1.CompleteTasksResponse
-	36,  // 141: taskqueue.v1.TaskQueueService.FailTask:output_type -> taskqueue.v1.FailTaskResponse
-	64,  // 142: taskqueue.v1.TaskQueueService.CreateApiKey:output_type -> taskqueue.v1.CreateApiKeyResponse
-	66,  // 143: taskqueue.v1.TaskQueueService.ListApiKeys:output_type -> taskqueue.v1.ListApiKeysResponse
-	68,  // 144: taskqueue.v1.TaskQueueService.RevokeApiKey:output_type -> taskqueue.v1.RevokeApiKeyResponse
-	71,  // 145: taskqueue.v1.TaskQueueService.ListAuditEvents:output_type -> taskqueue.v1.ListAuditEventsResponse
-	120, // [120:146] is the sub-list for method output_type
-	94,  // [94:120] is the sub-list for method input_type
-	94,  // [94:94] is the sub-list for extension type_name
-	94,  // [94:94] is the sub-list for extension extendee
-	0,   // [0:94] is the sub-list for field type_name
+	53,  // 75: taskqueue.v1.GetServerStatusResponse.servers:type_name -> taskqueue.v1.ServerInfo
+	75,  // 76: taskqueue.v1.ServerInfo.start_time:type_name -> google.protobuf.Timestamp
+	75,  // 77: taskqueue.v1.ServerInfo.last_seen_time:type_name -> google.protobuf.Timestamp
+	54,  // 78: taskqueue.v1.GetConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
+	73,  // 79: taskqueue.v1.GetConfigResponse.sources:type_name -> taskqueue.v1.GetConfigResponse.SourcesEntry
+	54,  // 80: taskqueue.v1.UpdateConfigRequest.config:type_name -> taskqueue.v1.ServerConfig
+	82,  // 81: taskqueue.v1.UpdateConfigRequest.update_mask:type_name -> google.protobuf.FieldMask
+	54,  // 82: taskqueue.v1.UpdateConfigResponse.config:type_name -> taskqueue.v1.ServerConfig
+	75,  // 83: taskqueue.v1.ConfigRevision.time:type_name -> google.protobuf.Timestamp
+	60,  // 84: taskqueue.v1.ConfigRevision.changes:type_name -> taskqueue.v1.ConfigChange
+	61,  // 85: taskqueue.v1.ListConfigRevisionsResponse.revisions:type_name -> taskqueue.v1.ConfigRevision
+	3,   // 86: taskqueue.v1.ApiKey.role:type_name -> taskqueue.v1.Role
+	75,  // 87: taskqueue.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	75,  // 88: taskqueue.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	75,  // 89: taskqueue.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	3,   // 90: taskqueue.v1.CreateApiKeyRequest.role:type_name -> taskqueue.v1.Role
+	76,  // 91: taskqueue.v1.CreateApiKeyRequest.ttl:type_name -> google.protobuf.Duration
+	63,  // 92: taskqueue.v1.CreateApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
+	63,  // 93: taskqueue.v1.ListApiKeysResponse.api_keys:type_name -> taskqueue.v1.ApiKey
+	63,  // 94: taskqueue.v1.RevokeApiKeyResponse.api_key:type_name -> taskqueue.v1.ApiKey
+	75,  // 95: taskqueue.v1.AuditEvent.time:type_name -> google.protobuf.Timestamp
+	70,  // 96: taskqueue.v1.ListAuditEventsResponse.events:type_name -> taskqueue.v1.AuditEvent
+	4,   // 97: taskqueue.v1.TaskQueueService.CreateTask:input_type -> taskqueue.v1.CreateTaskRequest
+	5,   // 98: taskqueue.v1.TaskQueueService.BatchCreateTasks:input_type -> taskqueue.v1.BatchCreateTasksRequest
+	20,  // 99: taskqueue.v1.TaskQueueService.GetTask:input_type -> taskqueue.v1.GetTaskRequest
+	7,   // 100: taskqueue.v1.TaskQueueService.ListTasks:input_type -> taskqueue.v1.ListTasksRequest
+	10,  // 101: taskqueue.v1.TaskQueueService.CancelTask:input_type -> taskqueue.v1.CancelTaskRequest
+	12,  // 102: taskqueue.v1.TaskQueueService.BatchCancelTasks:input_type -> taskqueue.v1.BatchCancelTasksRequest
+	15,  // 103: taskqueue.v1.TaskQueueService.RetryTask:input_type -> taskqueue.v1.RetryTaskRequest
+	17,  // 104: taskqueue.v1.TaskQueueService.SetTaskPriority:input_type -> taskqueue.v1.SetTaskPriorityRequest
+	37,  // 105: taskqueue.v1.TaskQueueService.GetStats:input_type -> taskqueue.v1.GetStatsRequest
+	47,  // 106: taskqueue.v1.TaskQueueService.CreateBackup:input_type -> taskqueue.v1.CreateBackupRequest
+	49,  // 107: taskqueue.v1.TaskQueueService.ListBackups:input_type -> taskqueue.v1.ListBackupsRequest
+	51,  // 108: taskqueue.v1.TaskQueueService.GetServerStatus:input_type -> taskqueue.v1.GetServerStatusRequest
+	55,  // 109: taskqueue.v1.TaskQueueService.GetConfig:input_type -> taskqueue.v1.GetConfigRequest
+	57,  // 110: taskqueue.v1.TaskQueueService.UpdateConfig:input_type -> taskqueue.v1.UpdateConfigRequest
+	59,  // 111: taskqueue.v1.TaskQueueService.ListConfigRevisions:input_type -> taskqueue.v1.ListConfigRevisionsRequest
+	22,  // 112: taskqueue.v1.TaskQueueService.ClaimTask:input_type -> taskqueue.v1.ClaimTaskRequest
+	24,  // 113: taskqueue.v1.TaskQueueService.WatchNext:input_type -> taskqueue.v1.WatchNextRequest
+	30,  // 114: taskqueue.v1.TaskQueueService.Work:input_type -> taskqueue.v1.WorkRequest
+	26,  // 115: taskqueue.v1.TaskQueueService.Heartbeat:input_type -> taskqueue.v1.HeartbeatRequest
+	28,  // 116: taskqueue.v1.TaskQueueService.CompleteTask:input_type -> taskqueue.v1.CompleteTaskRequest
+	32,  // 117: taskqueue.v1.TaskQueueService.CompleteTasks:input_type -> taskqueue.v1.CompleteTasksRequest
+	35,  // 118: taskqueue.v1.TaskQueueService.FailTask:input_type -> taskqueue.v1.FailTaskRequest
+	64,  // 119: taskqueue.v1.TaskQueueService.CreateApiKey:input_type -> taskqueue.v1.CreateApiKeyRequest
+	66,  // 120: taskqueue.v1.TaskQueueService.ListApiKeys:input_type -> taskqueue.v1.ListApiKeysRequest
+	68,  // 121: taskqueue.v1.TaskQueueService.RevokeApiKey:input_type -> taskqueue.v1.RevokeApiKeyRequest
+	71,  // 122: taskqueue.v1.TaskQueueService.ListAuditEvents:input_type -> taskqueue.v1.ListAuditEventsRequest
+	19,  // 123: taskqueue.v1.TaskQueueService.CreateTask:output_type -> taskqueue.v1.CreateTaskResponse
+	6,   // 124: taskqueue.v1.TaskQueueService.BatchCreateTasks:output_type -> taskqueue.v1.BatchCreateTasksResponse
+	21,  // 125: taskqueue.v1.TaskQueueService.GetTask:output_type -> taskqueue.v1.GetTaskResponse
+	8,   // 126: taskqueue.v1.TaskQueueService.ListTasks:output_type -> taskqueue.v1.ListTasksResponse
+	11,  // 127: taskqueue.v1.TaskQueueService.CancelTask:output_type -> taskqueue.v1.CancelTaskResponse
+	14,  // 128: taskqueue.v1.TaskQueueService.BatchCancelTasks:output_type -> taskqueue.v1.BatchCancelTasksResponse
+	16,  // 129: taskqueue.v1.TaskQueueService.RetryTask:output_type -> taskqueue.v1.RetryTaskResponse
+	18,  // 130: taskqueue.v1.TaskQueueService.SetTaskPriority:output_type -> taskqueue.v1.SetTaskPriorityResponse
+	44,  // 131: taskqueue.v1.TaskQueueService.GetStats:output_type -> taskqueue.v1.GetStatsResponse
+	48,  // 132: taskqueue.v1.TaskQueueService.CreateBackup:output_type -> taskqueue.v1.CreateBackupResponse
+	50,  // 133: taskqueue.v1.TaskQueueService.ListBackups:output_type -> taskqueue.v1.ListBackupsResponse
+	52,  // 134: taskqueue.v1.TaskQueueService.GetServerStatus:output_type -> taskqueue.v1.GetServerStatusResponse
+	56,  // 135: taskqueue.v1.TaskQueueService.GetConfig:output_type -> taskqueue.v1.GetConfigResponse
+	58,  // 136: taskqueue.v1.TaskQueueService.UpdateConfig:output_type -> taskqueue.v1.UpdateConfigResponse
+	62,  // 137: taskqueue.v1.TaskQueueService.ListConfigRevisions:output_type -> taskqueue.v1.ListConfigRevisionsResponse
+	23,  // 138: taskqueue.v1.TaskQueueService.ClaimTask:output_type -> taskqueue.v1.ClaimTaskResponse
+	25,  // 139: taskqueue.v1.TaskQueueService.WatchNext:output_type -> taskqueue.v1.WatchNextResponse
+	31,  // 140: taskqueue.v1.TaskQueueService.Work:output_type -> taskqueue.v1.WorkResponse
+	27,  // 141: taskqueue.v1.TaskQueueService.Heartbeat:output_type -> taskqueue.v1.HeartbeatResponse
+	29,  // 142: taskqueue.v1.TaskQueueService.CompleteTask:output_type -> taskqueue.v1.CompleteTaskResponse
+	33,  // 143: taskqueue.v1.TaskQueueService.CompleteTasks:output_type -> taskqueue.v1.CompleteTasksResponse
+	36,  // 144: taskqueue.v1.TaskQueueService.FailTask:output_type -> taskqueue.v1.FailTaskResponse
+	65,  // 145: taskqueue.v1.TaskQueueService.CreateApiKey:output_type -> taskqueue.v1.CreateApiKeyResponse
+	67,  // 146: taskqueue.v1.TaskQueueService.ListApiKeys:output_type -> taskqueue.v1.ListApiKeysResponse
+	69,  // 147: taskqueue.v1.TaskQueueService.RevokeApiKey:output_type -> taskqueue.v1.RevokeApiKeyResponse
+	72,  // 148: taskqueue.v1.TaskQueueService.ListAuditEvents:output_type -> taskqueue.v1.ListAuditEventsResponse
+	123, // [123:149] is the sub-list for method output_type
+	97,  // [97:123] is the sub-list for method input_type
+	97,  // [97:97] is the sub-list for extension type_name
+	97,  // [97:97] is the sub-list for extension extendee
+	0,   // [0:97] is the sub-list for field type_name
 }
 
 func init() { file_taskqueue_v1_taskqueue_service_proto_init() }
@@ -5868,7 +6003,7 @@ func file_taskqueue_v1_taskqueue_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskqueue_v1_taskqueue_service_proto_rawDesc), len(file_taskqueue_v1_taskqueue_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   69,
+			NumMessages:   70,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1796,6 +1796,7 @@ class GetServerStatusResponse(_message.Message):
     LAST_BACKUP_OUTCOME_FIELD_NUMBER: _builtins.int
     DATABASE_ENGINE_FIELD_NUMBER: _builtins.int
     DATABASE_CONNECTIONS_FIELD_NUMBER: _builtins.int
+    SERVERS_FIELD_NUMBER: _builtins.int
     condition: Global___ServerCondition.ValueType
     """OK, DEGRADED or UNHEALTHY."""
     version: _builtins.str
@@ -1854,6 +1855,10 @@ class GetServerStatusResponse(_message.Message):
     def last_backup(self) -> Global___Backup:
         """The last backup that succeeded, if any."""
 
+    @_builtins.property
+    def servers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServerInfo]:
+        """The servers sharing the database, by their heartbeats (on SQLite: this one alone)."""
+
     def __init__(
         self,
         *,
@@ -1878,14 +1883,69 @@ class GetServerStatusResponse(_message.Message):
         last_backup_outcome: _builtins.str = ...,
         database_engine: _builtins.str = ...,
         database_connections: _builtins.int = ...,
+        servers: _abc.Iterable[Global___ServerInfo] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cpu_time", b"cpu_time", "event_loop_lag", b"event_loop_lag", "last_backup", b"last_backup", "last_probe_time", b"last_probe_time", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "cpu_time", b"cpu_time", "database_connections", b"database_connections", "database_engine", b"database_engine", "database_path", b"database_path", "database_size_bytes", b"database_size_bytes", "event_loop_lag", b"event_loop_lag", "in_flight_rpcs", b"in_flight_rpcs", "last_backup", b"last_backup", "last_backup_outcome", b"last_backup_outcome", "last_batch_size", b"last_batch_size", "last_probe_time", b"last_probe_time", "open_watch_streams", b"open_watch_streams", "reasons", b"reasons", "rss_bytes", b"rss_bytes", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime", "version", b"version", "wal_size_bytes", b"wal_size_bytes", "writer_queue_length", b"writer_queue_length"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["condition", b"condition", "cpu_time", b"cpu_time", "database_connections", b"database_connections", "database_engine", b"database_engine", "database_path", b"database_path", "database_size_bytes", b"database_size_bytes", "event_loop_lag", b"event_loop_lag", "in_flight_rpcs", b"in_flight_rpcs", "last_backup", b"last_backup", "last_backup_outcome", b"last_backup_outcome", "last_batch_size", b"last_batch_size", "last_probe_time", b"last_probe_time", "open_watch_streams", b"open_watch_streams", "reasons", b"reasons", "rss_bytes", b"rss_bytes", "servers", b"servers", "start_time", b"start_time", "tasks_by_state", b"tasks_by_state", "uptime", b"uptime", "version", b"version", "wal_size_bytes", b"wal_size_bytes", "writer_queue_length", b"writer_queue_length"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetServerStatusResponse: _TypeAlias = GetServerStatusResponse  # noqa: Y015
+
+@_typing.final
+class ServerInfo(_message.Message):
+    """A server of those sharing one database, as its heartbeat (every second) says."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_TIME_FIELD_NUMBER: _builtins.int
+    LEADER_FIELD_NUMBER: _builtins.int
+    LIVE_FIELD_NUMBER: _builtins.int
+    THIS_SERVER_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Its id, new at each start."""
+    address: _builtins.str
+    """Where it serves gRPC, HOST:PORT (its host name when it listens on every address)."""
+    version: _builtins.str
+    """Its version."""
+    leader: _builtins.bool
+    """Whether it runs the lease reaper, due tasks and scheduled backups (one server does)."""
+    live: _builtins.bool
+    """Whether its heartbeat is recent (within 4 s); a server not live is dead or frozen."""
+    this_server: _builtins.bool
+    """Whether it is the server that answered this call."""
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """When it started."""
+
+    @_builtins.property
+    def last_seen_time(self) -> _timestamp_pb2.Timestamp:
+        """Its last heartbeat, on the database's clock."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        address: _builtins.str = ...,
+        version: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        last_seen_time: _timestamp_pb2.Timestamp | None = ...,
+        leader: _builtins.bool = ...,
+        live: _builtins.bool = ...,
+        this_server: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_seen_time", b"last_seen_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "id", b"id", "last_seen_time", b"last_seen_time", "leader", b"leader", "live", b"live", "start_time", b"start_time", "this_server", b"this_server", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServerInfo: _TypeAlias = ServerInfo  # noqa: Y015
 
 @_typing.final
 class ServerConfig(_message.Message):

@@ -5,6 +5,7 @@ import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _goo
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../google/protobuf/Duration';
 import type { StateCounts as _taskqueue_v1_StateCounts, StateCounts__Output as _taskqueue_v1_StateCounts__Output } from '../../taskqueue/v1/StateCounts';
 import type { Backup as _taskqueue_v1_Backup, Backup__Output as _taskqueue_v1_Backup__Output } from '../../taskqueue/v1/Backup';
+import type { ServerInfo as _taskqueue_v1_ServerInfo, ServerInfo__Output as _taskqueue_v1_ServerInfo__Output } from '../../taskqueue/v1/ServerInfo';
 import type { Long } from '@grpc/proto-loader';
 
 export interface GetServerStatusResponse {
@@ -29,6 +30,7 @@ export interface GetServerStatusResponse {
   'last_backup_outcome'?: (string);
   'database_engine'?: (string);
   'database_connections'?: (number);
+  'servers'?: (_taskqueue_v1_ServerInfo)[];
 }
 
 export interface GetServerStatusResponse__Output {
@@ -53,4 +55,5 @@ export interface GetServerStatusResponse__Output {
   'last_backup_outcome': (string);
   'database_engine': (string);
   'database_connections': (number);
+  'servers': (_taskqueue_v1_ServerInfo__Output)[];
 }

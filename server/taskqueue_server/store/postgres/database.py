@@ -37,7 +37,7 @@ from taskqueue_server.store.port import (
     StorageFigures,
     Transaction,
 )
-from taskqueue_server.store.postgres import copies, urls
+from taskqueue_server.store.postgres import copies, heartbeats, urls
 from taskqueue_server.store.postgres.listener import Listener
 from taskqueue_server.store.postgres.migrations import migrate
 from taskqueue_server.store.postgres.readers import Readers
@@ -53,6 +53,7 @@ READER_THREADS: Final = 2
 CONNECT_TIMEOUT_S: Final = 5
 SIZE_EVERY_S: Final = 10.0
 """How often the writer measures the database's size for GetServerStatus."""
+SEEN_RECHECK_S: Final = 0.25
 
 
 class PostgresDatabase:
@@ -83,7 +84,7 @@ class PostgresDatabase:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._readers = Readers(lambda: self._transaction_on(self.connect()))
         self._listener = Listener(schema, self.connect)
-        notify = self._listener.notify_statement()
+        notify = self._listener.notify_statement
         self._writer = Writer(
             "taskqueue-pg-writer",
             lambda: self._transaction_on(self.connect(), writer=True),
@@ -103,6 +104,8 @@ class PostgresDatabase:
         self._size = 0
         self._sized_at = -SIZE_EVERY_S
         self._engine = "PostgreSQL"
+        self._seen = asyncio.Event()
+        self._listener.follow("seen", self._seen.set)
 
     # -- connections ------------------------------------------------------------------------
 
@@ -166,6 +169,7 @@ class PostgresDatabase:
         self._writer.start(loop, self._transaction_on(conn, writer=True))
         self._inserter.start(loop, None)  # connects at its first batch
         self._readers.start(loop, self._reader_count)
+        self._listener.start(loop, wait_s=CONNECT_TIMEOUT_S + 1)
 
     def close(self) -> None:
         with self._queueing:
@@ -220,8 +224,39 @@ class PostgresDatabase:
         return self._listener.leader
 
     def watch_others(self, wake: Callable[[], None], lead: Callable[[], None]) -> None:
-        assert self._loop is not None, "open() was not called"
-        self._listener.start(self._loop, wake, lead)
+        self._listener.watch(wake, lead)
+
+    @property
+    def server_id(self) -> str:
+        return self._listener.server_id
+
+    def introduce(self, *, address: str, version: str, start_time: int) -> None:
+        self._listener.me = heartbeats.Me(
+            id=self._listener.server_id, address=address, version=version, start_time=start_time
+        )
+
+    def follow(self, kind: str, call: Callable[[], None]) -> None:
+        self._listener.follow(kind, call)
+
+    def acknowledge_keys(self, generation: int) -> None:
+        self._listener.acknowledge_keys(generation)
+
+    async def wait_keys_seen(self, generation: int, timeout_s: float) -> list[str]:
+        """Rereads the servers table whenever a server says it reloaded its keys (at least
+        every SEEN_RECHECK_S, should that notification be lost), until none is behind."""
+        me = self._listener.me
+        if me is None:
+            return []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            self._seen.clear()
+            behind = await self.read(lambda s: heartbeats.behind_on_keys(_conn(s), me, generation))
+            remaining = deadline - loop.time()
+            if not behind or remaining <= 0:
+                return behind
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._seen.wait(), min(remaining, SEEN_RECHECK_S))
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
         return new_rows.encode(items)
@@ -266,6 +301,11 @@ class PostgresDatabase:
     def read_blocking(self, op: Callable[[Snapshot], T]) -> T:
         """Runs `op` on this thread's own connection, in one read-only transaction."""
         return self._readers.read_here(op)
+
+
+def _conn(snapshot: Snapshot) -> psycopg.Connection:
+    assert isinstance(snapshot, PostgresTransaction)
+    return snapshot.conn
 
 
 def _first_line(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ import psycopg
 from taskqueue_server.store.port import Transaction
 from taskqueue_server.store.postgres import failures
 from taskqueue_server.store.postgres.database import PostgresDatabase
+from taskqueue_server.store.postgres.listener import notification
 from taskqueue_server.store.postgres.migrations import migrate
 from taskqueue_server.store.postgres.transaction import PostgresTransaction
 from taskqueue_server.task_ids import TaskIds
@@ -30,7 +31,11 @@ def run_offline(
             row = conn.execute("SELECT value FROM meta WHERE key = 'task_id_key'").fetchone()
             assert row is not None
             with conn.transaction():
-                return op(PostgresTransaction(conn, TaskIds(bytes(row[0])), writer=True))
+                tx = PostgresTransaction(conn, TaskIds(bytes(row[0])), writer=True)
+                done = op(tx)
+                for kind in sorted(tx.tell):  # the servers on the schema reload it
+                    conn.execute(*notification(schema, "command", kind))
+                return done
         except psycopg.Error as exc:
             raise failures.storage_error(exc) from None
     finally:

@@ -38,6 +38,8 @@ _REFERENCES: Final = """
 SELECT child.relname, parent.relname FROM pg_constraint AS c
 JOIN pg_class AS child ON child.oid = c.conrelid JOIN pg_class AS parent ON parent.oid = c.confrelid
 JOIN pg_namespace AS n ON n.oid = c.connamespace WHERE c.contype = 'f' AND n.nspname = %s"""
+NOT_DATA: Final = frozenset({"servers"})
+"""Tables whose rows a restore leaves out: the heartbeats of the servers that ran then."""
 _TABLES: Final = "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
 _COPY: Final = re.compile(r'^COPY (?:"(?:[^"]|"")+"|[^\s.]+)\.(\w+) \(([\w", ]+)\) FROM stdin;$')
 _SETVAL: Final = re.compile(
@@ -135,7 +137,7 @@ class SchemaTarget:
         with tempfile.TemporaryDirectory(prefix="tq-restore-") as work:
             listing = Path(work) / "use.list"
             for table in refers.static_order():
-                if table in entries:
+                if table in entries and table not in NOT_DATA:
                     listing.write_text(entries[table] + "\n")
                     self._run(conn, copy, listing, tables)
             if sequences:

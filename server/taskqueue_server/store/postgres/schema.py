@@ -148,5 +148,22 @@ SELECT DISTINCT work_directory, 0 FROM {{schema}}.tasks
 ON CONFLICT (work_directory) DO NOTHING;
 """  # migrations.py starts the sequence after the largest key stored
 
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
+# Version 3: the servers sharing the schema, one row each, beaten by its listening session
+# (store/postgres/heartbeats.py): for GetServerStatus, for finding a frozen leader, and for
+# a key revocation to wait until every live server has reloaded its keys. Not data: a
+# backup's rows of it are not restored.
+_V3: Final = """
+CREATE TABLE {schema}.servers (
+  id          TEXT        PRIMARY KEY,
+  address     TEXT        NOT NULL,
+  version     TEXT        NOT NULL,
+  start_time  BIGINT      NOT NULL,
+  last_seen   TIMESTAMPTZ NOT NULL,
+  leader      BOOLEAN     NOT NULL,
+  backend_pid INTEGER     NOT NULL,
+  keys_seen   BIGINT      NOT NULL
+);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
 SCHEMA_VERSION: Final = len(MIGRATIONS)

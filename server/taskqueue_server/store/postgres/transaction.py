@@ -30,9 +30,9 @@ from taskqueue_server.model import (
     ValidTask,
 )
 from taskqueue_server.store import new_rows
-from taskqueue_server.store.port import ConfigRevision, PreparedTasks
+from taskqueue_server.store.port import ConfigRevision, PreparedTasks, ServerRecord
+from taskqueue_server.store.postgres import heartbeats, other_sql, task_sql
 from taskqueue_server.store.postgres import listing_sql as listing
-from taskqueue_server.store.postgres import other_sql, task_sql
 from taskqueue_server.store.postgres.schema import KEY_BLOCK
 from taskqueue_server.store.task_records import event_of, facts_of, task_of
 from taskqueue_server.task_ids import TaskIds
@@ -42,7 +42,7 @@ class PostgresTransaction:
     """Reads and writes of the port on `conn`; `ids` turns task ids into their keys. The
     writer's (`writer`) reads the facts it decides on FOR UPDATE: they hold until commit."""
 
-    __slots__ = ("_facts_sql", "_writer", "announce", "conn", "ids")
+    __slots__ = ("_facts_sql", "_writer", "announce", "conn", "ids", "tell")
 
     def __init__(self, conn: psycopg.Connection, ids: TaskIds, *, writer: bool = False) -> None:
         self.conn = conn
@@ -51,6 +51,9 @@ class PostgresTransaction:
         self.announce = False
         """Set when this transaction made tasks claimable: its writer sends other servers a
         wake-up (store/postgres/listener.py) before it commits."""
+        self.tell: set[str] = set()
+        """What else it changed that other servers follow ("config", "keys"): a
+        notification each, sent the same way."""
         self._facts_sql = task_sql.SELECT_ROW_FOR_UPDATE if writer else task_sql.SELECT_ROW
 
     # -- helpers -----------------------------------------------------------------------------
@@ -235,6 +238,9 @@ class PostgresTransaction:
 
     def keys_generation(self) -> int:
         return other_sql.keys_generation(self.conn)
+
+    def servers(self) -> list[ServerRecord]:
+        return heartbeats.listed(self.conn)
 
     def probe_value(self) -> int | None:
         row = self._one("SELECT value FROM meta WHERE key = 'health_probe'", ())
@@ -493,9 +499,13 @@ class PostgresTransaction:
 
     def insert_key(self, key: StoredKey) -> None:
         other_sql.insert_key(self.conn, key)
+        self.tell.add("keys")
 
     def revoke_key(self, key: str, now: int) -> StoredKey | None:
-        return other_sql.revoke_key(self.conn, key, now)
+        revoked = other_sql.revoke_key(self.conn, key, now)
+        if revoked is not None:
+            self.tell.add("keys")
+        return revoked
 
     def append_audit(self, events: Iterable[AuditEvent], *, keep: int) -> None:
         other_sql.append_audit(self.conn, events, keep)
@@ -503,6 +513,7 @@ class PostgresTransaction:
     def insert_config(
         self, *, now: int, actor: str, changes: dict[str, tuple[Any, Any]], settings: dict[str, Any]
     ) -> int:
+        self.tell.add("config")
         return other_sql.insert_config(
             self.conn, now=now, actor=actor, changes=changes, settings=settings
         )

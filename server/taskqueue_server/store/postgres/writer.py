@@ -35,9 +35,11 @@ class Writer:
         new_tx: a transaction object on a new connection (the writer's).
         between: called between batches with the writer's connection (housekeeping).
         on_batch: told the size of each batch.
-        notify: the statement (and its parameters) run before the commit of a batch that
-            made tasks claimable (`PostgresTransaction.announce`), while `notify_now()`
-            says another server listens: their wake-up.
+        notify: the statement (and its parameters) for a notification of a kind ("" for
+            tasks), run before the commit of a batch: tasks when it made some claimable
+            (`PostgresTransaction.announce`) while `notify_now()` says another server
+            listens (their wake-up); "config" or "keys" when it changed them
+            (`PostgresTransaction.tell`), always.
     """
 
     def __init__(
@@ -47,7 +49,7 @@ class Writer:
         *,
         between: Callable[[psycopg.Connection], None] | None = None,
         on_batch: Callable[[int], None] | None = None,
-        notify: tuple[sql.SQL, tuple[str, ...]] | None = None,
+        notify: Callable[[str], tuple[sql.SQL, tuple[str, ...]]] | None = None,
         notify_now: Callable[[], bool] = lambda: True,
     ) -> None:
         self.pending: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -130,11 +132,13 @@ class Writer:
             return [(False, failures.storage_error(exc))] * len(batch)
         conn = tx.conn
         tx.announce = False
+        tx.tell.clear()
         try:
             outcomes = self._pipelined(tx, batch)
             if outcomes is None:
                 conn.execute("BEGIN")
                 tx.announce = False
+                tx.tell.clear()
                 outcomes = self._guarded(tx, batch)
                 self._announce(tx)
                 conn.execute("COMMIT")
@@ -169,9 +173,15 @@ class Writer:
         return outcomes
 
     def _announce(self, tx: PostgresTransaction) -> None:
-        """The NOTIFY of a transaction that made tasks claimable (one, whatever it did)."""
-        if tx.announce and self._notify is not None and self._notify_now():
-            statement, params = self._notify
+        """The NOTIFY of a transaction that made tasks claimable (one, whatever it did), and
+        one for each kind of setting it changed."""
+        if self._notify is None:
+            return
+        kinds = sorted(tx.tell)
+        if tx.announce and self._notify_now():
+            kinds.append("")
+        for kind in kinds:
+            statement, params = self._notify(kind)
             tx.conn.execute(statement, params)
 
     def _guarded(

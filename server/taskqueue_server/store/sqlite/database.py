@@ -20,6 +20,7 @@ import logging
 import os
 import queue
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from typing import IO, Any, Final, TypeVar
 
@@ -197,6 +198,20 @@ class Database:
 
     def watch_others(self, wake: Callable[[], None], lead: Callable[[], None]) -> None:
         return None
+
+    server_id = uuid.uuid4().hex  # of this process: the only server on its file
+
+    def introduce(self, *, address: str, version: str, start_time: int) -> None:
+        return None
+
+    def follow(self, kind: str, call: Callable[[], None]) -> None:
+        return None  # no other server; the admin commands touch the file's stamp
+
+    def acknowledge_keys(self, generation: int) -> None:
+        return None
+
+    async def wait_keys_seen(self, generation: int, timeout_s: float) -> list[str]:
+        return []
 
     def prepare_tasks(self, items: Sequence[tuple[TaskKey, ValidTask]]) -> PreparedTasks:
         """The tasks as rows of one JSON array without its brackets (store/new_rows.py)."""

@@ -24,7 +24,7 @@ from taskqueue_server.model import (
     TaskQuery,
     ValidTask,
 )
-from taskqueue_server.store.port import ConfigRevision, PreparedTasks
+from taskqueue_server.store.port import ConfigRevision, PreparedTasks, ServerRecord
 from taskqueue_server.store.sqlite import (
     clock_queries,
     config_revisions,
@@ -123,6 +123,9 @@ class SqliteTransaction:
 
     def keys_generation(self) -> int:
         return keys.keys_generation(self.conn)
+
+    def servers(self) -> list[ServerRecord]:
+        return []  # one server holds the file
 
     def probe_value(self) -> int | None:
         return probe_queries.read(self.conn)
