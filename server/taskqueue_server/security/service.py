@@ -89,12 +89,12 @@ class Security:
         await self._db.write(lambda tx: tx.append_audit(events, keep=keep))
 
     async def start(self) -> None:
-        await self._observe_keys()
-        await self.keys.reload()
-        if self._db.shared:  # on SQLite the keys command touches the file's stamp instead
-            self._db.acknowledge_keys(self.keys.loaded_generation)
-            self._db.follow("keys", self._watching.nudge)
-            self._watching.start()
+        await self._observe_keys()  # on a shared store it loads the keys, and says so
+        if not self._db.shared:  # on SQLite the keys command touches the file's stamp instead
+            await self.keys.reload()
+            return
+        self._db.follow("keys", self._watching.nudge)
+        self._watching.start()
 
     async def stop(self) -> None:
         await self._watching.stop()
